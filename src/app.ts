@@ -1,0 +1,65 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { AppEnv } from "./env";
+import { ApiError } from "./errors";
+import { jsonBodyLimits } from "./middleware/body-limits";
+import { clientIp } from "./middleware/client-ip";
+import { requireConfig } from "./middleware/config";
+import { corsPolicy } from "./middleware/cors";
+import { notFoundOrMethodNotAllowed } from "./middleware/method-not-allowed";
+import { handleError } from "./middleware/problem";
+import { requestId } from "./middleware/request-id";
+import { securityHeaders } from "./middleware/security-headers";
+import { publicAccess } from "./routes/access";
+import { accessPolicies, mountEndpoint, policyKey } from "./routes/endpoint";
+import { endpoints } from "./routes/index";
+
+/** Turns zod issues into the `errors[]` of a validation problem (paths joined with dots). */
+function validationFailed(
+  issues: readonly { path: readonly PropertyKey[]; message: string; code?: string; keys?: string[] }[],
+) {
+  return new ApiError("validation_failed", {
+    errors: issues.flatMap((issue) => {
+      const path = issue.path.map(String).join(".");
+      if (issue.code === "unrecognized_keys" && issue.keys) {
+        return issue.keys.map((key) => ({ path: path ? `${path}.${key}` : key, message: "is not a known field" }));
+      }
+      return [{ path, message: issue.message }];
+    }),
+  });
+}
+
+export function createApp() {
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) throw validationFailed(result.error.issues);
+    },
+  });
+
+  app.use(requestId());
+  app.use(securityHeaders());
+  app.use(requireConfig());
+  app.use(clientIp());
+  app.use(corsPolicy());
+  app.use(jsonBodyLimits());
+
+  for (const endpoint of endpoints) mountEndpoint(app, endpoint);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    description: "A session JWT (HS256) or an API key `imgbot_live_…`",
+  });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "ImageBot Edge",
+      version: "1.0.0",
+      description: "The security edge of ImageBot. Errors are RFC 9457 problem details.",
+    },
+  });
+  accessPolicies.set(policyKey("GET", "/openapi.json"), publicAccess);
+
+  app.notFound(notFoundOrMethodNotAllowed(app));
+  app.onError(handleError);
+  return app;
+}

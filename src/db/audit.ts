@@ -1,0 +1,38 @@
+import { newId } from "../crypto/random";
+import type { Database } from "./client";
+import { auditLog } from "./schema";
+
+export type AuditEventType =
+  | "user.registered"
+  | "auth.login"
+  | "auth.login_failed"
+  | "auth.logout"
+  | "auth.logout_all"
+  | "auth.token_refreshed"
+  | "session.revoked"
+  | "profile.updated";
+
+export interface AuditContext {
+  requestId: string;
+  ip: string;
+}
+
+/**
+ * Appends one audit row, awaited before the response is sent. `metadata` holds facts only
+ * (field names, ids, reasons): callers never pass a password, token, key or hash.
+ */
+export async function recordAuditEvent(
+  db: Database,
+  context: AuditContext,
+  event: { type: AuditEventType; userId?: string | null; metadata?: Record<string, unknown> },
+): Promise<void> {
+  await db.insert(auditLog).values({
+    id: newId("aud"),
+    type: event.type,
+    userId: event.userId ?? null,
+    ip: context.ip,
+    requestId: context.requestId,
+    metadata: event.metadata ?? {},
+    createdAt: new Date(),
+  });
+}

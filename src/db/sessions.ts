@@ -1,0 +1,88 @@
+import { and, desc, eq, gt, inArray, isNull, lt, or } from "drizzle-orm";
+import type { Database } from "./client";
+import { type Session, sessions } from "./schema";
+
+export async function insertSession(db: Database, session: typeof sessions.$inferInsert): Promise<void> {
+  await db.insert(sessions).values(session);
+}
+
+/** A live session of this user (tenant filter included), or undefined. */
+export async function findLiveSession(
+  db: Database,
+  userId: string,
+  sessionId: string,
+  now: Date,
+): Promise<Session | undefined> {
+  return db.query.sessions.findFirst({
+    where: and(
+      eq(sessions.id, sessionId),
+      eq(sessions.userId, userId),
+      isNull(sessions.revokedAt),
+      gt(sessions.expiresAt, now),
+    ),
+  });
+}
+
+/**
+ * One page of the user's live sessions, newest first. The cursor is the id of the last row of
+ * the previous page; ordering by (createdAt, id) keeps pages stable when two share a time.
+ */
+export async function listLiveSessions(
+  db: Database,
+  userId: string,
+  now: Date,
+  page: { limit: number; after?: Session | undefined },
+): Promise<Session[]> {
+  const after = page.after;
+  return db
+    .select()
+    .from(sessions)
+    .where(
+      and(
+        eq(sessions.userId, userId),
+        isNull(sessions.revokedAt),
+        gt(sessions.expiresAt, now),
+        after
+          ? or(
+              lt(sessions.createdAt, after.createdAt),
+              and(eq(sessions.createdAt, after.createdAt), lt(sessions.id, after.id)),
+            )
+          : undefined,
+      ),
+    )
+    .orderBy(desc(sessions.createdAt), desc(sessions.id))
+    .limit(page.limit);
+}
+
+export async function listLiveSessionIds(db: Database, userId: string, now: Date): Promise<string[]> {
+  const rows = await db
+    .select({ id: sessions.id })
+    .from(sessions)
+    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, now)));
+  return rows.map((row) => row.id);
+}
+
+// D1 binds at most 100 parameters per statement.
+const IDS_PER_STATEMENT = 90;
+
+export async function markSessionsRevoked(db: Database, userId: string, sessionIds: string[], now: Date) {
+  for (let start = 0; start < sessionIds.length; start += IDS_PER_STATEMENT) {
+    const chunk = sessionIds.slice(start, start + IDS_PER_STATEMENT);
+    await db
+      .update(sessions)
+      .set({ revokedAt: now })
+      .where(and(eq(sessions.userId, userId), inArray(sessions.id, chunk), isNull(sessions.revokedAt)));
+  }
+}
+
+export async function extendSession(db: Database, sessionId: string, expiresAt: Date): Promise<void> {
+  await db.update(sessions).set({ expiresAt }).where(eq(sessions.id, sessionId));
+}
+
+/** Conditional, so that concurrent isolates write last-seen at most once a minute between them. */
+export async function touchSession(db: Database, sessionId: string, now: Date, minIntervalMs: number): Promise<void> {
+  await db
+    .update(sessions)
+    .set({ lastSeenAt: now })
+    .where(and(eq(sessions.id, sessionId), lt(sessions.lastSeenAt, new Date(now.getTime() - minIntervalMs))));
+}

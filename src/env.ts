@@ -1,0 +1,93 @@
+import * as z from "zod";
+import type { UserGuard } from "./durable-objects/user-guard";
+
+/** What wrangler.toml and the secrets give the Worker. Secrets are optional here: `loadConfig` checks them. */
+export interface Bindings {
+  DB: D1Database;
+  IMAGES: R2Bucket;
+  USER_GUARD: DurableObjectNamespace<UserGuard>;
+  ENVIRONMENT?: string;
+  ALLOWED_ORIGINS?: string;
+  JWT_SECRET?: string;
+  JWT_SECRET_PREVIOUS?: string;
+  ADMIN_TOKEN?: string;
+}
+
+const MIN_SECRET_BYTES = 32;
+
+const secret = (name: string) =>
+  z
+    .string({ error: `${name} is not set` })
+    .refine((value) => new TextEncoder().encode(value).byteLength >= MIN_SECRET_BYTES, {
+      error: `${name} must be at least ${MIN_SECRET_BYTES} bytes`,
+    });
+
+const configSchema = z.object({
+  ENVIRONMENT: z.enum(["development", "staging", "production"], {
+    error: "ENVIRONMENT must be development, staging or production",
+  }),
+  ALLOWED_ORIGINS: z
+    .string()
+    .default("")
+    .transform((list) =>
+      list
+        .split(",")
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    ),
+  JWT_SECRET: secret("JWT_SECRET"),
+  JWT_SECRET_PREVIOUS: secret("JWT_SECRET_PREVIOUS").optional(),
+  ADMIN_TOKEN: secret("ADMIN_TOKEN").optional(),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
+
+// Bindings objects are stable per isolate, so the parse runs once, not per request.
+const parsedConfigs = new WeakMap<Bindings, ConfigResult>();
+
+/**
+ * Parses configuration at the boundary. A missing or weak secret is reported by the names of
+ * the settings at fault (never their values), so the service refuses to run insecurely.
+ */
+export function loadConfig(env: Bindings): ConfigResult {
+  const cached = parsedConfigs.get(env);
+  if (cached) return cached;
+  const parsed = configSchema.safeParse({
+    ENVIRONMENT: env.ENVIRONMENT,
+    ALLOWED_ORIGINS: env.ALLOWED_ORIGINS,
+    JWT_SECRET: env.JWT_SECRET,
+    JWT_SECRET_PREVIOUS: env.JWT_SECRET_PREVIOUS || undefined,
+    ADMIN_TOKEN: env.ADMIN_TOKEN || undefined,
+  });
+  const result: ConfigResult = parsed.success
+    ? { ok: true, config: parsed.data }
+    : { ok: false, problems: parsed.error.issues.map((issue) => issue.message) };
+  parsedConfigs.set(env, result);
+  return result;
+}
+
+/** Who made an authenticated request, as verified by `authenticate`. */
+export interface SessionPrincipal {
+  kind: "session";
+  userId: string;
+  email: string;
+  sessionId: string;
+  tokenId: string;
+  issuedAt: number;
+  expiresAt: number;
+}
+export type Principal = SessionPrincipal;
+
+export interface Variables {
+  requestId: string;
+  config: Config;
+  /** From `CF-Connecting-IP` only: Cloudflare sets it and clients cannot override it. */
+  clientIp: string;
+  principal: Principal;
+  /** Set by logout and refresh: the presented token is dead, so no sliding refresh for it. */
+  tokenRetired: boolean;
+}
+
+export type AppEnv = { Bindings: Bindings; Variables: Variables };

@@ -1,0 +1,33 @@
+import { createRoute } from "@hono/zod-openapi";
+import { recordAuditEvent } from "../../db/audit";
+import { database } from "../../db/client";
+import { listLiveSessionIds } from "../../db/sessions";
+import { sessionOnly } from "../access";
+import { auditContext } from "../audit-context";
+import { defineEndpoint } from "../endpoint";
+import { problemResponse } from "../schemas";
+import { revokeSessions } from "../sessions/revoke-sessions";
+
+export const logoutAll = defineEndpoint({
+  access: sessionOnly,
+  route: createRoute({
+    method: "post",
+    path: "/v1/auth/logout-all",
+    tags: ["auth"],
+    summary: "End every session of the user, this one included",
+    responses: { 204: { description: "All sessions ended" }, 401: problemResponse("unauthorized") },
+  }),
+  handler: async (c) => {
+    const { userId, sessionId } = c.get("principal");
+    const db = database(c.env.DB);
+    const sessionIds = new Set(await listLiveSessionIds(db, userId, new Date()));
+    sessionIds.add(sessionId);
+    await revokeSessions(c, userId, [...sessionIds]);
+    await recordAuditEvent(db, auditContext(c), {
+      type: "auth.logout_all",
+      userId,
+      metadata: { sessionCount: sessionIds.size },
+    });
+    return c.body(null, 204);
+  },
+});

@@ -1,0 +1,29 @@
+import { createRoute } from "@hono/zod-openapi";
+import { recordAuditEvent } from "../../db/audit";
+import { database } from "../../db/client";
+import { sessionOnly } from "../access";
+import { auditContext } from "../audit-context";
+import { defineEndpoint } from "../endpoint";
+import { problemResponse } from "../schemas";
+import { revokeSessions } from "../sessions/revoke-sessions";
+
+export const logout = defineEndpoint({
+  access: sessionOnly,
+  route: createRoute({
+    method: "post",
+    path: "/v1/auth/logout",
+    tags: ["auth"],
+    summary: "End this session: its tokens fail from the next request on",
+    responses: { 204: { description: "Logged out" }, 401: problemResponse("unauthorized") },
+  }),
+  handler: async (c) => {
+    const { userId, sessionId } = c.get("principal");
+    await revokeSessions(c, userId, [sessionId]);
+    await recordAuditEvent(database(c.env.DB), auditContext(c), {
+      type: "auth.logout",
+      userId,
+      metadata: { sessionId },
+    });
+    return c.body(null, 204);
+  },
+});

@@ -1,0 +1,48 @@
+import { createRoute } from "@hono/zod-openapi";
+import * as z from "zod";
+import { issueSessionToken } from "../../crypto/jwt";
+import { recordAuditEvent } from "../../db/audit";
+import { database } from "../../db/client";
+import { extendSession } from "../../db/sessions";
+import { withUserGuard } from "../../durable-objects/user-guard-client";
+import { ApiError } from "../../errors";
+import { signingKeys } from "../../middleware/authenticate";
+import { sessionOnly } from "../access";
+import { auditContext } from "../audit-context";
+import { defineEndpoint } from "../endpoint";
+import { jsonResponse, problemResponse } from "../schemas";
+
+export const refreshResponseSchema = z.object({ token: z.string(), expiresAt: z.iso.datetime() });
+
+export const refresh = defineEndpoint({
+  access: sessionOnly,
+  route: createRoute({
+    method: "post",
+    path: "/v1/auth/refresh",
+    tags: ["auth"],
+    summary: "Trade the presented token for a fresh one of the same session",
+    responses: {
+      200: jsonResponse("A new token; the old one is dead", refreshResponseSchema),
+      401: problemResponse("unauthorized"),
+    },
+  }),
+  handler: async (c) => {
+    const principal = c.get("principal");
+    // The guard answers false if this token was already retired: of two concurrent refreshes
+    // with one token, exactly one gets a new token.
+    const retired = await withUserGuard(c.env, principal.userId, (guard) =>
+      guard.revokeToken(principal.tokenId, principal.expiresAt),
+    );
+    if (!retired) throw new ApiError("unauthorized");
+    c.set("tokenRetired", true);
+    const { token, expiresAt } = await issueSessionToken(principal, signingKeys(c));
+    const db = database(c.env.DB);
+    await extendSession(db, principal.sessionId, expiresAt);
+    await recordAuditEvent(db, auditContext(c), {
+      type: "auth.token_refreshed",
+      userId: principal.userId,
+      metadata: { sessionId: principal.sessionId },
+    });
+    return c.json({ token, expiresAt: expiresAt.toISOString() }, 200);
+  },
+});

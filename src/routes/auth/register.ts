@@ -1,0 +1,71 @@
+import { createRoute } from "@hono/zod-openapi";
+import * as z from "zod";
+import { hashPassword } from "../../crypto/password";
+import { newId } from "../../crypto/random";
+import { recordAuditEvent } from "../../db/audit";
+import { database, isUniqueViolation } from "../../db/client";
+import { findUserByEmail, insertUser } from "../../db/users";
+import { ApiError } from "../../errors";
+import { publicAccess } from "../access";
+import { auditContext } from "../audit-context";
+import { defineEndpoint } from "../endpoint";
+import {
+  emailSchema,
+  jsonBody,
+  jsonResponse,
+  nameSchema,
+  passwordSchema,
+  problemResponse,
+  tokenResponseSchema,
+} from "../schemas";
+import { startSession } from "./start-session";
+
+export const registerBodySchema = z.strictObject({
+  email: emailSchema,
+  password: passwordSchema,
+  name: nameSchema.optional(),
+});
+export type RegisterBody = z.infer<typeof registerBodySchema>;
+
+export const register = defineEndpoint({
+  access: publicAccess,
+  route: createRoute({
+    method: "post",
+    path: "/v1/auth/register",
+    tags: ["auth"],
+    summary: "Create an account and its first session",
+    request: { body: jsonBody(registerBodySchema) },
+    responses: {
+      201: jsonResponse("Account created", tokenResponseSchema),
+      400: problemResponse("validation_failed"),
+      409: problemResponse("email_taken"),
+    },
+  }),
+  handler: async (c) => {
+    const body = c.req.valid("json");
+    const db = database(c.env.DB);
+    // Hash first: the answer for a taken email then takes as long as a new account.
+    const passwordHash = await hashPassword(body.password);
+    if (await findUserByEmail(db, body.email)) throw new ApiError("email_taken");
+    const now = new Date();
+    const user = await insertUser(db, {
+      id: newId("usr"),
+      email: body.email,
+      name: body.name ?? null,
+      passwordHash,
+      createdAt: now,
+      updatedAt: now,
+    }).catch((error: unknown) => {
+      // Two registrations racing for one email: the UNIQUE index decides.
+      if (isUniqueViolation(error)) throw new ApiError("email_taken");
+      throw error;
+    });
+    const session = await startSession(c, user);
+    await recordAuditEvent(db, auditContext(c), {
+      type: "user.registered",
+      userId: user.id,
+      metadata: { sessionId: session.sessionId },
+    });
+    return c.json(session.response, 201);
+  },
+});

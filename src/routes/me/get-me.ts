@@ -1,0 +1,27 @@
+import { createRoute } from "@hono/zod-openapi";
+import { database } from "../../db/client";
+import { findUserById, publicUser } from "../../db/users";
+import { ApiError } from "../../errors";
+import { sessionOnly } from "../access";
+import { defineEndpoint } from "../endpoint";
+import { jsonResponse, problemResponse, userSchema } from "../schemas";
+
+export const getMe = defineEndpoint({
+  access: sessionOnly,
+  route: createRoute({
+    method: "get",
+    path: "/v1/me",
+    tags: ["account"],
+    summary: "The signed-in user",
+    responses: {
+      200: jsonResponse("The user", userSchema),
+      401: problemResponse("unauthorized"),
+      404: problemResponse("not_found"),
+    },
+  }),
+  handler: async (c) => {
+    const user = await findUserById(database(c.env.DB), c.get("principal").userId);
+    if (!user) throw new ApiError("not_found");
+    return c.json(publicUser(user), 200);
+  },
+});

@@ -1,0 +1,72 @@
+import { createRoute } from "@hono/zod-openapi";
+import * as z from "zod";
+import { verifyPassword } from "../../crypto/password";
+import { recordAuditEvent } from "../../db/audit";
+import { database, isUniqueViolation } from "../../db/client";
+import { findUserByEmail, findUserById, publicUser, updateUserProfile } from "../../db/users";
+import { ApiError } from "../../errors";
+import { sessionOnly } from "../access";
+import { auditContext } from "../audit-context";
+import { defineEndpoint } from "../endpoint";
+import { emailSchema, jsonBody, jsonResponse, nameSchema, problemResponse, userSchema } from "../schemas";
+
+export const patchMeBodySchema = z.strictObject({
+  name: nameSchema.nullable().optional(),
+  email: emailSchema.optional(),
+  currentPassword: z.string().min(1).max(1024).optional(),
+});
+export type PatchMeBody = z.infer<typeof patchMeBodySchema>;
+
+export const patchMe = defineEndpoint({
+  access: sessionOnly,
+  route: createRoute({
+    method: "patch",
+    path: "/v1/me",
+    tags: ["account"],
+    summary: "Change name or email (an email change needs the current password)",
+    request: { body: jsonBody(patchMeBodySchema) },
+    responses: {
+      200: jsonResponse("The updated user", userSchema),
+      400: problemResponse("validation_failed"),
+      401: problemResponse("unauthorized"),
+      403: problemResponse("forbidden: the current password is wrong"),
+      409: problemResponse("email_taken"),
+    },
+  }),
+  handler: async (c) => {
+    const body = c.req.valid("json");
+    const db = database(c.env.DB);
+    const user = await findUserById(db, c.get("principal").userId);
+    if (!user) throw new ApiError("not_found");
+
+    const changes: { name?: string | null; email?: string } = {};
+    if (body.name !== undefined && body.name !== user.name) changes.name = body.name;
+    if (body.email !== undefined && body.email !== user.email) {
+      // Re-authentication for an email change (ASVS 5.0 V6.2: a stolen session alone must not
+      // be enough to take over the account's recovery address).
+      if (body.currentPassword === undefined) {
+        throw new ApiError("validation_failed", {
+          errors: [{ path: "currentPassword", message: "is required to change the email" }],
+        });
+      }
+      if (!(await verifyPassword(body.currentPassword, user.passwordHash))) {
+        throw new ApiError("forbidden", { detail: "The current password is wrong." });
+      }
+      if (await findUserByEmail(db, body.email)) throw new ApiError("email_taken");
+      changes.email = body.email;
+    }
+    if (Object.keys(changes).length === 0) return c.json(publicUser(user), 200);
+
+    const updated = await updateUserProfile(db, user.id, changes, new Date()).catch((error: unknown) => {
+      if (isUniqueViolation(error)) throw new ApiError("email_taken");
+      throw error;
+    });
+    if (!updated) throw new ApiError("not_found");
+    await recordAuditEvent(db, auditContext(c), {
+      type: "profile.updated",
+      userId: user.id,
+      metadata: { fields: Object.keys(changes) },
+    });
+    return c.json(publicUser(updated), 200);
+  },
+});

@@ -1,0 +1,73 @@
+import * as z from "zod";
+
+/** Shared request/response schemas: the OpenAPI document is generated from these. */
+
+export const emailSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(254)
+  .pipe(z.email({ error: "must be an email address" }));
+
+/**
+ * 8..256 characters (code points, after NFC normalisation, so that the same password typed
+ * on different systems is the same password). Long passwords are safe: see crypto/password.ts.
+ */
+export const passwordSchema = z
+  .string()
+  .transform((password) => password.normalize("NFC"))
+  .refine((password) => [...password].length >= 8, { error: "must be at least 8 characters" })
+  .refine((password) => [...password].length <= 256, { error: "must be at most 256 characters" });
+
+export const nameSchema = z.string().trim().min(1).max(100);
+
+export const userSchema = z
+  .object({
+    id: z.string(),
+    email: z.string(),
+    name: z.string().nullable(),
+    plan: z.enum(["standard", "pro", "enterprise"]),
+    createdAt: z.iso.datetime(),
+  })
+  .meta({ id: "User" });
+
+export const tokenResponseSchema = z
+  .object({
+    token: z.string(),
+    tokenType: z.literal("Bearer"),
+    expiresAt: z.iso.datetime(),
+    user: userSchema,
+  })
+  .meta({ id: "TokenResponse" });
+
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.int(),
+    detail: z.string(),
+    code: z.string(),
+    requestId: z.string(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .meta({ id: "Problem" });
+
+export const paginationQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z.string().max(200).optional(),
+});
+
+/** A problem+json response entry for the OpenAPI document. */
+export function problemResponse(description: string) {
+  return { description, content: { "application/problem+json": { schema: problemSchema } } };
+}
+
+export function jsonBody<T extends z.ZodType>(schema: T) {
+  return { required: true, content: { "application/json": { schema } } };
+}
+
+export function jsonResponse<T extends z.ZodType>(description: string, schema: T) {
+  return { description, content: { "application/json": { schema } } };
+}
+
+export const bearerAuth = [{ bearerAuth: [] }];

@@ -1,0 +1,42 @@
+import { createRoute } from "@hono/zod-openapi";
+import * as z from "zod";
+import { recordAuditEvent } from "../../db/audit";
+import { database } from "../../db/client";
+import { findLiveSession } from "../../db/sessions";
+import { ApiError } from "../../errors";
+import { sessionOnly } from "../access";
+import { auditContext } from "../audit-context";
+import { defineEndpoint } from "../endpoint";
+import { problemResponse } from "../schemas";
+import { revokeSessions } from "./revoke-sessions";
+
+export const deleteSession = defineEndpoint({
+  access: sessionOnly,
+  route: createRoute({
+    method: "delete",
+    path: "/v1/sessions/{id}",
+    tags: ["account"],
+    summary: "Revoke one of the user's sessions",
+    request: { params: z.strictObject({ id: z.string().max(100) }) },
+    responses: {
+      204: { description: "Revoked" },
+      401: problemResponse("unauthorized"),
+      404: problemResponse("not_found (also for another user's session)"),
+    },
+  }),
+  handler: async (c) => {
+    const { id } = c.req.valid("param");
+    const { userId } = c.get("principal");
+    const db = database(c.env.DB);
+    // The tenant filter is part of the lookup: another user's session id is simply not found.
+    const session = await findLiveSession(db, userId, id, new Date());
+    if (!session) throw new ApiError("not_found");
+    await revokeSessions(c, userId, [session.id]);
+    await recordAuditEvent(db, auditContext(c), {
+      type: "session.revoked",
+      userId,
+      metadata: { sessionId: session.id },
+    });
+    return c.body(null, 204);
+  },
+});

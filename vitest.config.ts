@@ -1,0 +1,30 @@
+import { randomBytes } from "node:crypto";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
+import { defineConfig } from "vitest/config";
+
+// Fresh random secrets per run: no secret is committed, and tests read them from `env`.
+const secret = () => randomBytes(48).toString("base64url");
+
+export default defineConfig({
+  plugins: [
+    cloudflareTest(async () => ({
+      main: "./src/index.ts",
+      wrangler: { configPath: "./wrangler.toml" },
+      miniflare: {
+        bindings: {
+          ENVIRONMENT: "development",
+          JWT_SECRET: secret(),
+          JWT_SECRET_PREVIOUS: secret(),
+          ADMIN_TOKEN: secret(),
+          // The same migration files that `npm start` applies with wrangler.
+          TEST_MIGRATIONS: await readD1Migrations("./drizzle"),
+        },
+      },
+    })),
+  ],
+  test: {
+    include: ["test/**/*.test.ts"],
+    setupFiles: ["./test/apply-migrations.ts"],
+    testTimeout: 30_000,
+  },
+});
