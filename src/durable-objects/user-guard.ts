@@ -10,6 +10,15 @@ export type AdmitRequest = z.infer<typeof admitRequestSchema>;
 export type AdmitResult = { outcome: "admitted" } | { outcome: "revoked" };
 
 const idListSchema = z.array(z.string().min(1)).max(10_000);
+const tokenIdSchema = z.string().min(1);
+const epochSecondsSchema = z.int().positive();
+
+/** RPC arguments are validated at the boundary; a bad one is a caller bug, reported plainly. */
+function parseArgument<T>(schema: z.ZodType<T>, value: unknown, name: string): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new TypeError(`UserGuard: invalid ${name}`);
+  return parsed.data;
+}
 
 /**
  * One instance per user id. Every authenticated request of the user makes exactly one call
@@ -34,7 +43,7 @@ export class UserGuard extends DurableObject<Bindings> {
   }
 
   async admit(request: AdmitRequest): Promise<AdmitResult> {
-    const { credential } = admitRequestSchema.parse(request);
+    const { credential } = parseArgument(admitRequestSchema, request, "admit request");
     const revoked = this.sql
       .exec(
         `SELECT 1 FROM revoked WHERE (kind = 'session' AND id = ?) OR (kind = 'token' AND id = ?) LIMIT 1`,
@@ -50,7 +59,7 @@ export class UserGuard extends DurableObject<Bindings> {
    * is at most TOKEN_LIFETIME old, so the entry can go once that (plus clock skew) has passed.
    */
   async revokeSessions(sessionIds: string[]): Promise<void> {
-    const ids = idListSchema.parse(sessionIds);
+    const ids = parseArgument(idListSchema, sessionIds, "session ids");
     const keepUntil = Date.now() + (TOKEN_LIFETIME_SECONDS + CLOCK_SKEW_SECONDS) * 1000;
     for (const id of ids) {
       this.sql.exec(
@@ -68,8 +77,9 @@ export class UserGuard extends DurableObject<Bindings> {
    * token was already revoked, so two concurrent refreshes with one token cannot both succeed.
    */
   async revokeToken(tokenId: string, tokenExpiresAtSeconds: number): Promise<boolean> {
-    const id = z.string().min(1).parse(tokenId);
-    const keepUntil = (z.int().parse(tokenExpiresAtSeconds) + CLOCK_SKEW_SECONDS) * 1000;
+    const id = parseArgument(tokenIdSchema, tokenId, "token id");
+    const expiresAt = parseArgument(epochSecondsSchema, tokenExpiresAtSeconds, "token expiry");
+    const keepUntil = (expiresAt + CLOCK_SKEW_SECONDS) * 1000;
     const inserted = this.sql
       .exec(
         `INSERT INTO revoked (kind, id, expires_at) VALUES ('token', ?, ?) ON CONFLICT (kind, id) DO NOTHING RETURNING id`,

@@ -1,0 +1,73 @@
+import { env, exports } from "cloudflare:workers";
+import { expect } from "vitest";
+
+export interface ApiRequest {
+  token?: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+  ip?: string;
+}
+
+/** Sends a request through the Worker's real fetch handler (same runtime as production). */
+export function api(method: string, path: string, options: ApiRequest = {}): Promise<Response> {
+  const headers = new Headers(options.headers);
+  if (options.token !== undefined) headers.set("Authorization", `Bearer ${options.token}`);
+  if (options.ip !== undefined) headers.set("CF-Connecting-IP", options.ip);
+  let body: string | undefined;
+  if (options.body !== undefined) {
+    body = typeof options.body === "string" ? options.body : JSON.stringify(options.body);
+    if (!headers.has("Content-Type")) headers.set("Content-Type", "application/json");
+  }
+  return exports.default.fetch(new Request(`https://edge.test${path}`, { method, headers, body }));
+}
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  requestId: string;
+  errors?: { path: string; message: string }[];
+}
+
+/** Asserts an RFC 9457 problem response with the given status and code, and returns its body. */
+export async function expectProblem(response: Response, status: number, code: string): Promise<Problem> {
+  const text = await response.text();
+  expect({ status: response.status, text }).toMatchObject({ status });
+  expect(response.headers.get("Content-Type")).toBe("application/problem+json");
+  const problem = JSON.parse(text) as Problem;
+  expect(problem).toMatchObject({ type: "about:blank", status, code });
+  expect(problem.requestId).toBe(response.headers.get("X-Request-Id"));
+  return problem;
+}
+
+let counter = 0;
+export function uniqueEmail(label = "user"): string {
+  counter += 1;
+  return `${label}.${counter}.${crypto.randomUUID().slice(0, 8)}@example.com`;
+}
+
+export interface RegisteredUser {
+  id: string;
+  email: string;
+  password: string;
+  token: string;
+}
+
+export async function registerUser(overrides: { email?: string; password?: string; name?: string } = {}) {
+  const email = overrides.email ?? uniqueEmail();
+  const password = overrides.password ?? `pw-${crypto.randomUUID()}`;
+  const response = await api("POST", "/v1/auth/register", { body: { email, password, name: overrides.name } });
+  expect(response.status).toBe(201);
+  const body = (await response.json()) as { token: string; user: { id: string; email: string } };
+  return { id: body.user.id, email: body.user.email, password, token: body.token } satisfies RegisteredUser;
+}
+
+export async function login(email: string, password: string, ip?: string) {
+  const response = await api("POST", "/v1/auth/login", { body: { email, password }, ...(ip ? { ip } : {}) });
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { token: string }).token;
+}
+
+export { env };
