@@ -3,6 +3,10 @@ import type { Bindings } from "../src/env";
 
 declare global {
   namespace Cloudflare {
+    interface GlobalProps {
+      mainModule: typeof import("../src/index");
+      durableNamespaces: "UserGuard";
+    }
     interface Env extends Bindings {
       TEST_MIGRATIONS: D1Migration[];
       JWT_SECRET: string;

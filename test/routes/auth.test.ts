@@ -9,7 +9,7 @@ describe("POST /v1/auth/register", () => {
       body: { email: `  ${email.toUpperCase()} `, password: "a sound password", name: "Ada" },
     });
     expect(response.status).toBe(201);
-    const body = (await response.json()) as Record<string, any>;
+    const body = (await response.json()) as { token: string; expiresAt: string; user: Record<string, unknown> };
     expect(body).toMatchObject({
       tokenType: "Bearer",
       user: { email: email.toLowerCase(), name: "Ada", plan: "standard" },
