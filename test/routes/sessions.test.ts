@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
-import { api, expectProblem, login, registerUser } from "../helpers/api";
+import { describe, expect, it, vi } from "vitest";
+import { api, env, expectProblem, login, registerUser } from "../helpers/api";
 import { decodeToken } from "../helpers/tokens";
 
 interface SessionView {
@@ -107,5 +107,21 @@ describe("DELETE /v1/sessions/{id}", () => {
     const path = `/v1/sessions/${decodeToken(other).payload.sid}`;
     expect((await api("DELETE", path, { token: user.token })).status).toBe(204);
     await expectProblem(await api("DELETE", path, { token: user.token }), 404, "not_found");
+  });
+});
+
+describe("last seen", () => {
+  it("is written after a request when the stored time is over a minute old", async () => {
+    const user = await registerUser();
+    const sessionId = decodeToken(user.token).payload.sid;
+    const stale = Date.now() - 5 * 60_000;
+    await env.DB.prepare("UPDATE sessions SET last_seen_at = ? WHERE id = ?").bind(stale, sessionId).run();
+    expect((await api("GET", "/v1/me", { token: user.token })).status).toBe(200);
+    await vi.waitFor(async () => {
+      const row = await env.DB.prepare("SELECT last_seen_at FROM sessions WHERE id = ?")
+        .bind(sessionId)
+        .first<{ last_seen_at: number }>();
+      expect(row?.last_seen_at).toBeGreaterThan(stale + 60_000);
+    });
   });
 });
