@@ -13,6 +13,9 @@ export default defineConfig({
       miniflare: {
         bindings: {
           ENVIRONMENT: "development",
+          APP_URL: "http://127.0.0.1:8787",
+          // Mail stays in the D1 outbox: tests never contact a mail service.
+          MAIL_TRANSPORT: "outbox",
           JWT_SECRET: secret(),
           JWT_SECRET_PREVIOUS: secret(),
           ADMIN_TOKEN: secret(),

@@ -1,4 +1,6 @@
 import * as z from "zod";
+import type { AccountGuard } from "./durable-objects/account-guard";
+import type { IpGuard } from "./durable-objects/ip-guard";
 import type { UserGuard } from "./durable-objects/user-guard";
 
 /** What wrangler.toml and the secrets give the Worker. Secrets are optional here: `loadConfig` checks them. */
@@ -6,11 +8,21 @@ export interface Bindings {
   DB: D1Database;
   IMAGES: R2Bucket;
   USER_GUARD: DurableObjectNamespace<UserGuard>;
+  IP_GUARD: DurableObjectNamespace<IpGuard>;
+  ACCOUNT_GUARD: DurableObjectNamespace<AccountGuard>;
+  /** Cloudflare Email Service binding, used when MAIL_TRANSPORT = "send_email". */
+  SEND_EMAIL?: SendEmail;
   ENVIRONMENT?: string;
   ALLOWED_ORIGINS?: string;
   JWT_SECRET?: string;
   JWT_SECRET_PREVIOUS?: string;
   ADMIN_TOKEN?: string;
+  LOCKOUT_MINUTES?: string;
+  APP_URL?: string;
+  MAIL_TRANSPORT?: string;
+  MAIL_FROM?: string;
+  MAIL_HTTP_URL?: string;
+  MAIL_HTTP_TOKEN?: string;
 }
 
 const MIN_SECRET_BYTES = 32;
@@ -38,6 +50,20 @@ const configSchema = z.object({
   JWT_SECRET: secret("JWT_SECRET"),
   JWT_SECRET_PREVIOUS: secret("JWT_SECRET_PREVIOUS").optional(),
   ADMIN_TOKEN: secret("ADMIN_TOKEN").optional(),
+  LOCKOUT_MINUTES: z.coerce
+    .number({ error: "LOCKOUT_MINUTES must be a number of minutes" })
+    .int()
+    .min(1, { error: "LOCKOUT_MINUTES must be at least 1" })
+    .max(43_200, { error: "LOCKOUT_MINUTES must be at most 43200 (30 days)" })
+    .default(60),
+  /** The frontend that links in mails point to (reset page). */
+  APP_URL: z.url({ protocol: /^https?$/, error: "APP_URL must be an http(s) URL" }).default("http://127.0.0.1:8787"),
+  MAIL_TRANSPORT: z
+    .enum(["outbox", "send_email", "http"], { error: "MAIL_TRANSPORT must be outbox, send_email or http" })
+    .default("outbox"),
+  MAIL_FROM: z.string().default("ImageBot <no-reply@imagebot.app>"),
+  MAIL_HTTP_URL: z.url({ protocol: /^https$/, error: "MAIL_HTTP_URL must be an https URL" }).optional(),
+  MAIL_HTTP_TOKEN: z.string().min(1).optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -60,6 +86,12 @@ export function loadConfig(env: Bindings): ConfigResult {
     JWT_SECRET: env.JWT_SECRET,
     JWT_SECRET_PREVIOUS: env.JWT_SECRET_PREVIOUS || undefined,
     ADMIN_TOKEN: env.ADMIN_TOKEN || undefined,
+    LOCKOUT_MINUTES: env.LOCKOUT_MINUTES || undefined,
+    APP_URL: env.APP_URL || undefined,
+    MAIL_TRANSPORT: env.MAIL_TRANSPORT || undefined,
+    MAIL_FROM: env.MAIL_FROM || undefined,
+    MAIL_HTTP_URL: env.MAIL_HTTP_URL || undefined,
+    MAIL_HTTP_TOKEN: env.MAIL_HTTP_TOKEN || undefined,
   });
   const result: ConfigResult = parsed.success
     ? { ok: true, config: parsed.data }

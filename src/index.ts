@@ -1,6 +1,8 @@
 import { createApp } from "./app";
 import type { Bindings } from "./env";
 
+export { AccountGuard } from "./durable-objects/account-guard";
+export { IpGuard } from "./durable-objects/ip-guard";
 export { UserGuard } from "./durable-objects/user-guard";
 
 const app = createApp();

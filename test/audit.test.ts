@@ -36,15 +36,18 @@ describe("audit log", () => {
       "user.registered",
       "auth.login_failed",
       "auth.login",
+      "auth.new_ip_notice",
       "profile.updated",
       "auth.login",
+      "auth.new_ip_notice",
       "session.revoked",
       "auth.logout",
     ]);
     expect(rows[1]).toMatchObject({ ip: "198.51.100.4", request_id: failed.headers.get("X-Request-Id") });
+    expect(JSON.parse(rows[1]?.metadata ?? "{}")).toEqual({ reason: "bad_password", context: "login" });
     expect(rows[2]).toMatchObject({ ip: "198.51.100.5" });
-    expect(rows[3]).toMatchObject({ request_id: profile.headers.get("X-Request-Id") });
-    expect(JSON.parse(rows[3]?.metadata ?? "{}")).toEqual({ fields: ["name"] });
+    expect(rows[4]).toMatchObject({ request_id: profile.headers.get("X-Request-Id") });
+    expect(JSON.parse(rows[4]?.metadata ?? "{}")).toEqual({ fields: ["name"] });
   });
 
   it("never holds a password, token or hash", async () => {

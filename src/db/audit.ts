@@ -10,7 +10,13 @@ export type AuditEventType =
   | "auth.logout_all"
   | "auth.token_refreshed"
   | "session.revoked"
-  | "profile.updated";
+  | "profile.updated"
+  | "auth.locked"
+  | "auth.unlocked"
+  | "auth.new_ip_notice"
+  | "password.reset_requested"
+  | "password.reset"
+  | "password.changed";
 
 export interface AuditContext {
   requestId: string;

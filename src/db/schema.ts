@@ -58,3 +58,42 @@ export const auditLog = sqliteTable(
 export type User = typeof users.$inferSelect;
 export type Session = typeof sessions.$inferSelect;
 export type AuditEvent = typeof auditLog.$inferSelect;
+
+/**
+ * Every mail the service sends is written here first, so none is lost: delivery happens after,
+ * and a failed one stays with its error. Once delivered, the body is erased (it may carry a
+ * reset link). Locally (MAIL_TRANSPORT=outbox) this table is the mailbox behind /dev/outbox.
+ */
+export const emailOutbox = sqliteTable(
+  "email_outbox",
+  {
+    id: text("id").primaryKey(),
+    toAddress: text("to_address").notNull(),
+    subject: text("subject").notNull(),
+    text: text("text"),
+    status: text("status", { enum: ["stored", "sent", "failed"] }).notNull(),
+    error: text("error"),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    sentAt: integer("sent_at", { mode: "timestamp_ms" }),
+  },
+  (table) => [index("outbox_to_created_idx").on(table.toAddress, table.createdAt)],
+);
+
+/** Reset tokens are stored only as their SHA-256: a database leak yields no usable token. */
+export const passwordResetTokens = sqliteTable(
+  "password_reset_tokens",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    tokenHash: text("token_hash").notNull().unique(),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+    /** Set when used, or when a newer token voids this one. */
+    usedAt: integer("used_at", { mode: "timestamp_ms" }),
+  },
+  (table) => [index("reset_tokens_user_idx").on(table.userId)],
+);
+
+export type OutboxMail = typeof emailOutbox.$inferSelect;

@@ -86,3 +86,12 @@ export async function touchSession(db: Database, sessionId: string, now: Date, m
     .set({ lastSeenAt: now })
     .where(and(eq(sessions.id, sessionId), lt(sessions.lastSeenAt, new Date(now.getTime() - minIntervalMs))));
 }
+
+/** Whether the user has had a session from this IP since `since` (new-sign-in notices). */
+export async function hasSessionFromIpSince(db: Database, userId: string, ip: string, since: Date): Promise<boolean> {
+  const row = await db.query.sessions.findFirst({
+    columns: { id: true },
+    where: and(eq(sessions.userId, userId), eq(sessions.ip, ip), gt(sessions.createdAt, since)),
+  });
+  return row !== undefined;
+}

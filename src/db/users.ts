@@ -30,6 +30,10 @@ export async function updateUserProfile(
   return updated;
 }
 
+export async function updatePasswordHash(db: Database, userId: string, passwordHash: string, now: Date) {
+  await db.update(users).set({ passwordHash, updatedAt: now }).where(eq(users.id, userId));
+}
+
 /** The public shape of a user (API.md "Account"): never the hash or internal limits. */
 export function publicUser(user: User) {
   return {

@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import * as z from "zod";
 import { CLOCK_SKEW_SECONDS, TOKEN_LIFETIME_SECONDS } from "../crypto/jwt";
 import type { Bindings } from "../env";
+import { parseArgument } from "./rpc-arguments";
 
 const admitRequestSchema = z.object({
   credential: z.object({ kind: z.literal("session"), sessionId: z.string().min(1), tokenId: z.string().min(1) }),
@@ -12,13 +13,6 @@ export type AdmitResult = { outcome: "admitted" } | { outcome: "revoked" };
 const idListSchema = z.array(z.string().min(1)).max(10_000);
 const tokenIdSchema = z.string().min(1);
 const epochSecondsSchema = z.int().positive();
-
-/** RPC arguments are validated at the boundary; a bad one is a caller bug, reported plainly. */
-function parseArgument<T>(schema: z.ZodType<T>, value: unknown, name: string): T {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new TypeError(`UserGuard: invalid ${name}`);
-  return parsed.data;
-}
 
 /**
  * One instance per user id. Every authenticated request of the user makes exactly one call

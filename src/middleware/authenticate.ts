@@ -2,7 +2,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { issueSessionToken, verifySessionToken } from "../crypto/jwt";
 import { database } from "../db/client";
 import { extendSession, touchSession } from "../db/sessions";
-import { withUserGuard } from "../durable-objects/user-guard-client";
+import { withUserGuard } from "../durable-objects/guard-client";
 import type { AppEnv, SessionPrincipal } from "../env";
 import { ApiError } from "../errors";
 import type { AccessPolicy } from "../routes/access";
@@ -80,6 +80,10 @@ async function slideSession(c: Context<AppEnv>, principal: SessionPrincipal) {
 export function authenticate(policy: AccessPolicy): MiddlewareHandler<AppEnv> {
   return async function authenticate(c, next) {
     if (policy.auth === "public") return next();
+    if (policy.auth === "development") {
+      if (c.get("config").ENVIRONMENT !== "development") throw new ApiError("not_found");
+      return next();
+    }
     const principal = await authenticateSession(c, bearerToken(c));
     c.set("principal", principal);
     recordLastSeen(c, principal.sessionId);

@@ -28,6 +28,6 @@ export function policyKey(method: string, honoPath: string) {
 export function mountEndpoint(app: OpenAPIHono<AppEnv>, endpoint: Endpoint) {
   const honoPath = endpoint.route.path.replaceAll(/\/{(.+?)}/g, "/:$1");
   accessPolicies.set(policyKey(endpoint.route.method, honoPath), endpoint.access);
-  const security = endpoint.access.auth === "public" ? [] : [{ bearerAuth: [] }];
+  const security = endpoint.access.auth === "session" ? [{ bearerAuth: [] }] : [];
   app.openapi({ ...endpoint.route, security, middleware: [authenticate(endpoint.access)] }, endpoint.handler);
 }

@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { isCommonPassword } from "../domain/password-policy";
 
 /** Shared request/response schemas: the OpenAPI document is generated from these. */
 
@@ -17,7 +18,10 @@ export const passwordSchema = z
   .string()
   .transform((password) => password.normalize("NFC"))
   .refine((password) => [...password].length >= 8, { error: "must be at least 8 characters" })
-  .refine((password) => [...password].length <= 256, { error: "must be at most 256 characters" });
+  .refine((password) => [...password].length <= 256, { error: "must be at most 256 characters" })
+  .refine((password) => !isCommonPassword(password), {
+    error: "is one of the most common passwords; choose a longer, less predictable passphrase",
+  });
 
 export const nameSchema = z.string().trim().min(1).max(100);
 

@@ -5,14 +5,21 @@ export interface ApiRequest {
   token?: string;
   body?: unknown;
   headers?: Record<string, string>;
+  /** The client IP (`CF-Connecting-IP`); a fresh random one per request unless given. */
   ip?: string;
+}
+
+/** A random client address, as Cloudflare would set for a new client. */
+export function randomIp(): string {
+  const [a, b, c] = crypto.getRandomValues(new Uint8Array(3));
+  return `10.${a}.${b}.${c}`;
 }
 
 /** Sends a request through the Worker's real fetch handler (same runtime as production). */
 export function api(method: string, path: string, options: ApiRequest = {}): Promise<Response> {
   const headers = new Headers(options.headers);
   if (options.token !== undefined) headers.set("Authorization", `Bearer ${options.token}`);
-  if (options.ip !== undefined) headers.set("CF-Connecting-IP", options.ip);
+  if (!headers.has("CF-Connecting-IP")) headers.set("CF-Connecting-IP", options.ip ?? randomIp());
   let body: string | undefined;
   if (options.body !== undefined) {
     body = typeof options.body === "string" ? options.body : JSON.stringify(options.body);

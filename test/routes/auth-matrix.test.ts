@@ -9,6 +9,11 @@ const sampleRequests: Record<string, (user: RegisteredUser) => ProtectedRequest>
   "POST /v1/auth/logout": () => ({ method: "POST", path: "/v1/auth/logout" }),
   "POST /v1/auth/logout-all": () => ({ method: "POST", path: "/v1/auth/logout-all" }),
   "POST /v1/auth/refresh": () => ({ method: "POST", path: "/v1/auth/refresh" }),
+  "POST /v1/auth/password/change": (user) => ({
+    method: "POST",
+    path: "/v1/auth/password/change",
+    body: { currentPassword: user.password, newPassword: `changed ${user.password}` },
+  }),
   "GET /v1/me": () => ({ method: "GET", path: "/v1/me" }),
   "PATCH /v1/me": () => ({ method: "PATCH", path: "/v1/me", body: { name: "Matrix" } }),
   "GET /v1/sessions": () => ({ method: "GET", path: "/v1/sessions" }),
@@ -19,7 +24,7 @@ const sampleRequests: Record<string, (user: RegisteredUser) => ProtectedRequest>
 };
 
 const protectedRoutes = endpoints
-  .filter((endpoint) => endpoint.access.auth !== "public")
+  .filter((endpoint) => endpoint.access.auth === "session")
   .map((endpoint) => `${endpoint.route.method.toUpperCase()} ${endpoint.route.path}`);
 
 describe("protected routes", () => {

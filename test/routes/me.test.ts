@@ -42,7 +42,7 @@ describe("PATCH /v1/me", () => {
       token: user.token,
       body: { email: uniqueEmail(), currentPassword: "not the password" },
     });
-    await expectProblem(response, 403, "forbidden");
+    await expectProblem(response, 401, "invalid_credentials");
     expect(await (await api("GET", "/v1/me", { token: user.token })).json()).toMatchObject({ email: user.email });
   });
 

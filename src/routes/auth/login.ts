@@ -1,15 +1,25 @@
 import { createRoute } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import * as z from "zod";
 import { spendPasswordCheck, verifyPassword } from "../../crypto/password";
 import { recordAuditEvent } from "../../db/audit";
 import { database } from "../../db/client";
+import type { User } from "../../db/schema";
+import { hasSessionFromIpSince } from "../../db/sessions";
 import { findUserByEmail } from "../../db/users";
+import type { AppEnv } from "../../env";
 import { ApiError } from "../../errors";
+import { accountLockedMail, newSignInMail } from "../../services/mail-templates";
+import { mailerFor } from "../../services/mailer";
 import { publicAccess } from "../access";
 import { auditContext } from "../audit-context";
 import { defineEndpoint } from "../endpoint";
 import { emailSchema, jsonBody, jsonResponse, problemResponse, tokenResponseSchema } from "../schemas";
+import { guardedPasswordCheck } from "./guarded-password-check";
+import { createResetLink } from "./reset-link";
 import { startSession } from "./start-session";
+
+const NEW_IP_LOOKBACK_MS = 30 * 24 * 60 * 60 * 1000;
 
 // The password is not length-checked here beyond a cap: a login must not reveal the policy
 // that was in force when an old password was chosen.
@@ -19,6 +29,13 @@ export const loginBodySchema = z.strictObject({
 });
 export type LoginBody = z.infer<typeof loginBodySchema>;
 
+async function announceLock(c: Context<AppEnv>, user: User | undefined) {
+  await recordAuditEvent(database(c.env.DB), auditContext(c), { type: "auth.locked", userId: user?.id ?? null });
+  if (!user) return;
+  const resetUrl = await createResetLink(c, user.id);
+  await mailerFor(c).send(accountLockedMail(user.email, resetUrl, c.get("config").LOCKOUT_MINUTES));
+}
+
 export const login = defineEndpoint({
   access: publicAccess,
   route: createRoute({
@@ -26,35 +43,54 @@ export const login = defineEndpoint({
     path: "/v1/auth/login",
     tags: ["auth"],
     summary: "Log in with email and password",
+    description:
+      "At most 5 failed logins per IP in any rolling hour, and 2^n s of backoff after the n-th consecutive failure " +
+      "(429 too_many_attempts); 10 consecutive failures lock the account (423 account_locked). Both carry Retry-After.",
     request: { body: jsonBody(loginBodySchema) },
     responses: {
       200: jsonResponse("Logged in", tokenResponseSchema),
       400: problemResponse("validation_failed"),
       401: problemResponse("invalid_credentials (unknown email and wrong password alike)"),
+      423: problemResponse("account_locked"),
+      429: problemResponse("too_many_attempts"),
     },
   }),
   handler: async (c) => {
     const { email, password } = c.req.valid("json");
     const db = database(c.env.DB);
     const user = await findUserByEmail(db, email);
-    // An unknown email still costs one bcrypt compare, so timing does not reveal accounts.
-    const passwordMatches = user
-      ? await verifyPassword(password, user.passwordHash)
-      : await spendPasswordCheck(password);
-    if (!user || !passwordMatches) {
+    const { passed, newlyLocked } = await guardedPasswordCheck(c, {
+      email,
+      userId: user?.id ?? null,
+      context: "login",
+      // An unknown email still costs one bcrypt compare, so timing does not reveal accounts.
+      verify: () => (user ? verifyPassword(password, user.passwordHash) : spendPasswordCheck(password)),
+    });
+    if (!user || !passed) {
       await recordAuditEvent(db, auditContext(c), {
         type: "auth.login_failed",
         userId: user?.id ?? null,
-        metadata: { reason: "invalid_credentials" },
+        metadata: { reason: user ? "bad_password" : "unknown_email", context: "login" },
       });
+      if (newlyLocked) await announceLock(c, user);
       throw new ApiError("invalid_credentials");
     }
+
+    const ip = c.get("clientIp");
+    const now = new Date();
+    const knownIp = await hasSessionFromIpSince(db, user.id, ip, new Date(now.getTime() - NEW_IP_LOOKBACK_MS));
     const session = await startSession(c, user);
     await recordAuditEvent(db, auditContext(c), {
       type: "auth.login",
       userId: user.id,
       metadata: { sessionId: session.sessionId },
     });
+    if (!knownIp) {
+      await recordAuditEvent(db, auditContext(c), { type: "auth.new_ip_notice", userId: user.id });
+      await mailerFor(c).send(
+        newSignInMail(user.email, { ip, userAgent: c.req.header("User-Agent") ?? null, at: now }),
+      );
+    }
     return c.json(session.response, 200);
   },
 });

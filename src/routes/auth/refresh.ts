@@ -4,7 +4,7 @@ import { issueSessionToken } from "../../crypto/jwt";
 import { recordAuditEvent } from "../../db/audit";
 import { database } from "../../db/client";
 import { extendSession } from "../../db/sessions";
-import { withUserGuard } from "../../durable-objects/user-guard-client";
+import { withUserGuard } from "../../durable-objects/guard-client";
 import { ApiError } from "../../errors";
 import { signingKeys } from "../../middleware/authenticate";
 import { sessionOnly } from "../access";

@@ -7,6 +7,7 @@ import { findUserByEmail, findUserById, publicUser, updateUserProfile } from "..
 import { ApiError } from "../../errors";
 import { sessionOnly } from "../access";
 import { auditContext } from "../audit-context";
+import { guardedPasswordCheck } from "../auth/guarded-password-check";
 import { defineEndpoint } from "../endpoint";
 import { emailSchema, jsonBody, jsonResponse, nameSchema, problemResponse, userSchema } from "../schemas";
 
@@ -28,8 +29,9 @@ export const patchMe = defineEndpoint({
     responses: {
       200: jsonResponse("The updated user", userSchema),
       400: problemResponse("validation_failed"),
-      401: problemResponse("unauthorized"),
-      403: problemResponse("forbidden: the current password is wrong"),
+      401: problemResponse("unauthorized, or invalid_credentials for a wrong current password"),
+      423: problemResponse("account_locked"),
+      429: problemResponse("too_many_attempts"),
       409: problemResponse("email_taken"),
     },
   }),
@@ -49,9 +51,14 @@ export const patchMe = defineEndpoint({
           errors: [{ path: "currentPassword", message: "is required to change the email" }],
         });
       }
-      if (!(await verifyPassword(body.currentPassword, user.passwordHash))) {
-        throw new ApiError("forbidden", { detail: "The current password is wrong." });
-      }
+      const currentPassword = body.currentPassword;
+      const { passed } = await guardedPasswordCheck(c, {
+        email: user.email,
+        userId: user.id,
+        context: "email_change",
+        verify: () => verifyPassword(currentPassword, user.passwordHash),
+      });
+      if (!passed) throw new ApiError("invalid_credentials", { detail: "The current password is wrong." });
       if (await findUserByEmail(db, body.email)) throw new ApiError("email_taken");
       changes.email = body.email;
     }

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { database } from "../../db/client";
 import { markSessionsRevoked } from "../../db/sessions";
-import { withUserGuard } from "../../durable-objects/user-guard-client";
+import { withUserGuard } from "../../durable-objects/guard-client";
 import type { AppEnv } from "../../env";
 
 /**

@@ -1,0 +1,61 @@
+import type { Context } from "hono";
+import { recordAuditEvent } from "../../db/audit";
+import { database } from "../../db/client";
+import { withAccountGuard, withIpGuard } from "../../durable-objects/guard-client";
+import type { AppEnv } from "../../env";
+import { ApiError } from "../../errors";
+import { auditContext } from "../audit-context";
+
+export interface PasswordCheck {
+  /** Normalised email: the account guard's key, whether or not an account has it. */
+  email: string;
+  userId: string | null;
+  /** Runs bcrypt; only reached when both guards admit the attempt. */
+  verify: () => Promise<boolean>;
+  /** Where the password was asked for, for the audit row of a refusal. */
+  context: "login" | "password_change" | "email_change";
+}
+
+/**
+ * Every password guess goes through here (API.md "Login"): IP guard, then account guard, then
+ * bcrypt, then the outcome is recorded in both, so no guess is ever left uncounted. A refused
+ * attempt answers 429 or 423 whatever the password, runs no bcrypt and extends nothing.
+ */
+export async function guardedPasswordCheck(c: Context<AppEnv>, check: PasswordCheck) {
+  const db = database(c.env.DB);
+  const ip = c.get("clientIp");
+  const refuse = async (reason: "backoff" | "locked", error: ApiError): Promise<never> => {
+    await recordAuditEvent(db, auditContext(c), {
+      type: "auth.login_failed",
+      userId: check.userId,
+      metadata: { reason, context: check.context },
+    });
+    throw error;
+  };
+
+  const ticket = await withIpGuard(c.env, ip, (guard) => guard.beginLoginAttempt());
+  if (!ticket.admitted) {
+    return refuse(
+      "backoff",
+      new ApiError("too_many_attempts", { headers: { "Retry-After": String(ticket.retryAfterSeconds) } }),
+    );
+  }
+
+  const lockoutMs = c.get("config").LOCKOUT_MINUTES * 60_000;
+  const account = await withAccountGuard(c.env, check.email, (guard) => guard.beginLoginAttempt(lockoutMs));
+  if (!account.admitted) {
+    // No password was checked: the IP is not charged for this attempt.
+    await withIpGuard(c.env, ip, (guard) => guard.settleLoginAttempt(ticket.attemptAt, "cancelled"));
+    return refuse(
+      "locked",
+      new ApiError("account_locked", { headers: { "Retry-After": String(account.retryAfterSeconds) } }),
+    );
+  }
+
+  const passed = await check.verify();
+  const [, settlement] = await Promise.all([
+    withIpGuard(c.env, ip, (guard) => guard.settleLoginAttempt(ticket.attemptAt, passed ? "success" : "failure")),
+    withAccountGuard(c.env, check.email, (guard) => guard.settleLoginAttempt(passed)),
+  ]);
+  return { passed, newlyLocked: settlement.newlyLocked };
+}

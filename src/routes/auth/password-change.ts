@@ -1,0 +1,65 @@
+import { createRoute } from "@hono/zod-openapi";
+import * as z from "zod";
+import { hashPassword, verifyPassword } from "../../crypto/password";
+import { recordAuditEvent } from "../../db/audit";
+import { database } from "../../db/client";
+import { listLiveSessionIds } from "../../db/sessions";
+import { findUserById, updatePasswordHash } from "../../db/users";
+import { ApiError } from "../../errors";
+import { passwordChangedMail } from "../../services/mail-templates";
+import { mailerFor } from "../../services/mailer";
+import { sessionOnly } from "../access";
+import { auditContext } from "../audit-context";
+import { defineEndpoint } from "../endpoint";
+import { jsonBody, passwordSchema, problemResponse } from "../schemas";
+import { revokeSessions } from "../sessions/revoke-sessions";
+import { guardedPasswordCheck } from "./guarded-password-check";
+
+export const changeBodySchema = z.strictObject({
+  currentPassword: z.string().min(1).max(1024),
+  newPassword: passwordSchema,
+});
+
+export const passwordChange = defineEndpoint({
+  access: sessionOnly,
+  route: createRoute({
+    method: "post",
+    path: "/v1/auth/password/change",
+    tags: ["auth"],
+    summary: "Change the password; every other session is revoked, this one kept",
+    description: "Wrong current passwords count towards the same lockout as failed logins.",
+    request: { body: jsonBody(changeBodySchema) },
+    responses: {
+      204: { description: "Password changed" },
+      400: problemResponse("validation_failed"),
+      401: problemResponse("unauthorized, or invalid_credentials for a wrong current password"),
+      423: problemResponse("account_locked"),
+      429: problemResponse("too_many_attempts"),
+    },
+  }),
+  handler: async (c) => {
+    const { currentPassword, newPassword } = c.req.valid("json");
+    const principal = c.get("principal");
+    const db = database(c.env.DB);
+    const user = await findUserById(db, principal.userId);
+    if (!user) throw new ApiError("not_found");
+    const { passed } = await guardedPasswordCheck(c, {
+      email: user.email,
+      userId: user.id,
+      context: "password_change",
+      verify: () => verifyPassword(currentPassword, user.passwordHash),
+    });
+    if (!passed) throw new ApiError("invalid_credentials", { detail: "The current password is wrong." });
+
+    await updatePasswordHash(db, user.id, await hashPassword(newPassword), new Date());
+    const others = (await listLiveSessionIds(db, user.id, new Date())).filter((id) => id !== principal.sessionId);
+    await revokeSessions(c, user.id, others);
+    await recordAuditEvent(db, auditContext(c), {
+      type: "password.changed",
+      userId: user.id,
+      metadata: { revokedSessions: others.length },
+    });
+    await mailerFor(c).send(passwordChangedMail(user.email));
+    return c.body(null, 204);
+  },
+});

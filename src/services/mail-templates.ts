@@ -1,0 +1,45 @@
+import type { OutgoingMail } from "./mailer";
+
+/** The security notices of the product ("email notification on suspicious activity"). */
+
+const signature = "\n\n— ImageBot security";
+
+export function passwordResetRequestedMail(to: string, resetUrl: string): OutgoingMail {
+  return {
+    to,
+    subject: "Reset your ImageBot password",
+    text: `Someone asked to reset the password of your ImageBot account.\n\nTo choose a new password, open this link within one hour:\n${resetUrl}\n\nIf this was not you, ignore this mail: your password stays as it is.${signature}`,
+  };
+}
+
+export function accountLockedMail(to: string, resetUrl: string, lockoutMinutes: number): OutgoingMail {
+  return {
+    to,
+    subject: "Your ImageBot account was locked",
+    text: `After 10 failed sign-in attempts in a row, your ImageBot account is locked for ${lockoutMinutes} minutes.\n\nIf these attempts were not yours, someone may be guessing your password. You can choose a new one now, which also unlocks the account (valid for one hour):\n${resetUrl}${signature}`,
+  };
+}
+
+export function newSignInMail(to: string, sign: { ip: string; userAgent: string | null; at: Date }): OutgoingMail {
+  return {
+    to,
+    subject: "New sign-in to your ImageBot account",
+    text: `Your account was signed in to from an address it has not used in the last 30 days.\n\nWhen: ${sign.at.toISOString()}\nIP address: ${sign.ip}\nDevice: ${sign.userAgent ?? "unknown"}\n\nIf this was not you, change your password and sign out every session from your account settings.${signature}`,
+  };
+}
+
+export function passwordChangedMail(to: string): OutgoingMail {
+  return {
+    to,
+    subject: "Your ImageBot password was changed",
+    text: `The password of your ImageBot account was just changed, and your other sessions were signed out.\n\nIf this was not you, reset your password at once with "Forgot password".${signature}`,
+  };
+}
+
+export function passwordResetCompletedMail(to: string): OutgoingMail {
+  return {
+    to,
+    subject: "Your ImageBot password was reset",
+    text: `The password of your ImageBot account was reset, and every session was signed out.\n\nIf this was not you, reset your password again at once and contact support.${signature}`,
+  };
+}
