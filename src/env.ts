@@ -117,7 +117,8 @@ export interface Variables {
   config: Config;
   /** From `CF-Connecting-IP` only: Cloudflare sets it and clients cannot override it. */
   clientIp: string;
-  principal: Principal;
+  /** Set by `authenticate` on session routes; read it with `principalOf(c)`. */
+  principal: Principal | undefined;
   /** Set by logout and refresh: the presented token is dead, so no sliding refresh for it. */
   tokenRetired: boolean;
 }

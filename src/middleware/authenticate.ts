@@ -3,7 +3,7 @@ import { issueSessionToken, verifySessionToken } from "../crypto/jwt";
 import { database } from "../db/client";
 import { extendSession, touchSession } from "../db/sessions";
 import { withUserGuard } from "../durable-objects/guard-client";
-import type { AppEnv, SessionPrincipal } from "../env";
+import type { AppEnv, Principal, SessionPrincipal } from "../env";
 import { ApiError } from "../errors";
 import type { AccessPolicy } from "../routes/access";
 
@@ -71,6 +71,13 @@ async function slideSession(c: Context<AppEnv>, principal: SessionPrincipal) {
   const { token, expiresAt } = await issueSessionToken(principal, signingKeys(c));
   c.res.headers.set("X-Refreshed-Token", token);
   c.executionCtx.waitUntil(extendSession(database(c.env.DB), principal.sessionId, expiresAt));
+}
+
+/** The authenticated caller of a session route (a route without one never reaches here). */
+export function principalOf(c: Context<AppEnv>): Principal {
+  const principal = c.get("principal");
+  if (!principal) throw new ApiError("unauthorized", { headers: challenge });
+  return principal;
 }
 
 /**

@@ -2,6 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { database } from "../../db/client";
 import { findUserById, publicUser } from "../../db/users";
 import { ApiError } from "../../errors";
+import { principalOf } from "../../middleware/authenticate";
 import { sessionOnly } from "../access";
 import { defineEndpoint } from "../endpoint";
 import { jsonResponse, problemResponse, userSchema } from "../schemas";
@@ -20,7 +21,7 @@ export const getMe = defineEndpoint({
     },
   }),
   handler: async (c) => {
-    const user = await findUserById(database(c.env.DB), c.get("principal").userId);
+    const user = await findUserById(database(c.env.DB), principalOf(c).userId);
     if (!user) throw new ApiError("not_found");
     return c.json(publicUser(user), 200);
   },

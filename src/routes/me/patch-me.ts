@@ -5,6 +5,7 @@ import { recordAuditEvent } from "../../db/audit";
 import { database, isUniqueViolation } from "../../db/client";
 import { findUserByEmail, findUserById, publicUser, updateUserProfile } from "../../db/users";
 import { ApiError } from "../../errors";
+import { principalOf } from "../../middleware/authenticate";
 import { sessionOnly } from "../access";
 import { auditContext } from "../audit-context";
 import { guardedPasswordCheck } from "../auth/guarded-password-check";
@@ -38,7 +39,7 @@ export const patchMe = defineEndpoint({
   handler: async (c) => {
     const body = c.req.valid("json");
     const db = database(c.env.DB);
-    const user = await findUserById(db, c.get("principal").userId);
+    const user = await findUserById(db, principalOf(c).userId);
     if (!user) throw new ApiError("not_found");
 
     const changes: { name?: string | null; email?: string } = {};

@@ -4,6 +4,7 @@ import { recordAuditEvent } from "../../db/audit";
 import { database } from "../../db/client";
 import { findLiveSession } from "../../db/sessions";
 import { ApiError } from "../../errors";
+import { principalOf } from "../../middleware/authenticate";
 import { sessionOnly } from "../access";
 import { auditContext } from "../audit-context";
 import { defineEndpoint } from "../endpoint";
@@ -26,7 +27,7 @@ export const deleteSession = defineEndpoint({
   }),
   handler: async (c) => {
     const { id } = c.req.valid("param");
-    const { userId } = c.get("principal");
+    const { userId } = principalOf(c);
     const db = database(c.env.DB);
     // The tenant filter is part of the lookup: another user's session id is simply not found.
     const session = await findLiveSession(db, userId, id, new Date());

@@ -13,5 +13,6 @@ export async function revokeSessions(c: Context<AppEnv>, userId: string, session
   if (sessionIds.length === 0) return;
   await withUserGuard(c.env, userId, (guard) => guard.revokeSessions(sessionIds));
   await markSessionsRevoked(database(c.env.DB), userId, sessionIds, new Date());
-  if (sessionIds.includes(c.get("principal").sessionId)) c.set("tokenRetired", true);
+  const current = c.get("principal");
+  if (current && sessionIds.includes(current.sessionId)) c.set("tokenRetired", true);
 }

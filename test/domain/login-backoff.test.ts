@@ -1,0 +1,94 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  beginIpLoginAttempt,
+  type IpLoginState,
+  initialIpLoginState,
+  settleIpLoginAttempt,
+} from "../../src/domain/login-backoff";
+
+const HOUR = 3_600_000;
+
+/** One failed attempt at `now`: admitted, then settled as a failure. */
+function fail(state: IpLoginState, now: number): IpLoginState {
+  const decision = beginIpLoginAttempt(state, now);
+  if (!decision.admitted) throw new Error(`refused at ${now}`);
+  return settleIpLoginAttempt(decision.state, decision.attemptAt, "failure", now);
+}
+
+describe("per-IP login backoff", () => {
+  it("refuses for 2^n seconds after the n-th consecutive failure", () => {
+    let state = initialIpLoginState;
+    let now = 0;
+    for (const seconds of [2, 4, 8, 16]) {
+      state = fail(state, now);
+      const early = beginIpLoginAttempt(state, now + seconds * 1000 - 1);
+      expect(early).toEqual({ admitted: false, retryAfterMs: 1 });
+      expect(beginIpLoginAttempt(state, now).admitted).toBe(false);
+      now += seconds * 1000;
+      expect(beginIpLoginAttempt(state, now).admitted).toBe(true);
+    }
+  });
+
+  it("allows at most 5 failures in any rolling hour, then frees a slot when the oldest leaves", () => {
+    let state = initialIpLoginState;
+    const times = [0, 2_000, 6_000, 14_000, 30_000];
+    for (const at of times) state = fail(state, at);
+    const refused = beginIpLoginAttempt(state, 30 * 60_000);
+    expect(refused).toEqual({ admitted: false, retryAfterMs: HOUR - 30 * 60_000 });
+    expect(beginIpLoginAttempt(state, HOUR).admitted).toBe(true);
+  });
+
+  it("a success ends the consecutive run but does not clear the hour's failures", () => {
+    let state = initialIpLoginState;
+    for (const at of [0, 2_000, 6_000, 14_000]) state = fail(state, at);
+    const attempt = beginIpLoginAttempt(state, 30_000);
+    if (!attempt.admitted) throw new Error("refused");
+    state = settleIpLoginAttempt(attempt.state, attempt.attemptAt, "success", 30_000);
+    expect(state.consecutiveFailures).toBe(0);
+    expect(state.failures).toHaveLength(4);
+    state = fail(state, 31_000);
+    expect(beginIpLoginAttempt(state, 40_000).admitted).toBe(false);
+  });
+
+  it("counts an admitted attempt before its outcome is known, so concurrency cannot overshoot", () => {
+    const first = beginIpLoginAttempt(initialIpLoginState, 0);
+    if (!first.admitted) throw new Error("refused");
+    expect(beginIpLoginAttempt(first.state, 0).admitted).toBe(false);
+  });
+
+  it("a cancelled attempt is taken back", () => {
+    const attempt = beginIpLoginAttempt(initialIpLoginState, 0);
+    if (!attempt.admitted) throw new Error("refused");
+    expect(settleIpLoginAttempt(attempt.state, attempt.attemptAt, "cancelled", 0)).toEqual({
+      failures: [],
+      consecutiveFailures: 0,
+      lastFailureAt: 0,
+    });
+  });
+
+  it("never lets more than 5 failures through in any hour, whatever the timing", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 3 * HOUR }), fc.boolean()), { maxLength: 100 }),
+        (attempts) => {
+          const sorted = attempts.sort(([a], [b]) => a - b);
+          let state = initialIpLoginState;
+          const failures: number[] = [];
+          for (const [at, succeeds] of sorted) {
+            const decision = beginIpLoginAttempt(state, at);
+            if (!decision.admitted) {
+              expect(decision.retryAfterMs).toBeGreaterThan(0);
+              continue;
+            }
+            state = settleIpLoginAttempt(decision.state, decision.attemptAt, succeeds ? "success" : "failure", at);
+            if (!succeeds) failures.push(at);
+          }
+          for (const start of failures) {
+            expect(failures.filter((at) => at >= start && at < start + HOUR).length).toBeLessThanOrEqual(5);
+          }
+        },
+      ),
+    );
+  });
+});

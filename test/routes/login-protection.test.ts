@@ -1,0 +1,119 @@
+import { describe, expect, it } from "vitest";
+import { api, env, expectProblem, randomIp, registerUser, uniqueEmail } from "../helpers/api";
+import { readOutbox, tokenFromMail, waitForMail } from "../helpers/outbox";
+
+function loginFrom(ip: string, email: string, password: string) {
+  return api("POST", "/v1/auth/login", { body: { email, password }, ip });
+}
+
+async function auditReasons(userId: string) {
+  const { results } = await env.DB.prepare(
+    "SELECT metadata FROM audit_log WHERE user_id = ? AND type = 'auth.login_failed' ORDER BY created_at",
+  )
+    .bind(userId)
+    .all<{ metadata: string }>();
+  return results.map((row) => (JSON.parse(row.metadata) as { reason: string }).reason);
+}
+
+describe("per-IP login guard", () => {
+  it("checks at most 5 of 40 simultaneous wrong logins from one IP; the rest get 429 with Retry-After", async () => {
+    const user = await registerUser();
+    const ip = randomIp();
+    const responses = await Promise.all(
+      Array.from({ length: 40 }, (_, index) => loginFrom(ip, user.email, `wrong password ${index}`)),
+    );
+    const statuses = responses.map((response) => response.status);
+    expect(statuses.filter((status) => status === 401).length).toBeGreaterThanOrEqual(1);
+    expect(statuses.filter((status) => status === 401).length).toBeLessThanOrEqual(5);
+    expect(statuses.filter((status) => status === 429).length + statuses.filter((s) => s === 401).length).toBe(40);
+    const refused = responses.find((response) => response.status === 429) as Response;
+    await expectProblem(refused, 429, "too_many_attempts");
+    expect(Number(refused.headers.get("Retry-After"))).toBeGreaterThan(0);
+  });
+
+  it("refuses the right password too while backing off, indistinguishably from a wrong one", async () => {
+    const user = await registerUser();
+    const ip = randomIp();
+    expect((await loginFrom(ip, user.email, "wrong password")).status).toBe(401);
+    const right = await loginFrom(ip, user.email, user.password);
+    const wrong = await loginFrom(ip, user.email, "another wrong one");
+    const rightProblem = await expectProblem(right, 429, "too_many_attempts");
+    const wrongProblem = await expectProblem(wrong, 429, "too_many_attempts");
+    expect({ ...rightProblem, requestId: "" }).toEqual({ ...wrongProblem, requestId: "" });
+    expect(right.headers.get("Retry-After")).toBe(wrong.headers.get("Retry-After"));
+    expect(await auditReasons(user.id)).toEqual(["bad_password", "backoff", "backoff"]);
+  });
+
+  it("never reads X-Forwarded-For or X-Real-IP: spoofing them does not escape the throttle", async () => {
+    const user = await registerUser();
+    const ip = randomIp();
+    expect((await loginFrom(ip, user.email, "wrong password")).status).toBe(401);
+    const spoofed = await api("POST", "/v1/auth/login", {
+      body: { email: user.email, password: "wrong again" },
+      ip,
+      headers: { "X-Forwarded-For": randomIp(), "X-Real-IP": randomIp() },
+    });
+    await expectProblem(spoofed, 429, "too_many_attempts");
+  });
+});
+
+describe("per-account lockout", () => {
+  it("checks at most 10 of 30 simultaneous wrong logins from 30 IPs, then answers 423", async () => {
+    const user = await registerUser();
+    const responses = await Promise.all(
+      Array.from({ length: 30 }, (_, index) => loginFrom(randomIp(), user.email, `wrong password ${index}`)),
+    );
+    const statuses = responses.map((response) => response.status);
+    expect(statuses.filter((status) => status === 401).length).toBe(10);
+    expect(statuses.filter((status) => status === 423).length).toBe(20);
+    const locked = responses.find((response) => response.status === 423) as Response;
+    await expectProblem(locked, 423, "account_locked");
+    expect(Number(locked.headers.get("Retry-After"))).toBeGreaterThan(3500);
+  });
+
+  it("refuses the right password while locked, mails the owner a reset link, and the reset unlocks", async () => {
+    const user = await registerUser();
+    for (let index = 0; index < 10; index++) {
+      expect((await loginFrom(randomIp(), user.email, `wrong password ${index}`)).status).toBe(401);
+    }
+    const right = await loginFrom(randomIp(), user.email, user.password);
+    await expectProblem(right, 423, "account_locked");
+
+    const mail = await waitForMail(user.email, /locked/i);
+    expect(mail.text).toContain("http://127.0.0.1:8787/reset-password?token=");
+    const reset = await api("POST", "/v1/auth/password/reset", {
+      body: { token: tokenFromMail(mail), password: "a brand new passphrase" },
+    });
+    expect(reset.status).toBe(204);
+    expect((await loginFrom(randomIp(), user.email, "a brand new passphrase")).status).toBe(200);
+
+    const { results } = await env.DB.prepare("SELECT type FROM audit_log WHERE user_id = ? ORDER BY created_at")
+      .bind(user.id)
+      .all<{ type: string }>();
+    const types = results.map((row) => row.type);
+    expect(types).toContain("auth.locked");
+    expect(types).toContain("auth.unlocked");
+    expect(types.filter((type) => type === "auth.locked")).toHaveLength(1);
+    expect(await auditReasons(user.id)).toEqual([...Array(10).fill("bad_password"), "locked"]);
+  });
+
+  it("locks an unknown email exactly like a known one, and mails nobody", async () => {
+    const email = uniqueEmail("ghost");
+    const statuses: number[] = [];
+    for (let index = 0; index < 11; index++) {
+      statuses.push((await loginFrom(randomIp(), email, `guess ${index}`)).status);
+    }
+    expect(statuses).toEqual([...Array(10).fill(401), 423]);
+    expect(await readOutbox(email)).toEqual([]);
+  });
+
+  it("a successful login resets the count", async () => {
+    const user = await registerUser();
+    for (let index = 0; index < 9; index++) await loginFrom(randomIp(), user.email, `wrong ${index}`);
+    expect((await loginFrom(randomIp(), user.email, user.password)).status).toBe(200);
+    for (let index = 0; index < 9; index++) {
+      expect((await loginFrom(randomIp(), user.email, `wrong again ${index}`)).status).toBe(401);
+    }
+    expect((await loginFrom(randomIp(), user.email, user.password)).status).toBe(200);
+  });
+});
