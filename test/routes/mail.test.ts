@@ -1,0 +1,105 @@
+import { describe, expect, it, vi } from "vitest";
+import { api, env, expectProblem, login, randomIp, registerUser } from "../helpers/api";
+import { fetchWithEnv } from "../helpers/custom-env";
+import { readOutbox, waitForMail } from "../helpers/outbox";
+
+describe("GET /dev/outbox", () => {
+  it("exists only in development", async () => {
+    for (const environment of ["staging", "production"]) {
+      const response = await fetchWithEnv({ ENVIRONMENT: environment }, new Request("https://edge.test/dev/outbox"));
+      await expectProblem(response, 404, "not_found");
+      const withQuery = await fetchWithEnv(
+        { ENVIRONMENT: environment },
+        new Request("https://edge.test/dev/outbox?to=not-an-email&extra=1"),
+      );
+      await expectProblem(withQuery, 404, "not_found");
+    }
+  });
+
+  it("lists a recipient's mails newest first", async () => {
+    const user = await registerUser();
+    await login(user.email, user.password, randomIp());
+    await api("POST", "/v1/auth/password/change", {
+      token: user.token,
+      body: { currentPassword: user.password, newPassword: "outbox order passphrase" },
+    });
+    const mails = await readOutbox(user.email);
+    expect(mails.map((mail) => mail.subject)).toEqual([
+      "Your ImageBot password was changed",
+      "New sign-in to your ImageBot account",
+    ]);
+    expect(mails[0]).toEqual({
+      id: expect.stringMatching(/^mail_/),
+      to: user.email,
+      subject: expect.any(String),
+      text: expect.any(String),
+      createdAt: expect.any(String),
+    });
+  });
+});
+
+describe("sign-in from a new IP", () => {
+  it("mails the owner once per address not used in the last 30 days", async () => {
+    const user = await registerUser();
+    const ip = "198.51.100.77";
+    await login(user.email, user.password, ip);
+    await login(user.email, user.password, ip);
+    const notices = (await readOutbox(user.email)).filter((mail) => /new sign-in/i.test(mail.subject));
+    expect(notices).toHaveLength(1);
+    expect(notices[0]?.text).toContain(ip);
+  });
+
+  it("mails again when the address was last used over 30 days ago", async () => {
+    const user = await registerUser();
+    const ip = "198.51.100.78";
+    await login(user.email, user.password, ip);
+    await env.DB.prepare("UPDATE sessions SET created_at = ? WHERE user_id = ? AND ip = ?")
+      .bind(Date.now() - 31 * 86_400_000, user.id, ip)
+      .run();
+    await login(user.email, user.password, ip);
+    const notices = (await readOutbox(user.email)).filter((mail) => /new sign-in/i.test(mail.subject));
+    expect(notices).toHaveLength(2);
+  });
+});
+
+describe("mail delivery", () => {
+  it("a failed delivery does not fail the request, and the mail stays in the outbox with its error", async () => {
+    const user = await registerUser();
+    const failing = { MAIL_TRANSPORT: "http", MAIL_HTTP_URL: undefined, MAIL_HTTP_TOKEN: undefined };
+    const quiet = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      const response = await fetchWithEnv(
+        failing,
+        new Request("https://edge.test/v1/auth/login", {
+          method: "POST",
+          headers: { "Content-Type": "application/json", "CF-Connecting-IP": randomIp() },
+          body: JSON.stringify({ email: user.email, password: user.password }),
+        }),
+      );
+      expect(response.status).toBe(200);
+    } finally {
+      quiet.mockRestore();
+    }
+    const row = await env.DB.prepare(
+      "SELECT status, error, text FROM email_outbox WHERE to_address = ? AND subject LIKE 'New sign-in%'",
+    )
+      .bind(user.email)
+      .first<{ status: string; error: string; text: string }>();
+    expect(row).toMatchObject({ status: "failed", error: expect.stringContaining("MAIL_HTTP_URL") });
+    expect(row?.text).toContain("signed in to from an address");
+  });
+
+  it("logs a one-line notice with the subject in development, and never the body", async () => {
+    const logged = vi.spyOn(console, "log");
+    try {
+      const user = await registerUser();
+      await login(user.email, user.password, randomIp());
+      await waitForMail(user.email, /new sign-in/i);
+      const lines = logged.mock.calls.map((call) => call.join(" "));
+      expect(lines).toContain('mail stored in the outbox: "New sign-in to your ImageBot account"');
+      expect(lines.join("\n")).not.toContain(user.email);
+    } finally {
+      logged.mockRestore();
+    }
+  });
+});

@@ -1,0 +1,44 @@
+import { describe, expect, it } from "vitest";
+import { api, expectProblem, login, registerUser } from "../helpers/api";
+import { waitForMail } from "../helpers/outbox";
+
+const change = (token: string, currentPassword: string, newPassword: string) =>
+  api("POST", "/v1/auth/password/change", { token, body: { currentPassword, newPassword } });
+
+describe("POST /v1/auth/password/change", () => {
+  it("changes the password, keeps this session, revokes the others, and mails a notice", async () => {
+    const user = await registerUser();
+    const other = await login(user.email, user.password);
+    expect((await change(user.token, user.password, "a changed passphrase")).status).toBe(204);
+    expect((await api("GET", "/v1/me", { token: user.token })).status).toBe(200);
+    await expectProblem(await api("GET", "/v1/me", { token: other }), 401, "unauthorized");
+    expect(await login(user.email, "a changed passphrase")).toEqual(expect.any(String));
+    await waitForMail(user.email, /password was changed/i);
+  });
+
+  it("answers a wrong current password with 401 and changes nothing", async () => {
+    const user = await registerUser();
+    const other = await login(user.email, user.password);
+    await expectProblem(
+      await change(user.token, "not my password", "a changed passphrase"),
+      401,
+      "invalid_credentials",
+    );
+    expect((await api("GET", "/v1/me", { token: other })).status).toBe(200);
+    expect(await login(user.email, user.password)).toEqual(expect.any(String));
+  });
+
+  it.each(["password", "qwertyuiop", "iloveyou", "PASSWORD1"])("refuses the common password %s", async (common) => {
+    const user = await registerUser();
+    const problem = await expectProblem(await change(user.token, user.password, common), 400, "validation_failed");
+    expect(problem.errors).toEqual([{ path: "newPassword", message: expect.stringMatching(/most common passwords/) }]);
+  });
+});
+
+describe("common passwords at registration", () => {
+  it.each(["12345678", "password1", "football"])("refuses %s with a reason", async (common) => {
+    const response = await api("POST", "/v1/auth/register", { body: { email: "c@example.com", password: common } });
+    const problem = await expectProblem(response, 400, "validation_failed");
+    expect(problem.errors?.[0]?.message).toMatch(/most common passwords/);
+  });
+});
