@@ -2,6 +2,7 @@ import * as z from "zod";
 import type { AccountGuard } from "./durable-objects/account-guard";
 import type { IpGuard } from "./durable-objects/ip-guard";
 import type { UserGuard } from "./durable-objects/user-guard";
+import type { AccessPolicy } from "./routes/access";
 
 /** What wrangler.toml and the secrets give the Worker. Secrets are optional here: `loadConfig` checks them. */
 export interface Bindings {
@@ -12,6 +13,8 @@ export interface Bindings {
   ACCOUNT_GUARD: DurableObjectNamespace<AccountGuard>;
   /** Cloudflare Email Service binding, used when MAIL_TRANSPORT = "send_email". */
   SEND_EMAIL?: SendEmail;
+  /** Workers AI, used when IMAGE_GENERATOR = "workers-ai". */
+  AI?: Ai;
   ENVIRONMENT?: string;
   ALLOWED_ORIGINS?: string;
   JWT_SECRET?: string;
@@ -23,6 +26,7 @@ export interface Bindings {
   MAIL_FROM?: string;
   MAIL_HTTP_URL?: string;
   MAIL_HTTP_TOKEN?: string;
+  IMAGE_GENERATOR?: string;
 }
 
 const MIN_SECRET_BYTES = 32;
@@ -64,6 +68,9 @@ const configSchema = z.object({
   MAIL_FROM: z.string().default("ImageBot <no-reply@imagebot.app>"),
   MAIL_HTTP_URL: z.url({ protocol: /^https$/, error: "MAIL_HTTP_URL must be an https URL" }).optional(),
   MAIL_HTTP_TOKEN: z.string().min(1).optional(),
+  IMAGE_GENERATOR: z
+    .enum(["local", "workers-ai"], { error: "IMAGE_GENERATOR must be local or workers-ai" })
+    .default("local"),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -92,6 +99,7 @@ export function loadConfig(env: Bindings): ConfigResult {
     MAIL_FROM: env.MAIL_FROM || undefined,
     MAIL_HTTP_URL: env.MAIL_HTTP_URL || undefined,
     MAIL_HTTP_TOKEN: env.MAIL_HTTP_TOKEN || undefined,
+    IMAGE_GENERATOR: env.IMAGE_GENERATOR || undefined,
   });
   const result: ConfigResult = parsed.success
     ? { ok: true, config: parsed.data }
@@ -119,6 +127,8 @@ export interface Variables {
   clientIp: string;
   /** Set by `authenticate` on session routes; read it with `principalOf(c)`. */
   principal: Principal | undefined;
+  /** The matched endpoint's access policy (its team action is checked by `authorizeOwner`). */
+  access: AccessPolicy | undefined;
   /** Set by logout and refresh: the presented token is dead, so no sliding refresh for it. */
   tokenRetired: boolean;
 }

@@ -16,7 +16,18 @@ export type AuditEventType =
   | "auth.new_ip_notice"
   | "password.reset_requested"
   | "password.reset"
-  | "password.changed";
+  | "password.changed"
+  | "image.generated"
+  | "image.deleted"
+  | "image.restored"
+  | "team.created"
+  | "team.updated"
+  | "team.deleted"
+  | "team.invited"
+  | "team.member_joined"
+  | "team.member_role_changed"
+  | "team.member_removed"
+  | "access.denied";
 
 export interface AuditContext {
   requestId: string;
@@ -30,12 +41,13 @@ export interface AuditContext {
 export async function recordAuditEvent(
   db: Database,
   context: AuditContext,
-  event: { type: AuditEventType; userId?: string | null; metadata?: Record<string, unknown> },
+  event: { type: AuditEventType; userId?: string | null; teamId?: string | null; metadata?: Record<string, unknown> },
 ): Promise<void> {
   await db.insert(auditLog).values({
     id: newId("aud"),
     type: event.type,
     userId: event.userId ?? null,
+    teamId: event.teamId ?? null,
     ip: context.ip,
     requestId: context.requestId,
     metadata: event.metadata ?? {},

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 // Timestamps are Unix milliseconds (Drizzle maps them to Date); ids are opaque prefixed strings.
 
@@ -43,6 +43,8 @@ export const auditLog = sqliteTable(
     id: text("id").primaryKey(),
     type: text("type").notNull(),
     userId: text("user_id"),
+    /** Set for events of a team, so its owners and admins can read them. */
+    teamId: text("team_id"),
     ip: text("ip"),
     requestId: text("request_id"),
     /** JSON object of non-secret facts about the event. */
@@ -52,6 +54,7 @@ export const auditLog = sqliteTable(
   (table) => [
     index("audit_user_created_idx").on(table.userId, table.createdAt),
     index("audit_created_idx").on(table.createdAt),
+    index("audit_team_created_idx").on(table.teamId, table.createdAt),
   ],
 );
 
@@ -97,3 +100,133 @@ export const passwordResetTokens = sqliteTable(
 );
 
 export type OutboxMail = typeof emailOutbox.$inferSelect;
+
+export const teams = sqliteTable("teams", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  description: text("description"),
+  createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+});
+
+export const teamMembers = sqliteTable(
+  "team_members",
+  {
+    teamId: text("team_id")
+      .notNull()
+      .references(() => teams.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    role: text("role", { enum: ["owner", "admin", "member", "viewer"] }).notNull(),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.teamId, table.userId] }), index("team_members_user_idx").on(table.userId)],
+);
+
+/** Invitation tokens are stored only as their SHA-256. */
+export const teamInvitations = sqliteTable(
+  "team_invitations",
+  {
+    id: text("id").primaryKey(),
+    teamId: text("team_id")
+      .notNull()
+      .references(() => teams.id, { onDelete: "cascade" }),
+    email: text("email").notNull(),
+    role: text("role", { enum: ["owner", "admin", "member", "viewer"] }).notNull(),
+    tokenHash: text("token_hash").notNull().unique(),
+    invitedBy: text("invited_by").references(() => users.id, { onDelete: "set null" }),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+    acceptedAt: integer("accepted_at", { mode: "timestamp_ms" }),
+  },
+  (table) => [index("invitations_team_idx").on(table.teamId)],
+);
+
+/**
+ * An image belongs to its creator (`userId`) and, when `teamId` is set, to that team: the team's
+ * roles then decide who may see or change it. Bytes live in R2 under `r2Key`.
+ */
+export const images = sqliteTable(
+  "images",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    teamId: text("team_id").references(() => teams.id, { onDelete: "cascade" }),
+    prompt: text("prompt").notNull(),
+    title: text("title"),
+    size: text("size", { enum: ["256x256", "512x512", "1024x1024"] }).notNull(),
+    contentType: text("content_type").notNull(),
+    byteSize: integer("byte_size").notNull(),
+    r2Key: text("r2_key").notNull(),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+    /** Soft delete: hidden at once, restorable for 30 days, then purged with its bytes. */
+    deletedAt: integer("deleted_at", { mode: "timestamp_ms" }),
+  },
+  (table) => [
+    index("images_user_created_idx").on(table.userId, table.createdAt),
+    index("images_team_created_idx").on(table.teamId, table.createdAt),
+    index("images_deleted_idx").on(table.deletedAt),
+  ],
+);
+
+export const collections = sqliteTable(
+  "collections",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    teamId: text("team_id").references(() => teams.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (table) => [
+    index("collections_user_created_idx").on(table.userId, table.createdAt),
+    index("collections_team_created_idx").on(table.teamId, table.createdAt),
+  ],
+);
+
+export const collectionImages = sqliteTable(
+  "collection_images",
+  {
+    collectionId: text("collection_id")
+      .notNull()
+      .references(() => collections.id, { onDelete: "cascade" }),
+    imageId: text("image_id")
+      .notNull()
+      .references(() => images.id, { onDelete: "cascade" }),
+    addedAt: integer("added_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.collectionId, table.imageId] }),
+    index("collection_images_image_idx").on(table.imageId),
+  ],
+);
+
+export const comments = sqliteTable(
+  "comments",
+  {
+    id: text("id").primaryKey(),
+    imageId: text("image_id")
+      .notNull()
+      .references(() => images.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    body: text("body").notNull(),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (table) => [index("comments_image_created_idx").on(table.imageId, table.createdAt)],
+);
+
+export type Team = typeof teams.$inferSelect;
+export type TeamMember = typeof teamMembers.$inferSelect;
+export type TeamInvitation = typeof teamInvitations.$inferSelect;
+export type Image = typeof images.$inferSelect;
+export type Collection = typeof collections.$inferSelect;
+export type Comment = typeof comments.$inferSelect;

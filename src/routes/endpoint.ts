@@ -28,6 +28,7 @@ export function policyKey(method: string, honoPath: string) {
 export function mountEndpoint(app: OpenAPIHono<AppEnv>, endpoint: Endpoint) {
   const honoPath = endpoint.route.path.replaceAll(/\/{(.+?)}/g, "/:$1");
   accessPolicies.set(policyKey(endpoint.route.method, honoPath), endpoint.access);
-  const security = endpoint.access.auth === "session" ? [{ bearerAuth: [] }] : [];
+  const authenticated = endpoint.access.auth === "session" || endpoint.access.auth === "session_or_key";
+  const security = authenticated ? [{ bearerAuth: [] }] : [];
   app.openapi({ ...endpoint.route, security, middleware: [authenticate(endpoint.access)] }, endpoint.handler);
 }

@@ -6,13 +6,37 @@ import { passwordForgot } from "./auth/password-forgot";
 import { passwordReset } from "./auth/password-reset";
 import { refresh } from "./auth/refresh";
 import { register } from "./auth/register";
+import { deleteCollectionImage, putCollectionImage } from "./collections/collection-image";
+import { createCollection } from "./collections/create-collection";
+import { deleteCollectionEndpoint } from "./collections/delete-collection";
+import { getCollection } from "./collections/get-collection";
+import { listCollectionsEndpoint } from "./collections/list-collections";
+import { patchCollection } from "./collections/patch-collection";
 import { devOutbox } from "./dev/outbox";
 import type { Endpoint } from "./endpoint";
 import { health } from "./health";
+import { createImageComment, listImageComments } from "./images/comments";
+import { createImage } from "./images/create-image";
+import { deleteImage } from "./images/delete-image";
+import { getImage } from "./images/get-image";
+import { getImageContent } from "./images/get-image-content";
+import { listImagesEndpoint } from "./images/list-images";
+import { patchImage } from "./images/patch-image";
+import { restoreImage } from "./images/restore-image";
 import { getMe } from "./me/get-me";
 import { patchMe } from "./me/patch-me";
 import { deleteSession } from "./sessions/delete-session";
 import { listSessions } from "./sessions/list-sessions";
+import { acceptInvitation } from "./teams/accept-invitation";
+import { createInvitation } from "./teams/create-invitation";
+import { createTeam } from "./teams/create-team";
+import { deleteTeamMember } from "./teams/delete-member";
+import { deleteTeam } from "./teams/delete-team";
+import { getTeam } from "./teams/get-team";
+import { listTeamMembers } from "./teams/list-members";
+import { listTeams } from "./teams/list-teams";
+import { patchTeamMember } from "./teams/patch-member";
+import { patchTeam } from "./teams/patch-team";
 
 /** Every endpoint of the service; `createApp` mounts exactly these. */
 export const endpoints: Endpoint[] = [
@@ -29,5 +53,31 @@ export const endpoints: Endpoint[] = [
   patchMe,
   listSessions,
   deleteSession,
+  createImage,
+  listImagesEndpoint,
+  getImage,
+  getImageContent,
+  patchImage,
+  deleteImage,
+  restoreImage,
+  listImageComments,
+  createImageComment,
+  createCollection,
+  listCollectionsEndpoint,
+  getCollection,
+  patchCollection,
+  deleteCollectionEndpoint,
+  putCollectionImage,
+  deleteCollectionImage,
+  createTeam,
+  listTeams,
+  getTeam,
+  patchTeam,
+  deleteTeam,
+  createInvitation,
+  acceptInvitation,
+  listTeamMembers,
+  patchTeamMember,
+  deleteTeamMember,
   devOutbox,
 ] as unknown as Endpoint[];

@@ -43,3 +43,11 @@ export function passwordResetCompletedMail(to: string): OutgoingMail {
     text: `The password of your ImageBot account was reset, and every session was signed out.\n\nIf this was not you, reset your password again at once and contact support.${signature}`,
   };
 }
+
+export function teamInvitationMail(to: string, teamName: string, role: string, acceptUrl: string): OutgoingMail {
+  return {
+    to,
+    subject: "You are invited to an ImageBot team",
+    text: `You are invited to join the ImageBot team "${teamName}" as ${role}.\n\nSign in (or create an account) with this email address, then accept within 7 days:\n${acceptUrl}${signature}`,
+  };
+}

@@ -1,0 +1,65 @@
+import { and, desc, eq, gt, isNotNull, isNull } from "drizzle-orm";
+import type { Database } from "./client";
+import { afterCursor, type CursorPosition } from "./cursor";
+import { type Image, images } from "./schema";
+import { ownedBy, visibleTo } from "./tenancy";
+
+export const RESTORE_WINDOW_MS = 30 * 24 * 60 * 60 * 1000;
+
+export async function insertImage(db: Database, image: typeof images.$inferInsert): Promise<Image> {
+  const [row] = await db.insert(images).values(image).returning();
+  if (!row) throw new Error("insert returned no row");
+  return row;
+}
+
+/** A live image the caller may see (own, or of one of their teams); soft-deleted ones are gone. */
+export async function findVisibleImage(db: Database, callerId: string, imageId: string): Promise<Image | undefined> {
+  return db.query.images.findFirst({
+    where: and(eq(images.id, imageId), isNull(images.deletedAt), visibleTo(db, images, callerId)),
+  });
+}
+
+/** A soft-deleted image the caller may see, still inside its 30-day restore window. */
+export async function findRestorableImage(db: Database, callerId: string, imageId: string, now: Date) {
+  return db.query.images.findFirst({
+    where: and(
+      eq(images.id, imageId),
+      isNotNull(images.deletedAt),
+      gt(images.deletedAt, new Date(now.getTime() - RESTORE_WINDOW_MS)),
+      visibleTo(db, images, callerId),
+    ),
+  });
+}
+
+export async function listImages(
+  db: Database,
+  callerId: string,
+  filter: { teamId: string | null; limit: number; after?: CursorPosition | undefined },
+) {
+  return db
+    .select()
+    .from(images)
+    .where(
+      and(ownedBy(db, images, callerId, filter.teamId), isNull(images.deletedAt), afterCursor(images, filter.after)),
+    )
+    .orderBy(desc(images.createdAt), desc(images.id))
+    .limit(filter.limit);
+}
+
+export async function updateImage(
+  db: Database,
+  imageId: string,
+  changes: Partial<Pick<Image, "title" | "prompt" | "deletedAt">>,
+) {
+  const [row] = await db
+    .update(images)
+    .set({ ...changes, updatedAt: new Date() })
+    .where(eq(images.id, imageId))
+    .returning();
+  return row;
+}
+
+export async function listTeamImageKeys(db: Database, teamId: string): Promise<string[]> {
+  const rows = await db.select({ r2Key: images.r2Key }).from(images).where(eq(images.teamId, teamId));
+  return rows.map((row) => row.r2Key);
+}

@@ -1,0 +1,134 @@
+import { and, desc, eq, sql } from "drizzle-orm";
+import type { TeamRole } from "../domain/permissions";
+import type { Database } from "./client";
+import { afterCursor, type CursorPosition } from "./cursor";
+import { type Team, teamInvitations, teamMembers, teams, users } from "./schema";
+
+export async function createTeamWithOwner(db: Database, team: typeof teams.$inferInsert, ownerId: string) {
+  await db.batch([
+    db.insert(teams).values(team),
+    db.insert(teamMembers).values({ teamId: team.id, userId: ownerId, role: "owner", createdAt: team.createdAt }),
+  ]);
+}
+
+/** The caller's role in a team, or undefined when they are not a member (the tenant check). */
+export async function findMemberRole(db: Database, teamId: string, userId: string): Promise<TeamRole | undefined> {
+  const row = await db.query.teamMembers.findFirst({
+    columns: { role: true },
+    where: and(eq(teamMembers.teamId, teamId), eq(teamMembers.userId, userId)),
+  });
+  return row?.role;
+}
+
+export async function findTeam(db: Database, teamId: string): Promise<Team | undefined> {
+  return db.query.teams.findFirst({ where: eq(teams.id, teamId) });
+}
+
+export async function listTeamsOfUser(db: Database, userId: string, page: { limit: number; after?: CursorPosition }) {
+  return db
+    .select({ team: teams, role: teamMembers.role })
+    .from(teamMembers)
+    .innerJoin(teams, eq(teams.id, teamMembers.teamId))
+    .where(and(eq(teamMembers.userId, userId), afterCursor({ createdAt: teams.createdAt, id: teams.id }, page.after)))
+    .orderBy(desc(teams.createdAt), desc(teams.id))
+    .limit(page.limit);
+}
+
+export async function updateTeam(db: Database, teamId: string, changes: Partial<Pick<Team, "name" | "description">>) {
+  const [row] = await db
+    .update(teams)
+    .set({ ...changes, updatedAt: new Date() })
+    .where(eq(teams.id, teamId))
+    .returning();
+  return row;
+}
+
+export async function deleteTeam(db: Database, teamId: string): Promise<void> {
+  await db.delete(teams).where(eq(teams.id, teamId));
+}
+
+export async function listMembers(db: Database, teamId: string) {
+  return db
+    .select({
+      userId: teamMembers.userId,
+      role: teamMembers.role,
+      joinedAt: teamMembers.createdAt,
+      email: users.email,
+      name: users.name,
+    })
+    .from(teamMembers)
+    .innerJoin(users, eq(users.id, teamMembers.userId))
+    .where(eq(teamMembers.teamId, teamId))
+    .orderBy(teamMembers.createdAt, teamMembers.userId);
+}
+
+// The last-owner rule is part of the statement itself, so two owners demoting or removing each
+// other at the same moment cannot leave a team without one (SQLite runs each statement alone).
+const keepsAnOwner = (teamId: string) =>
+  sql`(${teamMembers.role} <> 'owner' OR (SELECT count(*) FROM ${teamMembers} WHERE ${teamMembers.teamId} = ${teamId} AND ${teamMembers.role} = 'owner') > 1)`;
+
+export type MembershipChange = "changed" | "not_found" | "last_owner";
+
+export async function changeMemberRole(
+  db: Database,
+  teamId: string,
+  userId: string,
+  role: TeamRole,
+): Promise<MembershipChange> {
+  const target = and(eq(teamMembers.teamId, teamId), eq(teamMembers.userId, userId));
+  const rows = await db
+    .update(teamMembers)
+    .set({ role })
+    .where(and(target, role === "owner" ? undefined : keepsAnOwner(teamId)))
+    .returning({ userId: teamMembers.userId });
+  if (rows.length > 0) return "changed";
+  return (await db.query.teamMembers.findFirst({ where: target })) ? "last_owner" : "not_found";
+}
+
+export async function removeMember(db: Database, teamId: string, userId: string): Promise<MembershipChange> {
+  const target = and(eq(teamMembers.teamId, teamId), eq(teamMembers.userId, userId));
+  const rows = await db
+    .delete(teamMembers)
+    .where(and(target, keepsAnOwner(teamId)))
+    .returning({ userId: teamMembers.userId });
+  if (rows.length > 0) return "changed";
+  return (await db.query.teamMembers.findFirst({ where: target })) ? "last_owner" : "not_found";
+}
+
+export async function insertInvitation(db: Database, invitation: typeof teamInvitations.$inferInsert) {
+  const [row] = await db.insert(teamInvitations).values(invitation).returning();
+  if (!row) throw new Error("insert returned no row");
+  return row;
+}
+
+/**
+ * Accepts a live invitation for this email and makes the user a member, in one batch. The
+ * email condition is in the statement: another account's attempt neither succeeds nor uses
+ * the invitation up. Returns the team and role, or null.
+ */
+export async function acceptInvitation(
+  db: Database,
+  tokenHash: string,
+  user: { id: string; email: string },
+  now: Date,
+) {
+  const [accepted] = await db
+    .update(teamInvitations)
+    .set({ acceptedAt: now })
+    .where(
+      and(
+        eq(teamInvitations.tokenHash, tokenHash),
+        eq(teamInvitations.email, user.email),
+        sql`${teamInvitations.acceptedAt} IS NULL`,
+        sql`${teamInvitations.expiresAt} > ${now.getTime()}`,
+      ),
+    )
+    .returning({ teamId: teamInvitations.teamId, role: teamInvitations.role });
+  if (!accepted) return null;
+  // An existing member keeps their role: an invitation never demotes anyone.
+  await db
+    .insert(teamMembers)
+    .values({ teamId: accepted.teamId, userId: user.id, role: accepted.role, createdAt: now })
+    .onConflictDoNothing();
+  return accepted;
+}

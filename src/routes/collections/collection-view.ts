@@ -1,0 +1,31 @@
+import * as z from "zod";
+import type { Collection } from "../../db/schema";
+
+export const collectionSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    ownerId: z.string(),
+    teamId: z.string().nullable(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
+  .meta({ id: "Collection" });
+
+export const collectionWithImagesSchema = collectionSchema.extend({ imageIds: z.array(z.string()) }).meta({
+  id: "CollectionWithImages",
+});
+
+export const collectionIdParams = z.strictObject({ id: z.string().max(100) });
+export const collectionNameSchema = z.string().trim().min(1).max(100);
+
+export function collectionView(collection: Collection) {
+  return {
+    id: collection.id,
+    name: collection.name,
+    ownerId: collection.userId,
+    teamId: collection.teamId,
+    createdAt: collection.createdAt.toISOString(),
+    updatedAt: collection.updatedAt.toISOString(),
+  };
+}

@@ -1,0 +1,35 @@
+import { createRoute } from "@hono/zod-openapi";
+import { database } from "../../db/client";
+import { deleteCollection, findVisibleCollection } from "../../db/collections";
+import { ApiError } from "../../errors";
+import { principalOf } from "../../middleware/authenticate";
+import { sessionOrKey } from "../access";
+import { authorizeOwner } from "../authorize";
+import { defineEndpoint } from "../endpoint";
+import { problemResponse } from "../schemas";
+import { collectionIdParams } from "./collection-view";
+
+export const deleteCollectionEndpoint = defineEndpoint({
+  access: sessionOrKey("manage", "edit"),
+  route: createRoute({
+    method: "delete",
+    path: "/v1/collections/{id}",
+    tags: ["collections"],
+    summary: "Delete a collection (its images stay)",
+    request: { params: collectionIdParams },
+    responses: {
+      204: { description: "Deleted" },
+      401: problemResponse("unauthorized"),
+      403: problemResponse("forbidden"),
+      404: problemResponse("not_found"),
+    },
+  }),
+  handler: async (c) => {
+    const db = database(c.env.DB);
+    const collection = await findVisibleCollection(db, principalOf(c).userId, c.req.valid("param").id);
+    if (!collection) throw new ApiError("not_found");
+    await authorizeOwner(c, collection);
+    await deleteCollection(db, collection.id);
+    return c.body(null, 204);
+  },
+});

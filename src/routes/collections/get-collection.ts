@@ -1,0 +1,33 @@
+import { createRoute } from "@hono/zod-openapi";
+import { database } from "../../db/client";
+import { findVisibleCollection, listCollectionImageIds } from "../../db/collections";
+import { ApiError } from "../../errors";
+import { principalOf } from "../../middleware/authenticate";
+import { sessionOrKey } from "../access";
+import { authorizeOwner } from "../authorize";
+import { defineEndpoint } from "../endpoint";
+import { jsonResponse, problemResponse } from "../schemas";
+import { collectionIdParams, collectionView, collectionWithImagesSchema } from "./collection-view";
+
+export const getCollection = defineEndpoint({
+  access: sessionOrKey("read", "view"),
+  route: createRoute({
+    method: "get",
+    path: "/v1/collections/{id}",
+    tags: ["collections"],
+    summary: "A collection and the ids of its (live) images",
+    request: { params: collectionIdParams },
+    responses: {
+      200: jsonResponse("The collection", collectionWithImagesSchema),
+      401: problemResponse("unauthorized"),
+      404: problemResponse("not_found"),
+    },
+  }),
+  handler: async (c) => {
+    const db = database(c.env.DB);
+    const collection = await findVisibleCollection(db, principalOf(c).userId, c.req.valid("param").id);
+    if (!collection) throw new ApiError("not_found");
+    await authorizeOwner(c, collection);
+    return c.json({ ...collectionView(collection), imageIds: await listCollectionImageIds(db, collection.id) }, 200);
+  },
+});

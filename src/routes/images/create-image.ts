@@ -1,0 +1,73 @@
+import { createRoute } from "@hono/zod-openapi";
+import * as z from "zod";
+import { newId } from "../../crypto/random";
+import { recordAuditEvent } from "../../db/audit";
+import { database } from "../../db/client";
+import { insertImage } from "../../db/images";
+import { principalOf } from "../../middleware/authenticate";
+import { imageGeneratorFor } from "../../services/image-generator-config";
+import { sessionOrKey } from "../access";
+import { auditContext } from "../audit-context";
+import { authorizeTeam } from "../authorize";
+import { defineEndpoint } from "../endpoint";
+import { jsonBody, jsonResponse, problemResponse } from "../schemas";
+import { imageSchema, imageSizes, imageView } from "./image-view";
+
+export const createImageBodySchema = z.strictObject({
+  prompt: z.string().min(1).max(1000),
+  size: z.enum(imageSizes).default("512x512"),
+  teamId: z.string().max(100).optional(),
+});
+
+export const createImage = defineEndpoint({
+  access: sessionOrKey("generate", "edit"),
+  route: createRoute({
+    method: "post",
+    path: "/v1/images/generations",
+    tags: ["images"],
+    summary: "Generate an image from a prompt (into a team with the edit permission)",
+    request: { body: jsonBody(createImageBodySchema) },
+    responses: {
+      201: jsonResponse("The image", imageSchema),
+      400: problemResponse("validation_failed"),
+      401: problemResponse("unauthorized"),
+      403: problemResponse("forbidden"),
+      404: problemResponse("not_found (a team the caller is not in)"),
+    },
+  }),
+  handler: async (c) => {
+    const { prompt, size, teamId } = c.req.valid("json");
+    const principal = principalOf(c);
+    if (teamId !== undefined) await authorizeTeam(c, teamId);
+
+    const generated = await imageGeneratorFor(c.env, c.get("config")).generate({ prompt, size });
+    const imageId = newId("img");
+    const r2Key = `images/${imageId}`;
+    await c.env.IMAGES.put(r2Key, generated.bytes, { httpMetadata: { contentType: generated.contentType } });
+    const now = new Date();
+    const image = await insertImage(database(c.env.DB), {
+      id: imageId,
+      userId: principal.userId,
+      teamId: teamId ?? null,
+      prompt,
+      title: null,
+      size,
+      contentType: generated.contentType,
+      byteSize: generated.bytes.byteLength,
+      r2Key,
+      createdAt: now,
+      updatedAt: now,
+    }).catch(async (error: unknown) => {
+      // Nothing stored half-way: bytes without their row would be unreachable and never purged.
+      await c.env.IMAGES.delete(r2Key);
+      throw error;
+    });
+    await recordAuditEvent(database(c.env.DB), auditContext(c), {
+      type: "image.generated",
+      userId: principal.userId,
+      teamId: image.teamId,
+      metadata: { imageId, size },
+    });
+    return c.json(imageView(image), 201);
+  },
+});

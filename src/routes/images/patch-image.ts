@@ -1,0 +1,43 @@
+import { createRoute } from "@hono/zod-openapi";
+import * as z from "zod";
+import { database } from "../../db/client";
+import { findVisibleImage, updateImage } from "../../db/images";
+import { ApiError } from "../../errors";
+import { principalOf } from "../../middleware/authenticate";
+import { sessionOrKey } from "../access";
+import { authorizeOwner } from "../authorize";
+import { defineEndpoint } from "../endpoint";
+import { jsonBody, jsonResponse, problemResponse } from "../schemas";
+import { imageIdParams, imageSchema, imageView } from "./image-view";
+
+export const patchImageBodySchema = z.strictObject({
+  title: z.string().min(1).max(200).nullable().optional(),
+  prompt: z.string().min(1).max(1000).optional(),
+});
+
+export const patchImage = defineEndpoint({
+  access: sessionOrKey("manage", "edit"),
+  route: createRoute({
+    method: "patch",
+    path: "/v1/images/{id}",
+    tags: ["images"],
+    summary: "Change an image's title or stored prompt",
+    request: { params: imageIdParams, body: jsonBody(patchImageBodySchema) },
+    responses: {
+      200: jsonResponse("The image", imageSchema),
+      400: problemResponse("validation_failed"),
+      401: problemResponse("unauthorized"),
+      403: problemResponse("forbidden"),
+      404: problemResponse("not_found"),
+    },
+  }),
+  handler: async (c) => {
+    const db = database(c.env.DB);
+    const image = await findVisibleImage(db, principalOf(c).userId, c.req.valid("param").id);
+    if (!image) throw new ApiError("not_found");
+    await authorizeOwner(c, image);
+    const updated = await updateImage(db, image.id, c.req.valid("json"));
+    if (!updated) throw new ApiError("not_found");
+    return c.json(imageView(updated), 200);
+  },
+});

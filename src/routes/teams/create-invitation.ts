@@ -1,0 +1,100 @@
+import { createRoute } from "@hono/zod-openapi";
+import * as z from "zod";
+import { sha256Hex } from "../../crypto/hash";
+import { newId, randomToken } from "../../crypto/random";
+import { recordAuditEvent } from "../../db/audit";
+import { database } from "../../db/client";
+import { findTeam, insertInvitation, listMembers } from "../../db/teams";
+import { mayManageMember } from "../../domain/permissions";
+import { ApiError } from "../../errors";
+import { principalOf } from "../../middleware/authenticate";
+import { teamInvitationMail } from "../../services/mail-templates";
+import { mailerFor } from "../../services/mailer";
+import { sessionWithTeamAction } from "../access";
+import { auditContext } from "../audit-context";
+import { authorizeTeam } from "../authorize";
+import { defineEndpoint } from "../endpoint";
+import { emailSchema, jsonBody, jsonResponse, problemResponse } from "../schemas";
+import { teamIdParams, teamRoleSchema } from "./team-view";
+
+const INVITATION_LIFETIME_MS = 7 * 24 * 60 * 60 * 1000;
+
+export const createInvitationBodySchema = z.strictObject({ email: emailSchema, role: teamRoleSchema });
+
+export const invitationSchema = z
+  .object({
+    id: z.string(),
+    teamId: z.string(),
+    email: z.string(),
+    role: teamRoleSchema,
+    createdAt: z.iso.datetime(),
+    expiresAt: z.iso.datetime(),
+  })
+  .meta({ id: "Invitation" });
+
+export const createInvitation = defineEndpoint({
+  access: sessionWithTeamAction("invite"),
+  route: createRoute({
+    method: "post",
+    path: "/v1/teams/{id}/invitations",
+    tags: ["teams"],
+    summary: "Invite an email into the team (mailed link; 7 days, single use, only that email's account)",
+    request: { params: teamIdParams, body: jsonBody(createInvitationBodySchema) },
+    responses: {
+      201: jsonResponse("The invitation (its token is only in the mail)", invitationSchema),
+      400: problemResponse("validation_failed"),
+      401: problemResponse("unauthorized"),
+      403: problemResponse("forbidden (also: an admin inviting an owner)"),
+      404: problemResponse("not_found"),
+      409: problemResponse("conflict: already a member"),
+    },
+  }),
+  handler: async (c) => {
+    const { id } = c.req.valid("param");
+    const { email, role } = c.req.valid("json");
+    const actorRole = await authorizeTeam(c, id);
+    if (!mayManageMember(actorRole, null, role)) {
+      throw new ApiError("forbidden", { detail: "Only an owner can invite an owner." });
+    }
+    const db = database(c.env.DB);
+    if ((await listMembers(db, id)).some((member) => member.email === email)) {
+      throw new ApiError("conflict", { detail: "This email is already a member of the team." });
+    }
+    const team = await findTeam(db, id);
+    if (!team) throw new ApiError("not_found");
+
+    const token = randomToken(32);
+    const now = new Date();
+    const principal = principalOf(c);
+    const invitation = await insertInvitation(db, {
+      id: newId("inv"),
+      teamId: id,
+      email,
+      role,
+      tokenHash: await sha256Hex(token),
+      invitedBy: principal.userId,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + INVITATION_LIFETIME_MS),
+    });
+    const url = new URL("/invitations/accept", c.get("config").APP_URL);
+    url.searchParams.set("token", token);
+    await mailerFor(c).send(teamInvitationMail(email, team.name, role, url.toString()));
+    await recordAuditEvent(db, auditContext(c), {
+      type: "team.invited",
+      userId: principal.userId,
+      teamId: id,
+      metadata: { invitationId: invitation.id, role },
+    });
+    return c.json(
+      {
+        id: invitation.id,
+        teamId: id,
+        email,
+        role,
+        createdAt: invitation.createdAt.toISOString(),
+        expiresAt: invitation.expiresAt.toISOString(),
+      },
+      201,
+    );
+  },
+});

@@ -1,0 +1,9 @@
+import { describeAuthMatrix } from "../helpers/auth-matrix";
+import { routeSamples } from "../helpers/route-samples";
+
+// The shared auth matrix over the account routes (split by area to keep each pool file short).
+const prefixes = ["/v1/auth", "/v1/me", "/v1/sessions"];
+for (const [route, sample] of Object.entries(routeSamples)) {
+  const path = route.split(" ")[1] ?? "";
+  if (prefixes.some((prefix) => path.startsWith(prefix))) describeAuthMatrix(route, sample);
+}
