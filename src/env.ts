@@ -2,7 +2,7 @@ import * as z from "zod";
 import type { AccountGuard } from "./durable-objects/account-guard";
 import type { IpGuard } from "./durable-objects/ip-guard";
 import type { UserGuard } from "./durable-objects/user-guard";
-import type { AccessPolicy } from "./routes/access";
+import type { AccessPolicy, ApiKeyScope } from "./routes/access";
 
 /** What wrangler.toml and the secrets give the Worker. Secrets are optional here: `loadConfig` checks them. */
 export interface Bindings {
@@ -118,7 +118,13 @@ export interface SessionPrincipal {
   issuedAt: number;
   expiresAt: number;
 }
-export type Principal = SessionPrincipal;
+export interface ApiKeyPrincipal {
+  kind: "api_key";
+  userId: string;
+  keyId: string;
+  scopes: readonly ApiKeyScope[];
+}
+export type Principal = SessionPrincipal | ApiKeyPrincipal;
 
 export interface Variables {
   requestId: string;

@@ -27,7 +27,11 @@ export type AuditEventType =
   | "team.member_joined"
   | "team.member_role_changed"
   | "team.member_removed"
-  | "access.denied";
+  | "access.denied"
+  | "api_key.created"
+  | "api_key.revoked"
+  | "api_key.rolled"
+  | "api_key.rejected";
 
 export interface AuditContext {
   requestId: string;

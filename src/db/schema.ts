@@ -230,3 +230,34 @@ export type TeamInvitation = typeof teamInvitations.$inferSelect;
 export type Image = typeof images.$inferSelect;
 export type Collection = typeof collections.$inferSelect;
 export type Comment = typeof comments.$inferSelect;
+
+/**
+ * API keys: only the SHA-256 of a key is stored, with a display prefix and its last four
+ * characters; the key itself exists only in the creation response.
+ */
+export const apiKeys = sqliteTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    keyHash: text("key_hash").notNull().unique(),
+    prefix: text("prefix").notNull(),
+    lastFour: text("last_four").notNull(),
+    scopes: text("scopes", { mode: "json" }).$type<("read" | "generate" | "manage")[]>().notNull(),
+    /** Normalised CIDRs; null means any address. */
+    allowedIps: text("allowed_ips", { mode: "json" }).$type<string[] | null>(),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }),
+    lastUsedAt: integer("last_used_at", { mode: "timestamp_ms" }),
+    /** When the key stops working: now for a revocation, later for a roll's grace period. */
+    revokedAt: integer("revoked_at", { mode: "timestamp_ms" }),
+    /** The key this one replaced when it was rolled. */
+    rolledFrom: text("rolled_from"),
+  },
+  (table) => [index("api_keys_user_created_idx").on(table.userId, table.createdAt)],
+);
+
+export type ApiKey = typeof apiKeys.$inferSelect;

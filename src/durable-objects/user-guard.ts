@@ -5,7 +5,10 @@ import type { Bindings } from "../env";
 import { parseArgument } from "./rpc-arguments";
 
 const admitRequestSchema = z.object({
-  credential: z.object({ kind: z.literal("session"), sessionId: z.string().min(1), tokenId: z.string().min(1) }),
+  credential: z.discriminatedUnion("kind", [
+    z.object({ kind: z.literal("session"), sessionId: z.string().min(1), tokenId: z.string().min(1) }),
+    z.object({ kind: z.literal("api_key"), keyId: z.string().min(1) }),
+  ]),
 });
 export type AdmitRequest = z.infer<typeof admitRequestSchema>;
 export type AdmitResult = { outcome: "admitted" } | { outcome: "revoked" };
@@ -13,6 +16,13 @@ export type AdmitResult = { outcome: "admitted" } | { outcome: "revoked" };
 const idListSchema = z.array(z.string().min(1)).max(10_000);
 const tokenIdSchema = z.string().min(1);
 const epochSecondsSchema = z.int().positive();
+const epochMsSchema = z.int().nonnegative();
+
+/**
+ * A revoked key's entry must outlive every isolate's cached lookup of it (API_KEY_CACHE_TTL_MS in
+ * the Worker); after that, D1's own revoked_at is what every lookup sees. A day is ample.
+ */
+const API_KEY_REVOCATION_MEMORY_MS = 24 * 60 * 60 * 1000;
 
 /**
  * One instance per user id. Every authenticated request of the user makes exactly one call
@@ -20,14 +30,23 @@ const epochSecondsSchema = z.int().positive();
  * isolate or location: the instance serialises all calls for its user.
  *
  * Storage (SQLite): `revoked(kind, id, expires_at)` holds revoked session ids and token ids
- * (jti) until no token that carries them can still be valid; the alarm drops the rest.
+ * (jti) until no token that carries them can still be valid; `revoked_api_keys(id,
+ * effective_at, keep_until)` holds API keys that stop working at `effective_at` (now for a
+ * revocation, later for a roll's grace period). The alarm drops entries that have aged out.
  */
 export class UserGuard extends DurableObject<Bindings> {
+  /** The clock; tests replace it to walk past a grace period without waiting. */
+  now: () => number = () => Date.now();
   private readonly sql: SqlStorage;
 
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS revoked_api_keys (
+      id TEXT PRIMARY KEY,
+      effective_at INTEGER NOT NULL,
+      keep_until INTEGER NOT NULL
+    )`);
     this.sql.exec(`CREATE TABLE IF NOT EXISTS revoked (
       kind TEXT NOT NULL CHECK (kind IN ('session', 'token')),
       id TEXT NOT NULL,
@@ -38,6 +57,12 @@ export class UserGuard extends DurableObject<Bindings> {
 
   async admit(request: AdmitRequest): Promise<AdmitResult> {
     const { credential } = parseArgument(admitRequestSchema, request, "admit request");
+    if (credential.kind === "api_key") {
+      const revokedKey = this.sql
+        .exec("SELECT 1 FROM revoked_api_keys WHERE id = ? AND effective_at <= ?", credential.keyId, this.now())
+        .toArray();
+      return revokedKey.length > 0 ? { outcome: "revoked" } : { outcome: "admitted" };
+    }
     const revoked = this.sql
       .exec(
         `SELECT 1 FROM revoked WHERE (kind = 'session' AND id = ?) OR (kind = 'token' AND id = ?) LIMIT 1`,
@@ -54,7 +79,7 @@ export class UserGuard extends DurableObject<Bindings> {
    */
   async revokeSessions(sessionIds: string[]): Promise<void> {
     const ids = parseArgument(idListSchema, sessionIds, "session ids");
-    const keepUntil = Date.now() + (TOKEN_LIFETIME_SECONDS + CLOCK_SKEW_SECONDS) * 1000;
+    const keepUntil = this.now() + (TOKEN_LIFETIME_SECONDS + CLOCK_SKEW_SECONDS) * 1000;
     for (const id of ids) {
       this.sql.exec(
         `INSERT INTO revoked (kind, id, expires_at) VALUES ('session', ?, ?)
@@ -85,9 +110,36 @@ export class UserGuard extends DurableObject<Bindings> {
     return inserted.length === 1;
   }
 
+  /**
+   * API keys stop working at `effectiveAt` (pass now to revoke at once). An earlier revocation
+   * is never pushed back by a later one.
+   */
+  async revokeApiKeys(keyIds: string[], effectiveAt: number): Promise<void> {
+    const ids = parseArgument(idListSchema, keyIds, "key ids");
+    const at = parseArgument(epochMsSchema, effectiveAt, "effective time");
+    const keepUntil = at + API_KEY_REVOCATION_MEMORY_MS;
+    for (const id of ids) {
+      this.sql.exec(
+        `INSERT INTO revoked_api_keys (id, effective_at, keep_until) VALUES (?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET effective_at = min(effective_at, excluded.effective_at),
+           keep_until = max(keep_until, excluded.keep_until)`,
+        id,
+        at,
+        keepUntil,
+      );
+    }
+    await this.scheduleCleanup(keepUntil);
+  }
+
   override async alarm(): Promise<void> {
-    this.sql.exec(`DELETE FROM revoked WHERE expires_at <= ?`, Date.now());
-    const next = this.sql.exec<{ next: number | null }>(`SELECT min(expires_at) AS next FROM revoked`).one().next;
+    const now = this.now();
+    this.sql.exec(`DELETE FROM revoked WHERE expires_at <= ?`, now);
+    this.sql.exec(`DELETE FROM revoked_api_keys WHERE keep_until <= ?`, now);
+    const next = this.sql
+      .exec<{ next: number | null }>(
+        `SELECT min(at) AS next FROM (SELECT min(expires_at) AS at FROM revoked UNION ALL SELECT min(keep_until) FROM revoked_api_keys)`,
+      )
+      .one().next;
     if (next !== null) await this.ctx.storage.setAlarm(next);
   }
 

@@ -1,4 +1,5 @@
 import type { Context, MiddlewareHandler } from "hono";
+import { API_KEY_PREFIX } from "../crypto/api-key";
 import { issueSessionToken, verifySessionToken } from "../crypto/jwt";
 import { database } from "../db/client";
 import { extendSession, touchSession } from "../db/sessions";
@@ -6,6 +7,7 @@ import { withUserGuard } from "../durable-objects/guard-client";
 import type { AppEnv, Principal, SessionPrincipal } from "../env";
 import { ApiError } from "../errors";
 import type { AccessPolicy } from "../routes/access";
+import { authenticateApiKey, rejectKey } from "./authenticate-api-key";
 
 const MAX_AUTHORIZATION_BYTES = 8 * 1024;
 const SLIDING_REFRESH_AFTER_SECONDS = 24 * 60 * 60;
@@ -73,10 +75,17 @@ async function slideSession(c: Context<AppEnv>, principal: SessionPrincipal) {
   c.executionCtx.waitUntil(extendSession(database(c.env.DB), principal.sessionId, expiresAt));
 }
 
-/** The authenticated caller of a session route (a route without one never reaches here). */
+/** The authenticated caller (a session or an API key) of a credentialed route. */
 export function principalOf(c: Context<AppEnv>): Principal {
   const principal = c.get("principal");
   if (!principal) throw new ApiError("unauthorized", { headers: challenge });
+  return principal;
+}
+
+/** The session of a session-only route (`authenticate` refuses API keys there). */
+export function sessionPrincipalOf(c: Context<AppEnv>): SessionPrincipal {
+  const principal = principalOf(c);
+  if (principal.kind !== "session") throw new ApiError("forbidden");
   return principal;
 }
 
@@ -91,10 +100,22 @@ export function authenticate(policy: AccessPolicy): MiddlewareHandler<AppEnv> {
       if (c.get("config").ENVIRONMENT !== "development") throw new ApiError("not_found");
       return next();
     }
-    // API keys arrive with the API-keys issue; until then `session_or_key` routes take sessions.
-    const principal = await authenticateSession(c, bearerToken(c));
-    c.set("principal", principal);
+    const token = bearerToken(c);
     c.set("access", policy);
+    // API keys are told apart from JWTs by their prefix; a JWT never starts with it.
+    if (token.startsWith(API_KEY_PREFIX)) {
+      const principal = await authenticateApiKey(c, token);
+      if (policy.auth === "session") {
+        await rejectKey(c, { id: principal.keyId, userId: principal.userId }, "scope");
+      }
+      if (policy.auth === "session_or_key" && !principal.scopes.includes(policy.scope)) {
+        await rejectKey(c, { id: principal.keyId, userId: principal.userId }, "scope");
+      }
+      c.set("principal", principal);
+      return next();
+    }
+    const principal = await authenticateSession(c, token);
+    c.set("principal", principal);
     recordLastSeen(c, principal.sessionId);
     await next();
     await slideSession(c, principal);

@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from "hono";
+import ipaddr from "ipaddr.js";
 import type { AppEnv } from "../env";
 
 const PLAUSIBLE_IP = /^[0-9A-Fa-f:.]{2,45}$/;
@@ -10,7 +11,7 @@ const PLAUSIBLE_IP = /^[0-9A-Fa-f:.]{2,45}$/;
 export function clientIp(): MiddlewareHandler<AppEnv> {
   return async function clientIp(c, next) {
     const header = c.req.header("CF-Connecting-IP")?.trim() ?? "";
-    c.set("clientIp", PLAUSIBLE_IP.test(header) ? header : "unknown");
+    c.set("clientIp", PLAUSIBLE_IP.test(header) && ipaddr.isValid(header) ? header : "unknown");
     await next();
   };
 }

@@ -1,3 +1,7 @@
+import { createApiKey } from "./api-keys/create-api-key";
+import { listApiKeysEndpoint } from "./api-keys/list-api-keys";
+import { revokeApiKey } from "./api-keys/revoke-api-key";
+import { rollApiKey } from "./api-keys/roll-api-key";
 import { login } from "./auth/login";
 import { logout } from "./auth/logout";
 import { logoutAll } from "./auth/logout-all";
@@ -53,6 +57,10 @@ export const endpoints: Endpoint[] = [
   patchMe,
   listSessions,
   deleteSession,
+  createApiKey,
+  listApiKeysEndpoint,
+  revokeApiKey,
+  rollApiKey,
   createImage,
   listImagesEndpoint,
   getImage,

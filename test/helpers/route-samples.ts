@@ -27,6 +27,10 @@ export const routeSamples: Record<string, Sample> = {
     method: "DELETE",
     path: `/v1/sessions/${decodeToken(user.token).payload.sid}`,
   }),
+  "POST /v1/api-keys": () => ({ method: "POST", path: "/v1/api-keys", body: { name: "k", scopes: ["read"] } }),
+  "GET /v1/api-keys": () => ({ method: "GET", path: "/v1/api-keys" }),
+  "DELETE /v1/api-keys/{id}": () => ({ method: "DELETE", path: "/v1/api-keys/key_unknown" }),
+  "POST /v1/api-keys/{id}/roll": () => ({ method: "POST", path: "/v1/api-keys/key_unknown/roll", body: {} }),
   "POST /v1/images/generations": () => ({
     method: "POST",
     path: "/v1/images/generations",

@@ -2,7 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { recordAuditEvent } from "../../db/audit";
 import { database } from "../../db/client";
 import { listLiveSessionIds } from "../../db/sessions";
-import { principalOf } from "../../middleware/authenticate";
+import { sessionPrincipalOf } from "../../middleware/authenticate";
 import { sessionOnly } from "../access";
 import { auditContext } from "../audit-context";
 import { defineEndpoint } from "../endpoint";
@@ -19,7 +19,7 @@ export const logoutAll = defineEndpoint({
     responses: { 204: { description: "All sessions ended" }, 401: problemResponse("unauthorized") },
   }),
   handler: async (c) => {
-    const { userId, sessionId } = principalOf(c);
+    const { userId, sessionId } = sessionPrincipalOf(c);
     const db = database(c.env.DB);
     const sessionIds = new Set(await listLiveSessionIds(db, userId, new Date()));
     sessionIds.add(sessionId);

@@ -1,7 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { recordAuditEvent } from "../../db/audit";
 import { database } from "../../db/client";
-import { principalOf } from "../../middleware/authenticate";
+import { sessionPrincipalOf } from "../../middleware/authenticate";
 import { sessionOnly } from "../access";
 import { auditContext } from "../audit-context";
 import { defineEndpoint } from "../endpoint";
@@ -18,7 +18,7 @@ export const logout = defineEndpoint({
     responses: { 204: { description: "Logged out" }, 401: problemResponse("unauthorized") },
   }),
   handler: async (c) => {
-    const { userId, sessionId } = principalOf(c);
+    const { userId, sessionId } = sessionPrincipalOf(c);
     await revokeSessions(c, userId, [sessionId]);
     await recordAuditEvent(database(c.env.DB), auditContext(c), {
       type: "auth.logout",

@@ -6,7 +6,7 @@ import { database } from "../../db/client";
 import { listLiveSessionIds } from "../../db/sessions";
 import { findUserById, updatePasswordHash } from "../../db/users";
 import { ApiError } from "../../errors";
-import { principalOf } from "../../middleware/authenticate";
+import { sessionPrincipalOf } from "../../middleware/authenticate";
 import { passwordChangedMail } from "../../services/mail-templates";
 import { mailerFor } from "../../services/mailer";
 import { sessionOnly } from "../access";
@@ -40,7 +40,7 @@ export const passwordChange = defineEndpoint({
   }),
   handler: async (c) => {
     const { currentPassword, newPassword } = c.req.valid("json");
-    const principal = principalOf(c);
+    const principal = sessionPrincipalOf(c);
     const db = database(c.env.DB);
     const user = await findUserById(db, principal.userId);
     if (!user) throw new ApiError("not_found");

@@ -6,7 +6,7 @@ import { database } from "../../db/client";
 import { extendSession } from "../../db/sessions";
 import { withUserGuard } from "../../durable-objects/guard-client";
 import { ApiError } from "../../errors";
-import { principalOf, signingKeys } from "../../middleware/authenticate";
+import { sessionPrincipalOf, signingKeys } from "../../middleware/authenticate";
 import { sessionOnly } from "../access";
 import { auditContext } from "../audit-context";
 import { defineEndpoint } from "../endpoint";
@@ -27,7 +27,7 @@ export const refresh = defineEndpoint({
     },
   }),
   handler: async (c) => {
-    const principal = principalOf(c);
+    const principal = sessionPrincipalOf(c);
     // The guard answers false if this token was already retired: of two concurrent refreshes
     // with one token, exactly one gets a new token.
     const retired = await withUserGuard(c.env, principal.userId, (guard) =>

@@ -3,7 +3,7 @@ import * as z from "zod";
 import { database } from "../../db/client";
 import { findLiveSession, listLiveSessions } from "../../db/sessions";
 import { ApiError } from "../../errors";
-import { principalOf } from "../../middleware/authenticate";
+import { sessionPrincipalOf } from "../../middleware/authenticate";
 import { sessionOnly } from "../access";
 import { defineEndpoint } from "../endpoint";
 import { jsonResponse, paginationQuerySchema, problemResponse } from "../schemas";
@@ -38,7 +38,7 @@ export const listSessions = defineEndpoint({
   }),
   handler: async (c) => {
     const { limit, cursor } = c.req.valid("query");
-    const principal = principalOf(c);
+    const principal = sessionPrincipalOf(c);
     const db = database(c.env.DB);
     const now = new Date();
     const after = cursor ? await findLiveSession(db, principal.userId, cursor, now) : undefined;

@@ -14,5 +14,5 @@ export async function revokeSessions(c: Context<AppEnv>, userId: string, session
   await withUserGuard(c.env, userId, (guard) => guard.revokeSessions(sessionIds));
   await markSessionsRevoked(database(c.env.DB), userId, sessionIds, new Date());
   const current = c.get("principal");
-  if (current && sessionIds.includes(current.sessionId)) c.set("tokenRetired", true);
+  if (current?.kind === "session" && sessionIds.includes(current.sessionId)) c.set("tokenRetired", true);
 }

@@ -1,0 +1,86 @@
+import { and, desc, eq, gt, isNull, or, sql } from "drizzle-orm";
+import type { Database } from "./client";
+import { type ApiKey, apiKeys } from "./schema";
+
+export const MAX_LIVE_KEYS = 50;
+
+/** Not revoked (or revocation still ahead) and not expired, at `now`. */
+const liveAt = (now: Date) =>
+  and(
+    or(isNull(apiKeys.revokedAt), gt(apiKeys.revokedAt, now)),
+    or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, now)),
+  );
+
+/** Counted against the cap: not revoked (nor due to be) and not expired. */
+const countedAt = (now: Date) =>
+  and(isNull(apiKeys.revokedAt), or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, now)));
+
+/**
+ * Inserts a key unless the user already has MAX_LIVE_KEYS live ones (a key being rolled, named
+ * by `replacing`, does not count). The count is part of the statement, so concurrent creations
+ * cannot overshoot the cap. Returns false when full.
+ */
+export async function insertApiKeyWithinCap(
+  db: Database,
+  key: ApiKey,
+  now: Date,
+  replacing?: string,
+): Promise<boolean> {
+  const result = await db.run(sql`
+    INSERT INTO ${apiKeys} (id, user_id, name, key_hash, prefix, last_four, scopes, allowed_ips, created_at, expires_at, last_used_at, revoked_at, rolled_from)
+    SELECT ${key.id}, ${key.userId}, ${key.name}, ${key.keyHash}, ${key.prefix}, ${key.lastFour}, ${JSON.stringify(key.scopes)},
+      ${key.allowedIps === null ? null : JSON.stringify(key.allowedIps)}, ${key.createdAt.getTime()}, ${key.expiresAt?.getTime() ?? null},
+      NULL, NULL, ${key.rolledFrom}
+    WHERE (SELECT count(*) FROM ${apiKeys} WHERE ${apiKeys.userId} = ${key.userId} AND ${countedAt(now)}
+      AND ${apiKeys.id} <> ${replacing ?? ""}) < ${MAX_LIVE_KEYS}`);
+  return result.meta.changes === 1;
+}
+
+/** The key with this hash, whatever its state: the caller decides (revoked, expired, allowed). */
+export async function findApiKeyByHash(db: Database, keyHash: string): Promise<ApiKey | undefined> {
+  return db.query.apiKeys.findFirst({ where: eq(apiKeys.keyHash, keyHash) });
+}
+
+export async function findOwnApiKey(db: Database, userId: string, keyId: string): Promise<ApiKey | undefined> {
+  return db.query.apiKeys.findFirst({ where: and(eq(apiKeys.id, keyId), eq(apiKeys.userId, userId)) });
+}
+
+export async function listApiKeys(db: Database, userId: string): Promise<ApiKey[]> {
+  return db
+    .select()
+    .from(apiKeys)
+    .where(eq(apiKeys.userId, userId))
+    .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id))
+    .limit(500);
+}
+
+/** Sets when the key stops working, never later than an earlier revocation. */
+export async function setApiKeyRevocation(db: Database, userId: string, keyId: string, at: Date): Promise<void> {
+  await db
+    .update(apiKeys)
+    .set({ revokedAt: at })
+    .where(
+      and(eq(apiKeys.id, keyId), eq(apiKeys.userId, userId), or(isNull(apiKeys.revokedAt), gt(apiKeys.revokedAt, at))),
+    );
+}
+
+export async function listLiveApiKeyIds(db: Database, userId: string, now: Date): Promise<string[]> {
+  const rows = await db
+    .select({ id: apiKeys.id })
+    .from(apiKeys)
+    .where(and(eq(apiKeys.userId, userId), liveAt(now)));
+  return rows.map((row) => row.id);
+}
+
+/** Conditional, so that concurrent isolates write last-used at most once a minute between them. */
+export async function touchApiKey(db: Database, keyId: string, now: Date, minIntervalMs: number): Promise<void> {
+  await db
+    .update(apiKeys)
+    .set({ lastUsedAt: now })
+    .where(
+      and(
+        eq(apiKeys.id, keyId),
+        or(isNull(apiKeys.lastUsedAt), sql`${apiKeys.lastUsedAt} < ${now.getTime() - minIntervalMs}`),
+      ),
+    );
+}

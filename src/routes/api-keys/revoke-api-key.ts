@@ -1,0 +1,45 @@
+import { createRoute } from "@hono/zod-openapi";
+import { findOwnApiKey, setApiKeyRevocation } from "../../db/api-keys";
+import { recordAuditEvent } from "../../db/audit";
+import { database } from "../../db/client";
+import { withUserGuard } from "../../durable-objects/guard-client";
+import { ApiError } from "../../errors";
+import { sessionPrincipalOf } from "../../middleware/authenticate";
+import { sessionOnly } from "../access";
+import { auditContext } from "../audit-context";
+import { defineEndpoint } from "../endpoint";
+import { problemResponse } from "../schemas";
+import { apiKeyIdParams } from "./api-key-view";
+
+export const revokeApiKey = defineEndpoint({
+  access: sessionOnly,
+  route: createRoute({
+    method: "delete",
+    path: "/v1/api-keys/{id}",
+    tags: ["api-keys"],
+    summary: "Revoke a key: it is refused from the very next request",
+    request: { params: apiKeyIdParams },
+    responses: {
+      204: { description: "Revoked" },
+      401: problemResponse("unauthorized"),
+      403: problemResponse("forbidden"),
+      404: problemResponse("not_found (also another user's key)"),
+    },
+  }),
+  handler: async (c) => {
+    const principal = sessionPrincipalOf(c);
+    const db = database(c.env.DB);
+    const key = await findOwnApiKey(db, principal.userId, c.req.valid("param").id);
+    if (!key) throw new ApiError("not_found");
+    const now = Date.now();
+    // The Durable Object first: it is what the next request asks, from any isolate.
+    await withUserGuard(c.env, principal.userId, (guard) => guard.revokeApiKeys([key.id], now));
+    await setApiKeyRevocation(db, principal.userId, key.id, new Date(now));
+    await recordAuditEvent(db, auditContext(c), {
+      type: "api_key.revoked",
+      userId: principal.userId,
+      metadata: { keyId: key.id },
+    });
+    return c.body(null, 204);
+  },
+});

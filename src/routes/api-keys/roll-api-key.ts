@@ -1,0 +1,66 @@
+import { createRoute } from "@hono/zod-openapi";
+import * as z from "zod";
+import { findOwnApiKey, setApiKeyRevocation } from "../../db/api-keys";
+import { recordAuditEvent } from "../../db/audit";
+import { database } from "../../db/client";
+import { withUserGuard } from "../../durable-objects/guard-client";
+import { ApiError } from "../../errors";
+import { sessionPrincipalOf } from "../../middleware/authenticate";
+import { sessionOnly } from "../access";
+import { auditContext } from "../audit-context";
+import { defineEndpoint } from "../endpoint";
+import { jsonBody, jsonResponse, problemResponse } from "../schemas";
+import { apiKeyIdParams, apiKeyView, createdApiKeySchema } from "./api-key-view";
+import { issueApiKey } from "./issue-api-key";
+
+export const rollApiKeyBodySchema = z.strictObject({
+  gracePeriodSeconds: z.int().min(0).max(86_400).default(0),
+});
+
+export const rollApiKey = defineEndpoint({
+  access: sessionOnly,
+  route: createRoute({
+    method: "post",
+    path: "/v1/api-keys/{id}/roll",
+    tags: ["api-keys"],
+    summary:
+      "Replace a key with a new one (same name, scopes, allowlist, expiry); the old one dies after the grace period",
+    request: { params: apiKeyIdParams, body: jsonBody(rollApiKeyBodySchema) },
+    responses: {
+      201: jsonResponse("The new key (shown once)", createdApiKeySchema),
+      400: problemResponse("validation_failed"),
+      401: problemResponse("unauthorized"),
+      403: problemResponse("forbidden"),
+      404: problemResponse("not_found"),
+      409: problemResponse("conflict: the key is already revoked or expired"),
+    },
+  }),
+  handler: async (c) => {
+    const principal = sessionPrincipalOf(c);
+    const db = database(c.env.DB);
+    const old = await findOwnApiKey(db, principal.userId, c.req.valid("param").id);
+    if (!old) throw new ApiError("not_found");
+    const now = Date.now();
+    if (old.revokedAt || (old.expiresAt && old.expiresAt.getTime() <= now)) {
+      throw new ApiError("conflict", { detail: "Only a live key can be rolled." });
+    }
+    const { gracePeriodSeconds } = c.req.valid("json");
+    const replacement = await issueApiKey(c, {
+      userId: principal.userId,
+      name: old.name,
+      scopes: old.scopes,
+      allowedIps: old.allowedIps,
+      expiresAt: old.expiresAt,
+      rolledFrom: old.id,
+    });
+    const diesAt = now + gracePeriodSeconds * 1000;
+    await withUserGuard(c.env, principal.userId, (guard) => guard.revokeApiKeys([old.id], diesAt));
+    await setApiKeyRevocation(db, principal.userId, old.id, new Date(diesAt));
+    await recordAuditEvent(db, auditContext(c), {
+      type: "api_key.rolled",
+      userId: principal.userId,
+      metadata: { keyId: old.id, newKeyId: replacement.row.id, gracePeriodSeconds },
+    });
+    return c.json({ ...apiKeyView(replacement.row), key: replacement.key }, 201);
+  },
+});
