@@ -1,6 +1,9 @@
 import { runInDurableObject } from "cloudflare:test";
 import type { AccountGuard } from "../../src/durable-objects/account-guard";
 import type { IpGuard } from "../../src/durable-objects/ip-guard";
+import type { UserGuard } from "../../src/durable-objects/user-guard";
+
+type ClockedGuard = IpGuard | AccountGuard | UserGuard;
 
 /** A clock a test moves by hand. */
 export class ManualClock {
@@ -12,11 +15,11 @@ export class ManualClock {
 
 /** Points a guard's clock at `clock` (the guard reads `now()` for every decision). */
 export async function injectClock(
-  stub: DurableObjectStub<IpGuard> | DurableObjectStub<AccountGuard>,
+  stub: DurableObjectStub<IpGuard> | DurableObjectStub<AccountGuard> | DurableObjectStub<UserGuard>,
   clock: ManualClock,
 ) {
   // The guards are typed with the Worker's bindings, the pool with the test env: bridge by hand.
   await runInDurableObject(stub as unknown as DurableObjectStub, (instance) => {
-    (instance as unknown as IpGuard | AccountGuard).now = () => clock.time;
+    (instance as unknown as ClockedGuard).now = () => clock.time;
   });
 }
