@@ -1,7 +1,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "./env";
 import { ApiError } from "./errors";
-import { jsonBodyLimits } from "./middleware/body-limits";
+import { authenticate } from "./middleware/authenticate";
 import { clientIp } from "./middleware/client-ip";
 import { requireConfig } from "./middleware/config";
 import { corsPolicy } from "./middleware/cors";
@@ -40,7 +40,6 @@ export function createApp() {
   app.use(requireConfig());
   app.use(clientIp());
   app.use(corsPolicy());
-  app.use(jsonBodyLimits());
 
   for (const endpoint of endpoints) mountEndpoint(app, endpoint);
 
@@ -49,6 +48,7 @@ export function createApp() {
     scheme: "bearer",
     description: "A session JWT (HS256) or an API key `imgbot_live_…`",
   });
+  app.use("/openapi.json", authenticate(publicAccess));
   app.doc31("/openapi.json", {
     openapi: "3.1.0",
     info: {

@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import * as z from "zod";
 import { CLOCK_SKEW_SECONDS, TOKEN_LIFETIME_SECONDS } from "../crypto/jwt";
 import type { Bindings } from "../env";
+import { RequestWindow } from "./request-window";
 import { parseArgument } from "./rpc-arguments";
 
 const admitRequestSchema = z.object({
@@ -11,7 +12,14 @@ const admitRequestSchema = z.object({
   ]),
 });
 export type AdmitRequest = z.infer<typeof admitRequestSchema>;
-export type AdmitResult = { outcome: "admitted" } | { outcome: "revoked" };
+export type AdmitResult =
+  | { outcome: "admitted"; limit: number; remaining: number; resetSeconds: number }
+  | { outcome: "rate_limited"; limit: number; retryAfterSeconds: number }
+  | { outcome: "revoked" };
+
+/** API.md "Limits": 100 requests in any rolling 60 s unless the operator set another limit. */
+export const DEFAULT_REQUESTS_PER_MINUTE = 100;
+const MINUTE_MS = 60_000;
 
 const idListSchema = z.array(z.string().min(1)).max(10_000);
 const tokenIdSchema = z.string().min(1);
@@ -38,10 +46,13 @@ export class UserGuard extends DurableObject<Bindings> {
   /** The clock; tests replace it to walk past a grace period without waiting. */
   now: () => number = () => Date.now();
   private readonly sql: SqlStorage;
+  private readonly requests: RequestWindow;
 
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    this.requests = new RequestWindow(ctx.storage.sql, "request_window");
+    this.sql.exec("CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value INTEGER NOT NULL)");
     this.sql.exec(`CREATE TABLE IF NOT EXISTS revoked_api_keys (
       id TEXT PRIMARY KEY,
       effective_at INTEGER NOT NULL,
@@ -55,22 +66,58 @@ export class UserGuard extends DurableObject<Bindings> {
     )`);
   }
 
+  /**
+   * The one call every authenticated request makes: is the credential revoked, and does the
+   * user's rolling 60 s window have room? JWT and API-key requests share the window. A revoked
+   * credential or a refusal uses no budget.
+   */
   async admit(request: AdmitRequest): Promise<AdmitResult> {
     const { credential } = parseArgument(admitRequestSchema, request, "admit request");
+    const now = this.now();
+    if (this.isRevoked(credential, now)) return { outcome: "revoked" };
+    const admission = this.requests.admit(now, { limit: this.requestLimit(), windowMs: MINUTE_MS });
+    if (!admission.admitted) return { outcome: "rate_limited", ...admission };
+    await this.scheduleCleanup(now + MINUTE_MS);
+    const { admitted: _, ...headers } = admission;
+    return { outcome: "admitted", ...headers };
+  }
+
+  /** The operator's plan or custom limit; it applies from the next request on. */
+  async setRequestLimit(requestsPerMinute: number): Promise<void> {
+    const limit = parseArgument(z.int().min(1).max(1_000_000), requestsPerMinute, "request limit");
+    this.sql.exec(
+      "INSERT INTO settings (name, value) VALUES ('requests_per_minute', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+      limit,
+    );
+    this.limitCache = limit;
+  }
+
+  private limitCache: number | null = null;
+
+  private requestLimit(): number {
+    this.limitCache ??=
+      this.sql.exec<{ value: number }>("SELECT value FROM settings WHERE name = 'requests_per_minute'").toArray()[0]
+        ?.value ?? DEFAULT_REQUESTS_PER_MINUTE;
+    return this.limitCache;
+  }
+
+  private isRevoked(credential: AdmitRequest["credential"], now: number): boolean {
     if (credential.kind === "api_key") {
-      const revokedKey = this.sql
-        .exec("SELECT 1 FROM revoked_api_keys WHERE id = ? AND effective_at <= ?", credential.keyId, this.now())
-        .toArray();
-      return revokedKey.length > 0 ? { outcome: "revoked" } : { outcome: "admitted" };
+      return (
+        this.sql
+          .exec("SELECT 1 FROM revoked_api_keys WHERE id = ? AND effective_at <= ?", credential.keyId, now)
+          .toArray().length > 0
+      );
     }
-    const revoked = this.sql
-      .exec(
-        `SELECT 1 FROM revoked WHERE (kind = 'session' AND id = ?) OR (kind = 'token' AND id = ?) LIMIT 1`,
-        credential.sessionId,
-        credential.tokenId,
-      )
-      .toArray();
-    return revoked.length > 0 ? { outcome: "revoked" } : { outcome: "admitted" };
+    return (
+      this.sql
+        .exec(
+          `SELECT 1 FROM revoked WHERE (kind = 'session' AND id = ?) OR (kind = 'token' AND id = ?) LIMIT 1`,
+          credential.sessionId,
+          credential.tokenId,
+        )
+        .toArray().length > 0
+    );
   }
 
   /**
@@ -135,12 +182,14 @@ export class UserGuard extends DurableObject<Bindings> {
     const now = this.now();
     this.sql.exec(`DELETE FROM revoked WHERE expires_at <= ?`, now);
     this.sql.exec(`DELETE FROM revoked_api_keys WHERE keep_until <= ?`, now);
+    const requestsLeft = this.requests.prune(now, MINUTE_MS);
     const next = this.sql
       .exec<{ next: number | null }>(
         `SELECT min(at) AS next FROM (SELECT min(expires_at) AS at FROM revoked UNION ALL SELECT min(keep_until) FROM revoked_api_keys)`,
       )
       .one().next;
-    if (next !== null) await this.ctx.storage.setAlarm(next);
+    const wake = Math.min(next ?? Number.POSITIVE_INFINITY, requestsLeft ? now + MINUTE_MS : Number.POSITIVE_INFINITY);
+    if (Number.isFinite(wake)) await this.ctx.storage.setAlarm(wake);
   }
 
   private async scheduleCleanup(at: number): Promise<void> {

@@ -1,13 +1,16 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { API_KEY_PREFIX } from "../crypto/api-key";
 import { issueSessionToken, verifySessionToken } from "../crypto/jwt";
+import { timingSafeEqualStrings } from "../crypto/timing-safe";
 import { database } from "../db/client";
 import { extendSession, touchSession } from "../db/sessions";
-import { withUserGuard } from "../durable-objects/guard-client";
+import { withIpGuard, withUserGuard } from "../durable-objects/guard-client";
+import type { AdmitRequest } from "../durable-objects/user-guard";
 import type { AppEnv, Principal, SessionPrincipal } from "../env";
 import { ApiError } from "../errors";
 import type { AccessPolicy } from "../routes/access";
-import { authenticateApiKey, rejectKey } from "./authenticate-api-key";
+import { rejectKey, verifyApiKey } from "./authenticate-api-key";
+import { admitUnauthenticatedRequest, ipBlocked, rateLimited, setRateLimitHeaders } from "./ip-admission";
 
 const MAX_AUTHORIZATION_BYTES = 8 * 1024;
 const SLIDING_REFRESH_AFTER_SECONDS = 24 * 60 * 60;
@@ -35,14 +38,18 @@ function bearerToken(c: Context<AppEnv>): string {
   return match[1];
 }
 
-async function authenticateSession(c: Context<AppEnv>, token: string): Promise<SessionPrincipal> {
+/** Verifies a credential locally (signature, claims, key row) without any Durable Object. */
+async function verifyCredential(c: Context<AppEnv>, token: string) {
+  // API keys are told apart from JWTs by their prefix; a JWT never starts with it.
+  if (token.startsWith(API_KEY_PREFIX)) {
+    const key = await verifyApiKey(c, token);
+    const principal: Principal = { kind: "api_key", userId: key.userId, keyId: key.id, scopes: key.scopes };
+    const admit: AdmitRequest = { credential: { kind: "api_key", keyId: key.id } };
+    return { principal, admit };
+  }
   const claims = await verifySessionToken(token, signingKeys(c), Math.floor(Date.now() / 1000));
   if (!claims) rejectCredential();
-  const admission = await withUserGuard(c.env, claims.userId, (guard) =>
-    guard.admit({ credential: { kind: "session", sessionId: claims.sid, tokenId: claims.jti } }),
-  );
-  if (admission.outcome !== "admitted") rejectCredential();
-  return {
+  const principal: Principal = {
     kind: "session",
     userId: claims.userId,
     email: claims.email,
@@ -51,6 +58,33 @@ async function authenticateSession(c: Context<AppEnv>, token: string): Promise<S
     issuedAt: claims.iat,
     expiresAt: claims.exp,
   };
+  const admit: AdmitRequest = { credential: { kind: "session", sessionId: claims.sid, tokenId: claims.jti } };
+  return { principal, admit };
+}
+
+/**
+ * One authenticated request, one round trip: the user's Durable Object answers revocation and
+ * the rolling window in its single `admit` call, while the IP's guard is asked, in parallel,
+ * only whether an operator blocked the address.
+ */
+async function admitAuthenticated(c: Context<AppEnv>, principal: Principal, admit: AdmitRequest) {
+  const [admission, blocked] = await Promise.all([
+    withUserGuard(c.env, principal.userId, (guard) => guard.admit(admit)),
+    withIpGuard(c.env, c.get("clientIp"), (guard) => guard.isBlocked()),
+  ]);
+  if (blocked) throw ipBlocked();
+  if (admission.outcome === "revoked") {
+    if (principal.kind === "api_key") return rejectKey(c, { id: principal.keyId, userId: principal.userId }, "revoked");
+    rejectCredential();
+  }
+  if (admission.outcome === "rate_limited") throw rateLimited(admission.limit, admission.retryAfterSeconds);
+  setRateLimitHeaders(c, admission);
+}
+
+async function authorizeKeyScope(c: Context<AppEnv>, principal: Principal, policy: AccessPolicy) {
+  if (principal.kind !== "api_key") return;
+  const allowed = policy.auth === "session_or_key" && principal.scopes.includes(policy.scope);
+  if (!allowed) await rejectKey(c, { id: principal.keyId, userId: principal.userId }, "scope");
 }
 
 // Isolate-local memory of when each session's last-seen time was written; only a throttle for
@@ -89,35 +123,58 @@ export function sessionPrincipalOf(c: Context<AppEnv>): SessionPrincipal {
   return principal;
 }
 
+/** A failed authentication is a request without a valid credential: it counts against the IP. */
+async function chargingFailures<T>(c: Context<AppEnv>, attempt: () => Promise<T>): Promise<T> {
+  try {
+    return await attempt();
+  } catch (error) {
+    if (error instanceof ApiError && error.code === "unauthorized") await admitUnauthenticatedRequest(c);
+    throw error;
+  }
+}
+
+/** The operator's bearer token, compared in constant time; absent ADMIN_TOKEN, nobody is one. */
+async function authenticateOperator(c: Context<AppEnv>) {
+  const expected = c.get("config").ADMIN_TOKEN;
+  const presented = bearerToken(c);
+  if (!expected || !(await timingSafeEqualStrings(presented, expected))) rejectCredential();
+  if (await withIpGuard(c.env, c.get("clientIp"), (guard) => guard.isBlocked())) throw ipBlocked();
+}
+
 /**
- * Enforces an endpoint's access policy. One authenticated request costs one call to the
- * user's Durable Object (revocation now, rate limits later) and no D1 read.
+ * Enforces an endpoint's access policy (deny by default). Requests without a valid credential
+ * are counted against their IP; authenticated ones against their user, in one Durable Object
+ * round trip and no D1 read on a warm isolate.
  */
 export function authenticate(policy: AccessPolicy): MiddlewareHandler<AppEnv> {
   return async function authenticate(c, next) {
-    if (policy.auth === "public") return next();
-    if (policy.auth === "development") {
-      if (c.get("config").ENVIRONMENT !== "development") throw new ApiError("not_found");
-      return next();
-    }
-    const token = bearerToken(c);
     c.set("access", policy);
-    // API keys are told apart from JWTs by their prefix; a JWT never starts with it.
-    if (token.startsWith(API_KEY_PREFIX)) {
-      const principal = await authenticateApiKey(c, token);
-      if (policy.auth === "session") {
-        await rejectKey(c, { id: principal.keyId, userId: principal.userId }, "scope");
+    switch (policy.auth) {
+      case "public":
+        if (!policy.unmetered) await admitUnauthenticatedRequest(c);
+        return next();
+      case "development":
+        if (c.get("config").ENVIRONMENT !== "development") throw new ApiError("not_found");
+        await admitUnauthenticatedRequest(c);
+        return next();
+      case "operator":
+        await chargingFailures(c, () => authenticateOperator(c));
+        return next();
+      case "session":
+      case "session_or_key": {
+        const principal = await chargingFailures(c, async () => {
+          const { principal, admit } = await verifyCredential(c, bearerToken(c));
+          await admitAuthenticated(c, principal, admit);
+          return principal;
+        });
+        await authorizeKeyScope(c, principal, policy);
+        c.set("principal", principal);
+        if (principal.kind === "api_key") return next();
+        recordLastSeen(c, principal.sessionId);
+        await next();
+        await slideSession(c, principal);
+        return;
       }
-      if (policy.auth === "session_or_key" && !principal.scopes.includes(policy.scope)) {
-        await rejectKey(c, { id: principal.keyId, userId: principal.userId }, "scope");
-      }
-      c.set("principal", principal);
-      return next();
     }
-    const principal = await authenticateSession(c, token);
-    c.set("principal", principal);
-    recordLastSeen(c, principal.sessionId);
-    await next();
-    await slideSession(c, principal);
   };
 }

@@ -2,6 +2,7 @@ import type { Hono, NotFoundHandler } from "hono";
 import { TrieRouter } from "hono/router/trie-router";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
+import { admitUnauthenticatedRequest } from "./ip-admission";
 import { problemResponse } from "./problem";
 
 /**
@@ -23,7 +24,14 @@ export function notFoundOrMethodNotAllowed(app: Hono<AppEnv>): NotFoundHandler<A
     return [...methods].sort();
   };
 
-  return (c) => {
+  return async (c) => {
+    try {
+      // Probing unknown paths is unauthenticated traffic like any other: it counts against the IP.
+      await admitUnauthenticatedRequest(c);
+    } catch (error) {
+      if (error instanceof ApiError) return problemResponse(c, error);
+      throw error;
+    }
     const allowed = allowedMethods(c.req.path);
     if (allowed.length === 0) return problemResponse(c, new ApiError("not_found"));
     return problemResponse(

@@ -1,6 +1,7 @@
 import type { OpenAPIHono, RouteConfig, RouteHandler } from "@hono/zod-openapi";
 import type { AppEnv } from "../env";
 import { authenticate } from "../middleware/authenticate";
+import { jsonBodyLimits } from "../middleware/body-limits";
 import type { AccessPolicy } from "./access";
 
 /** One endpoint: its route schema, its access policy and its handler, declared together. */
@@ -30,5 +31,10 @@ export function mountEndpoint(app: OpenAPIHono<AppEnv>, endpoint: Endpoint) {
   accessPolicies.set(policyKey(endpoint.route.method, honoPath), endpoint.access);
   const authenticated = endpoint.access.auth === "session" || endpoint.access.auth === "session_or_key";
   const security = authenticated ? [{ bearerAuth: [] }] : [];
-  app.openapi({ ...endpoint.route, security, middleware: [authenticate(endpoint.access)] }, endpoint.handler);
+  // The body checks come after the access policy, so an oversized or non-JSON body from an
+  // anonymous client is still counted against its IP.
+  app.openapi(
+    { ...endpoint.route, security, middleware: [authenticate(endpoint.access), jsonBodyLimits()] },
+    endpoint.handler,
+  );
 }

@@ -1,13 +1,13 @@
 import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
-import { publicAccess } from "./access";
+import { unmeteredPublic } from "./access";
 import { defineEndpoint } from "./endpoint";
 import { jsonResponse } from "./schemas";
 
 export const healthResponseSchema = z.object({ status: z.literal("ok") });
 
 export const health = defineEndpoint({
-  access: publicAccess,
+  access: unmeteredPublic,
   route: createRoute({
     method: "get",
     path: "/health",

@@ -10,10 +10,10 @@ const admitSession = (sessionId: string, tokenId = "jti_aaaaaaaaaaaaaaaa") => ({
 describe("UserGuard", () => {
   it("admits until a session is revoked, then refuses it", async () => {
     const guard = guardOf("usr_guard_one");
-    expect(await guard.admit(admitSession("ses_a"))).toEqual({ outcome: "admitted" });
+    expect(await guard.admit(admitSession("ses_a"))).toMatchObject({ outcome: "admitted" });
     await guard.revokeSessions(["ses_a"]);
     expect(await guard.admit(admitSession("ses_a"))).toEqual({ outcome: "revoked" });
-    expect(await guard.admit(admitSession("ses_b"))).toEqual({ outcome: "admitted" });
+    expect(await guard.admit(admitSession("ses_b"))).toMatchObject({ outcome: "admitted" });
   });
 
   it("retires a token exactly once", async () => {
