@@ -31,7 +31,11 @@ export type AuditEventType =
   | "api_key.created"
   | "api_key.revoked"
   | "api_key.rolled"
-  | "api_key.rejected";
+  | "api_key.rejected"
+  | "admin.user_updated"
+  | "admin.credentials_revoked"
+  | "admin.ip_blocked"
+  | "admin.ip_unblocked";
 
 export interface AuditContext {
   requestId: string;

@@ -30,6 +30,19 @@ export async function updateUserProfile(
   return updated;
 }
 
+export async function updateUserPlan(
+  db: Database,
+  userId: string,
+  changes: Partial<Pick<User, "plan" | "rateLimitPerMinute">>,
+): Promise<User | undefined> {
+  const [updated] = await db
+    .update(users)
+    .set({ ...changes, updatedAt: new Date() })
+    .where(eq(users.id, userId))
+    .returning();
+  return updated;
+}
+
 export async function updatePasswordHash(db: Database, userId: string, passwordHash: string, now: Date) {
   await db.update(users).set({ passwordHash, updatedAt: now }).where(eq(users.id, userId));
 }

@@ -29,7 +29,7 @@ export function policyKey(method: string, honoPath: string) {
 export function mountEndpoint(app: OpenAPIHono<AppEnv>, endpoint: Endpoint) {
   const honoPath = endpoint.route.path.replaceAll(/\/{(.+?)}/g, "/:$1");
   accessPolicies.set(policyKey(endpoint.route.method, honoPath), endpoint.access);
-  const authenticated = endpoint.access.auth === "session" || endpoint.access.auth === "session_or_key";
+  const authenticated = ["session", "session_or_key", "operator"].includes(endpoint.access.auth);
   const security = authenticated ? [{ bearerAuth: [] }] : [];
   // The body checks come after the access policy, so an oversized or non-JSON body from an
   // anonymous client is still counted against its IP.

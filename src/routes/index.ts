@@ -1,3 +1,7 @@
+import { adminCreateIpBlock, adminDeleteIpBlock } from "./admin/ip-blocks";
+import { adminPatchUser } from "./admin/patch-user";
+import { adminRevokeAll } from "./admin/revoke-all";
+import { adminUnlock } from "./admin/unlock";
 import { createApiKey } from "./api-keys/create-api-key";
 import { listApiKeysEndpoint } from "./api-keys/list-api-keys";
 import { revokeApiKey } from "./api-keys/revoke-api-key";
@@ -87,5 +91,10 @@ export const endpoints: Endpoint[] = [
   listTeamMembers,
   patchTeamMember,
   deleteTeamMember,
+  adminPatchUser,
+  adminRevokeAll,
+  adminUnlock,
+  adminCreateIpBlock,
+  adminDeleteIpBlock,
   devOutbox,
 ] as unknown as Endpoint[];

@@ -1,0 +1,51 @@
+import { createRoute } from "@hono/zod-openapi";
+import { listLiveApiKeyIds, setApiKeyRevocation } from "../../db/api-keys";
+import { recordAuditEvent } from "../../db/audit";
+import { database } from "../../db/client";
+import { listLiveSessionIds, markSessionsRevoked } from "../../db/sessions";
+import { findUserById } from "../../db/users";
+import { withUserGuard } from "../../durable-objects/guard-client";
+import { ApiError } from "../../errors";
+import { operatorOnly } from "../access";
+import { auditContext } from "../audit-context";
+import { defineEndpoint } from "../endpoint";
+import { problemResponse } from "../schemas";
+import { adminUserParams } from "./patch-user";
+
+export const adminRevokeAll = defineEndpoint({
+  access: operatorOnly,
+  route: createRoute({
+    method: "post",
+    path: "/v1/admin/users/{id}/revoke-all",
+    tags: ["operator"],
+    summary: "Contain: every session and API key of the user dies on the next request",
+    request: { params: adminUserParams },
+    responses: {
+      204: { description: "Revoked" },
+      401: problemResponse("unauthorized"),
+      404: problemResponse("not_found"),
+    },
+  }),
+  handler: async (c) => {
+    const db = database(c.env.DB);
+    const user = await findUserById(db, c.req.valid("param").id);
+    if (!user) throw new ApiError("not_found");
+    const now = new Date();
+    const [sessionIds, keyIds] = await Promise.all([
+      listLiveSessionIds(db, user.id, now),
+      listLiveApiKeyIds(db, user.id, now),
+    ]);
+    await withUserGuard(c.env, user.id, async (guard) => {
+      await guard.revokeSessions(sessionIds);
+      await guard.revokeApiKeys(keyIds, now.getTime());
+    });
+    await markSessionsRevoked(db, user.id, sessionIds, now);
+    for (const keyId of keyIds) await setApiKeyRevocation(db, user.id, keyId, now);
+    await recordAuditEvent(db, auditContext(c), {
+      type: "admin.credentials_revoked",
+      userId: user.id,
+      metadata: { by: "operator", sessions: sessionIds.length, apiKeys: keyIds.length },
+    });
+    return c.body(null, 204);
+  },
+});

@@ -1,0 +1,124 @@
+import { describe, expect, it } from "vitest";
+import { api, env, expectProblem, login, randomIp, registerUser } from "../helpers/api";
+import { createKey } from "../helpers/api-keys";
+import { asOperator } from "../helpers/operator";
+
+async function auditOf(type: string) {
+  const { results } = await env.DB.prepare("SELECT user_id, ip, metadata FROM audit_log WHERE type = ?")
+    .bind(type)
+    .all<{
+      user_id: string | null;
+      ip: string;
+      metadata: string;
+    }>();
+  return results;
+}
+
+describe("operator authentication", () => {
+  it.each([
+    ["no token", undefined],
+    ["a wrong token", "not-the-admin-token-0123456789abcdef0123456789"],
+    ["a user's session token", "session"],
+  ])("refuses %s with 401", async (_label, token) => {
+    const user = await registerUser();
+    const bearer = token === "session" ? user.token : token;
+    const response = await api("POST", `/v1/admin/users/${user.id}/unlock`, bearer ? { token: bearer } : {});
+    await expectProblem(response, 401, "unauthorized");
+  });
+});
+
+describe("containment actions take effect on the next request and are audited with the operator's IP", () => {
+  it("revoke-all kills every session and API key of the user", async () => {
+    const user = await registerUser();
+    const second = await login(user.email, user.password);
+    const { key } = await createKey(user.token);
+    expect((await api("GET", "/v1/images", { token: key })).status).toBe(200);
+    const response = await asOperator("POST", `/v1/admin/users/${user.id}/revoke-all`, { ip: "192.0.2.200" });
+    expect(response.status).toBe(204);
+    for (const token of [user.token, second, key]) {
+      await expectProblem(await api("GET", "/v1/images", { token }), 401, "unauthorized");
+    }
+    const rows = await auditOf("admin.credentials_revoked");
+    expect(rows.find((row) => row.user_id === user.id)).toMatchObject({ ip: "192.0.2.200" });
+  });
+
+  it("unlock clears an account lock", async () => {
+    const user = await registerUser();
+    for (let index = 0; index < 10; index++) {
+      await api("POST", "/v1/auth/login", { body: { email: user.email, password: `wrong ${index}` } });
+    }
+    await expectProblem(
+      await api("POST", "/v1/auth/login", { body: { email: user.email, password: user.password } }),
+      423,
+      "account_locked",
+    );
+    expect((await asOperator("POST", `/v1/admin/users/${user.id}/unlock`, { ip: "192.0.2.201" })).status).toBe(204);
+    expect((await api("POST", "/v1/auth/login", { body: { email: user.email, password: user.password } })).status).toBe(
+      200,
+    );
+    const rows = await auditOf("auth.unlocked");
+    expect(rows.find((row) => row.user_id === user.id)).toMatchObject({ ip: "192.0.2.201" });
+  });
+
+  it("an IP block refuses every request from it, authenticated or not, until lifted", async () => {
+    const user = await registerUser();
+    const ip = randomIp();
+    expect((await api("GET", "/v1/me", { token: user.token, ip })).status).toBe(200);
+    const created = await asOperator("POST", "/v1/admin/ip-blocks", {
+      body: { ip, reason: "credential stuffing" },
+      ip: "192.0.2.202",
+    });
+    expect(created.status).toBe(201);
+    expect(await created.json()).toMatchObject({ ip, reason: "credential stuffing", expiresAt: null });
+
+    await expectProblem(await api("GET", "/v1/me", { token: user.token, ip }), 403, "ip_blocked");
+    await expectProblem(
+      await api("POST", "/v1/auth/login", { ip, body: { email: user.email, password: user.password } }),
+      403,
+      "ip_blocked",
+    );
+    await expectProblem(await api("GET", "/v1/nowhere", { ip }), 403, "ip_blocked");
+    expect((await api("GET", "/v1/me", { token: user.token, ip: randomIp() })).status).toBe(200);
+
+    expect((await asOperator("DELETE", `/v1/admin/ip-blocks/${ip}`)).status).toBe(204);
+    expect((await api("GET", "/v1/me", { token: user.token, ip })).status).toBe(200);
+    const blocked = (await auditOf("admin.ip_blocked")).find((row) => JSON.parse(row.metadata).blockedIp === ip);
+    expect(blocked).toMatchObject({ ip: "192.0.2.202" });
+    expect((await auditOf("admin.ip_unblocked")).some((row) => JSON.parse(row.metadata).blockedIp === ip)).toBe(true);
+  });
+
+  it("blocks one IPv6 address whatever its spelling", async () => {
+    const user = await registerUser();
+    await asOperator("POST", "/v1/admin/ip-blocks", { body: { ip: "2001:DB8:0:0::7", reason: "abuse" } });
+    await expectProblem(await api("GET", "/v1/me", { token: user.token, ip: "2001:db8::7" }), 403, "ip_blocked");
+  });
+
+  it.each([
+    ["a range", { ip: "10.0.0.0/8", reason: "x" }],
+    ["a hostname", { ip: "example.com", reason: "x" }],
+    ["a past expiry", { ip: "192.0.2.9", reason: "x", expiresAt: "2020-01-01T00:00:00.000Z" }],
+    ["no reason", { ip: "192.0.2.9" }],
+  ])("refuses a block with %s (400)", async (_label, body) => {
+    await expectProblem(await asOperator("POST", "/v1/admin/ip-blocks", { body }), 400, "validation_failed");
+  });
+
+  it("sets a plan and answers with the effective limit", async () => {
+    const user = await registerUser();
+    const response = await asOperator("PATCH", `/v1/admin/users/${user.id}`, {
+      body: { plan: "enterprise", rateLimitPerMinute: 42 },
+    });
+    expect(await response.json()).toMatchObject({
+      id: user.id,
+      plan: "enterprise",
+      rateLimitPerMinute: 42,
+      effectiveRateLimitPerMinute: 42,
+    });
+    expect(await (await api("GET", "/v1/me", { token: user.token })).json()).toMatchObject({ plan: "enterprise" });
+    const rows = await auditOf("admin.user_updated");
+    expect(rows.some((row) => row.user_id === user.id)).toBe(true);
+  });
+
+  it("answers 404 for an unknown user", async () => {
+    await expectProblem(await asOperator("POST", "/v1/admin/users/usr_nobody/unlock"), 404, "not_found");
+  });
+});
