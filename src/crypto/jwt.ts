@@ -59,10 +59,24 @@ export async function issueSessionToken(
   const claims = { userId: subject.userId, email: subject.email, sid: subject.sessionId, jti: newId("jti"), iat };
   const token = await jwt.sign<SessionClaims, { kid: string }>(
     { ...claims, exp, iss: TOKEN_ISSUER, aud: TOKEN_AUDIENCE },
-    keys.current,
+    await hmacKeyOf(keys.current),
     { algorithm: "HS256", header: { typ: "JWT", kid: await keyIdOf(keys.current) } },
   );
   return { token, expiresAt: new Date(exp * 1000) };
+}
+
+// Importing an HMAC key costs more than using it: one CryptoKey per secret per isolate.
+const hmacKeys = new Map<string, Promise<CryptoKey>>();
+function hmacKeyOf(secret: string): Promise<CryptoKey> {
+  let key = hmacKeys.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey("raw", utf8.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
+      "sign",
+      "verify",
+    ]);
+    hmacKeys.set(secret, key);
+  }
+  return key;
 }
 
 const headerSchema = z.strictObject({ alg: z.literal("HS256"), kid: z.string(), typ: z.literal("JWT").optional() });
@@ -96,7 +110,10 @@ export async function verifySessionToken(token: string, keys: SigningKeys, nowSe
   }
   if (!secret) return null;
 
-  const verified = await jwt.verify(token, secret, { algorithm: "HS256", clockTolerance: CLOCK_SKEW_SECONDS });
+  const verified = await jwt.verify(token, await hmacKeyOf(secret), {
+    algorithm: "HS256",
+    clockTolerance: CLOCK_SKEW_SECONDS,
+  });
   if (!verified) return null;
 
   const claims = sessionClaimsSchema.safeParse(decodeSegment(encodedPayload));

@@ -4,9 +4,11 @@ import { admitToWindow, pruneWindow } from "./sliding-window";
  * Per-IP login throttle (API.md "Login"): at most 5 failed logins in any rolling hour, and after
  * the n-th consecutive failure the next attempt waits 2^n seconds (OWASP ASVS 5.0 V6.3.1).
  *
- * An attempt is counted as a failure when it is ADMITTED, before the password is checked, and
- * taken back if it succeeds. So concurrent attempts cannot all pass the check before any is
- * recorded, and an attempt whose outcome is never reported stays counted.
+ * An attempt takes its place in the hourly window when it is ADMITTED, before the password is
+ * checked, and gives it back if it succeeds. So concurrent attempts cannot all pass the check
+ * before any is recorded (at most 5 are ever in flight or failed), and an attempt whose outcome
+ * is never reported stays counted. The backoff follows confirmed failures only, so a few
+ * simultaneous logins from one address (an office behind NAT) are not refused for each other.
  */
 export const LOGIN_FAILURE_WINDOW = { limit: 5, windowMs: 60 * 60 * 1000 };
 
@@ -33,20 +35,17 @@ export function beginIpLoginAttempt(state: IpLoginState, now: number): IpAttempt
   const waits = [backoffEndsAt - now, window.admitted ? 0 : window.retryAfterMs];
   const retryAfterMs = Math.max(...waits);
   if (retryAfterMs > 0) return { admitted: false, retryAfterMs };
-  return {
-    admitted: true,
-    attemptAt: now,
-    state: { failures: window.events, consecutiveFailures: state.consecutiveFailures + 1, lastFailureAt: now },
-  };
+  return { admitted: true, attemptAt: now, state: { ...state, failures: window.events } };
 }
 
 export type AttemptOutcome = "success" | "failure" | "cancelled";
 
 /**
- * Settles an admitted attempt. A failure restarts the backoff from the moment it was answered.
- * A success takes its own provisional failure back and ends the consecutive run, but leaves the
- * other failures of the hour: one valid account must not let an IP keep guessing others.
- * A cancelled attempt (refused by the account lock, so no password was checked) is taken back.
+ * Settles an admitted attempt. A failure extends the consecutive run and starts its backoff
+ * from the moment it was answered. A success takes its own place in the window back and ends
+ * the run, but leaves the other failures of the hour: one valid account must not let an IP keep
+ * guessing others. A cancelled attempt (refused by the account lock, so no password was
+ * checked) just gives its place back.
  */
 export function settleIpLoginAttempt(
   state: IpLoginState,
@@ -54,11 +53,17 @@ export function settleIpLoginAttempt(
   outcome: AttemptOutcome,
   now: number,
 ): IpLoginState {
-  if (outcome === "failure") return { ...state, lastFailureAt: Math.max(state.lastFailureAt ?? 0, now) };
+  if (outcome === "failure") {
+    return {
+      ...state,
+      consecutiveFailures: state.consecutiveFailures + 1,
+      lastFailureAt: Math.max(state.lastFailureAt ?? 0, now),
+    };
+  }
   const index = state.failures.indexOf(attemptAt);
   const failures = index === -1 ? state.failures : state.failures.filter((_, position) => position !== index);
   if (outcome === "success") return { failures, consecutiveFailures: 0, lastFailureAt: null };
-  return { ...state, failures, consecutiveFailures: Math.max(0, state.consecutiveFailures - 1) };
+  return { ...state, failures };
 }
 
 /** True when nothing in the state can refuse an attempt any more, so it may be deleted. */

@@ -51,20 +51,29 @@ describe("per-IP login backoff", () => {
     expect(beginIpLoginAttempt(state, 40_000).admitted).toBe(false);
   });
 
-  it("counts an admitted attempt before its outcome is known, so concurrency cannot overshoot", () => {
-    const first = beginIpLoginAttempt(initialIpLoginState, 0);
-    if (!first.admitted) throw new Error("refused");
-    expect(beginIpLoginAttempt(first.state, 0).admitted).toBe(false);
+  it("counts admitted attempts before their outcome is known: at most 5 are ever in flight", () => {
+    let state = initialIpLoginState;
+    const admitted = [];
+    for (let index = 0; index < 40; index++) {
+      const decision = beginIpLoginAttempt(state, 0);
+      if (decision.admitted) {
+        admitted.push(decision);
+        state = decision.state;
+      }
+    }
+    expect(admitted).toHaveLength(5);
   });
 
-  it("a cancelled attempt is taken back", () => {
+  it("does not back off simultaneous attempts before any has failed", () => {
+    const first = beginIpLoginAttempt(initialIpLoginState, 0);
+    if (!first.admitted) throw new Error("refused");
+    expect(beginIpLoginAttempt(first.state, 0).admitted).toBe(true);
+  });
+
+  it("a cancelled attempt gives its place back", () => {
     const attempt = beginIpLoginAttempt(initialIpLoginState, 0);
     if (!attempt.admitted) throw new Error("refused");
-    expect(settleIpLoginAttempt(attempt.state, attempt.attemptAt, "cancelled", 0)).toEqual({
-      failures: [],
-      consecutiveFailures: 0,
-      lastFailureAt: 0,
-    });
+    expect(settleIpLoginAttempt(attempt.state, attempt.attemptAt, "cancelled", 0)).toEqual(initialIpLoginState);
   });
 
   it("never lets more than 5 failures through in any hour, whatever the timing", () => {

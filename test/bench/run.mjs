@@ -1,0 +1,184 @@
+// `npm run bench`: measures the Worker under load on this machine, against `wrangler dev`
+// (the pool is for correctness only: it slows down with every request, workers-sdk #15446).
+// Starts its own instance on 127.0.0.1:8788 with fresh local state, seeds a user, a key and an
+// image through the API, drives each path with autocannon for a bounded time, and checks that
+// a burst of 10×L concurrent requests admits exactly L.
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { rmSync } from "node:fs";
+import os from "node:os";
+import autocannon from "autocannon";
+
+const PORT = 8788;
+const BASE = `http://127.0.0.1:${PORT}`;
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const STATE = ".wrangler/bench-state";
+const secret = () => randomBytes(48).toString("base64url");
+const ADMIN_TOKEN = secret();
+
+function run(command, args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ["ignore", "ignore", "inherit"] });
+    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${command} exited ${code}`))));
+  });
+}
+
+async function waitForHealth(deadline) {
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(`${BASE}/health`)).ok) return;
+    } catch {}
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error("wrangler dev did not answer /health in time");
+}
+
+// Clients come from a pool of 32 addresses, as a few dozen real clients would (a new address per
+// request would measure the creation of a Durable Object per request instead).
+const randomIp = () => `10.0.0.${Math.floor(Math.random() * 32)}`;
+
+async function call(method, path, { token, body, ip = randomIp() } = {}) {
+  const headers = { "CF-Connecting-IP": ip };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (body) headers["Content-Type"] = "application/json";
+  const response = await fetch(`${BASE}${path}`, { method, headers, body: body ? JSON.stringify(body) : undefined });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+function load(title, options) {
+  return new Promise((resolve, reject) => {
+    autocannon({ url: BASE, duration: SECONDS, connections: CONNECTIONS, ...options }, (error, result) => {
+      if (error) return reject(error);
+      const errors = result.non2xx + result.errors + result.timeouts;
+      resolve({ title, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors });
+    });
+  });
+}
+
+rmSync(STATE, { recursive: true, force: true });
+await run("wrangler", ["d1", "migrations", "apply", "DB", "--local", "--persist-to", STATE]);
+const vars = {
+  ENVIRONMENT: "development",
+  MAIL_TRANSPORT: "outbox",
+  JWT_SECRET: secret(),
+  ADMIN_TOKEN,
+};
+const server = spawn(
+  "wrangler",
+  [
+    "dev",
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(PORT),
+    "--persist-to",
+    STATE,
+    "--log-level",
+    "warn",
+    ...Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
+  ],
+  { stdio: ["ignore", "pipe", "inherit"], detached: true },
+);
+server.stdout.on("data", (chunk) => {
+  if (process.env.BENCH_VERBOSE) process.stdout.write(chunk);
+});
+const stop = () => {
+  try {
+    process.kill(-server.pid, "SIGTERM");
+  } catch {}
+};
+process.on("exit", stop);
+
+try {
+  await waitForHealth(Date.now() + 60_000);
+  const email = `bench.${Date.now()}@example.com`;
+  const password = "bench passphrase, not a real one";
+  const { token, user } = await call("POST", "/v1/auth/register", { body: { email, password } });
+  // Lift the per-user limit so the benchmark measures the path, not the limiter.
+  await call("PATCH", `/v1/admin/users/${user.id}`, {
+    token: ADMIN_TOKEN,
+    body: { plan: "enterprise", rateLimitPerMinute: 100000 },
+  });
+  const { key } = await call("POST", "/v1/api-keys", { token, body: { name: "bench", scopes: ["read"] } });
+  const image = await call("POST", "/v1/images/generations", { token, body: { prompt: "bench", size: "256x256" } });
+
+  const fromRandomIp = (request) => ({
+    requests: [
+      {
+        ...request,
+        setupRequest: (prepared) => ({ ...prepared, headers: { ...prepared.headers, "CF-Connecting-IP": randomIp() } }),
+      },
+    ],
+  });
+  const results = [];
+  results.push(await load("GET /health", fromRandomIp({ method: "GET", path: "/health" })));
+  results.push(
+    await load(
+      "GET /v1/me (JWT)",
+      fromRandomIp({ method: "GET", path: "/v1/me", headers: { Authorization: `Bearer ${token}` } }),
+    ),
+  );
+  results.push(
+    await load(
+      "GET /v1/images/{id} (API key)",
+      fromRandomIp({ method: "GET", path: `/v1/images/${image.id}`, headers: { Authorization: `Bearer ${key}` } }),
+    ),
+  );
+  results.push(
+    await load(
+      "POST /v1/auth/login (bcrypt)",
+      fromRandomIp({
+        method: "POST",
+        path: "/v1/auth/login",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ email, password }),
+      }),
+    ),
+  );
+
+  // Exactness: limit L, 10×L concurrent requests, exactly L admitted.
+  const limit = 50;
+  await call("PATCH", `/v1/admin/users/${user.id}`, {
+    token: ADMIN_TOKEN,
+    body: { plan: "enterprise", rateLimitPerMinute: limit },
+  });
+  const { token: fresh } = await call("POST", "/v1/auth/register", {
+    body: { email: `exact.${Date.now()}@example.com`, password },
+  });
+  const freshUser = await call("GET", "/v1/me", { token: fresh });
+  await call("PATCH", `/v1/admin/users/${freshUser.id}`, {
+    token: ADMIN_TOKEN,
+    body: { plan: "enterprise", rateLimitPerMinute: limit },
+  });
+  const statuses = await Promise.all(
+    Array.from({ length: limit * 10 }, () =>
+      fetch(`${BASE}/v1/me`, { headers: { Authorization: `Bearer ${fresh}`, "CF-Connecting-IP": randomIp() } }).then(
+        (r) => r.status,
+      ),
+    ),
+  );
+  const admitted = statuses.filter((status) => status === 200).length;
+  // One request of the fresh user (GET /v1/me above) already sits in the window.
+  const expected = limit - 1;
+
+  const health = results[0].rps;
+  console.log(
+    `\nImageBot Edge benchmark: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${SECONDS} s per path, ${CONNECTIONS} connections, wrangler dev on 127.0.0.1\n`,
+  );
+  console.log("| path | req/s | p50 ms | p99 ms | vs /health | non-2xx/errors |");
+  console.log("|---|---|---|---|---|---|");
+  for (const row of results) {
+    console.log(
+      `| ${row.title} | ${row.rps.toFixed(0)} | ${row.p50} | ${row.p99} | ${(row.rps / health).toFixed(2)} | ${row.errors} |`,
+    );
+  }
+  console.log(
+    `\nExactness: limit ${limit}, ${limit * 10} concurrent requests (1 already in the window): admitted ${admitted}, expected ${expected}: ${admitted === expected ? "exact" : "NOT EXACT"}`,
+  );
+  if (admitted > expected) process.exitCode = 1;
+} finally {
+  stop();
+}
