@@ -127,16 +127,28 @@ try {
       fromRandomIp({ method: "GET", path: `/v1/images/${image.id}`, headers: { Authorization: `Bearer ${key}` } }),
     ),
   );
+  // Logins spread over 32 accounts: 32 simultaneous logins to ONE account would mostly meet its
+  // lockout guard, which counts every admitted attempt until it succeeds (at most 10 in flight).
+  const loginEmails = [];
+  for (let index = 0; index < 32; index++) {
+    const loginEmail = `bench.login.${index}.${Date.now()}@example.com`;
+    await call("POST", "/v1/auth/register", { body: { email: loginEmail, password } });
+    loginEmails.push(loginEmail);
+  }
   results.push(
-    await load(
-      "POST /v1/auth/login (bcrypt)",
-      fromRandomIp({
-        method: "POST",
-        path: "/v1/auth/login",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ email, password }),
-      }),
-    ),
+    await load("POST /v1/auth/login (bcrypt)", {
+      requests: [
+        {
+          method: "POST",
+          path: "/v1/auth/login",
+          setupRequest: (prepared) => ({
+            ...prepared,
+            headers: { "Content-Type": "application/json", "CF-Connecting-IP": randomIp() },
+            body: JSON.stringify({ email: loginEmails[Math.floor(Math.random() * 32)], password }),
+          }),
+        },
+      ],
+    }),
   );
 
   // Exactness: limit L, 10×L concurrent requests, exactly L admitted.
