@@ -166,3 +166,18 @@ describe("when a guard fails", () => {
     );
   });
 });
+
+describe("RateLimit headers on admitted requests that fail later", () => {
+  it("are on a 404 and a 400 answered after admission", async () => {
+    const user = await registerUser();
+    for (const [method, path, body] of [
+      ["GET", "/v1/images/img_missing", undefined],
+      ["PATCH", "/v1/me", { plan: "pro" }],
+    ] as const) {
+      const response = await api(method, path, { token: user.token, body });
+      expect(response.status).toBeGreaterThanOrEqual(400);
+      expect(response.headers.get("RateLimit-Limit")).toBe("100");
+      expect(response.headers.get("RateLimit-Remaining")).toEqual(expect.any(String));
+    }
+  });
+});
