@@ -2,63 +2,19 @@ import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
 import { newId } from "../../crypto/random";
 import { database } from "../../db/client";
-import { insertComment, listComments } from "../../db/comments";
-import { decodeCursor, toPage } from "../../db/cursor";
+import { insertComment } from "../../db/comments";
 import { findVisibleImage } from "../../db/images";
-import type { Comment } from "../../db/schema";
 import { ApiError } from "../../errors";
 import { principalOf } from "../../middleware/authenticate";
 import { sessionOrKey } from "../access";
 import { authorizeOwner } from "../authorize";
 import { defineEndpoint } from "../endpoint";
-import { jsonBody, jsonResponse, paginationQuerySchema, problemResponse } from "../schemas";
+import { jsonBody, jsonResponse, problemResponse } from "../schemas";
+import { commentSchema, commentView } from "./comment-view";
 import { imageIdParams } from "./image-view";
-
-export const commentSchema = z
-  .object({ id: z.string(), imageId: z.string(), authorId: z.string(), body: z.string(), createdAt: z.iso.datetime() })
-  .meta({ id: "Comment" });
 
 /** Plain text, returned as a JSON string only: the API never renders it as markup. */
 export const createCommentBodySchema = z.strictObject({ body: z.string().min(1).max(2000) });
-
-function commentView(comment: Comment) {
-  return {
-    id: comment.id,
-    imageId: comment.imageId,
-    authorId: comment.userId,
-    body: comment.body,
-    createdAt: comment.createdAt.toISOString(),
-  };
-}
-
-export const listImageComments = defineEndpoint({
-  access: sessionOrKey("read", "view"),
-  route: createRoute({
-    method: "get",
-    path: "/v1/images/{id}/comments",
-    tags: ["images"],
-    summary: "An image's comments, newest first",
-    request: { params: imageIdParams, query: paginationQuerySchema },
-    responses: {
-      200: jsonResponse(
-        "A page of comments",
-        z.object({ data: z.array(commentSchema), nextCursor: z.string().nullable() }),
-      ),
-      400: problemResponse("validation_failed"),
-      401: problemResponse("unauthorized"),
-      404: problemResponse("not_found"),
-    },
-  }),
-  handler: async (c) => {
-    const db = database(c.env.DB);
-    const image = await findVisibleImage(db, principalOf(c).userId, c.req.valid("param").id);
-    if (!image) throw new ApiError("not_found");
-    await authorizeOwner(c, image);
-    const { limit, cursor } = c.req.valid("query");
-    const page = toPage(await listComments(db, image.id, { limit: limit + 1, after: decodeCursor(cursor) }), limit);
-    return c.json({ data: page.rows.map(commentView), nextCursor: page.nextCursor }, 200);
-  },
-});
 
 export const createImageComment = defineEndpoint({
   // A key's `manage` scope covers writes to images and their comments; the team role must

@@ -1,26 +1,13 @@
 import { createRoute } from "@hono/zod-openapi";
-import ipaddr from "ipaddr.js";
 import * as z from "zod";
 import { recordAuditEvent } from "../../db/audit";
 import { database } from "../../db/client";
 import { withIpGuard } from "../../durable-objects/guard-client";
-import { normaliseIp } from "../../middleware/client-ip";
 import { operatorOnly } from "../access";
 import { auditContext } from "../audit-context";
 import { defineEndpoint } from "../endpoint";
 import { jsonBody, jsonResponse, problemResponse } from "../schemas";
-
-/** One address (not a range): blocks live in that address's own guard. */
-const ipSchema = z
-  .string()
-  .max(64)
-  .refine(
-    (value) => ipaddr.isValid(value) && (!ipaddr.IPv4.isIPv4(value) || ipaddr.IPv4.isValidFourPartDecimal(value)),
-    {
-      error: "must be one IPv4 or IPv6 address",
-    },
-  )
-  .transform(normaliseIp);
+import { ipSchema } from "./ip-address";
 
 export const createIpBlockBodySchema = z.strictObject({
   ip: ipSchema,
@@ -66,30 +53,5 @@ export const adminCreateIpBlock = defineEndpoint({
       },
       201,
     );
-  },
-});
-
-export const adminDeleteIpBlock = defineEndpoint({
-  access: operatorOnly,
-  route: createRoute({
-    method: "delete",
-    path: "/v1/admin/ip-blocks/{ip}",
-    tags: ["operator"],
-    summary: "Lift a block",
-    request: { params: z.strictObject({ ip: ipSchema }) },
-    responses: {
-      204: { description: "Unblocked" },
-      400: problemResponse("validation_failed"),
-      401: problemResponse("unauthorized"),
-    },
-  }),
-  handler: async (c) => {
-    const { ip } = c.req.valid("param");
-    const wasBlocked = await withIpGuard(c.env, ip, (guard) => guard.unblock());
-    await recordAuditEvent(database(c.env.DB), auditContext(c), {
-      type: "admin.ip_unblocked",
-      metadata: { by: "operator", blockedIp: ip, wasBlocked },
-    });
-    return c.body(null, 204);
   },
 });

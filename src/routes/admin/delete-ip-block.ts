@@ -1,0 +1,35 @@
+import { createRoute } from "@hono/zod-openapi";
+import * as z from "zod";
+import { recordAuditEvent } from "../../db/audit";
+import { database } from "../../db/client";
+import { withIpGuard } from "../../durable-objects/guard-client";
+import { operatorOnly } from "../access";
+import { auditContext } from "../audit-context";
+import { defineEndpoint } from "../endpoint";
+import { problemResponse } from "../schemas";
+import { ipSchema } from "./ip-address";
+
+export const adminDeleteIpBlock = defineEndpoint({
+  access: operatorOnly,
+  route: createRoute({
+    method: "delete",
+    path: "/v1/admin/ip-blocks/{ip}",
+    tags: ["operator"],
+    summary: "Lift a block",
+    request: { params: z.strictObject({ ip: ipSchema }) },
+    responses: {
+      204: { description: "Unblocked" },
+      400: problemResponse("validation_failed"),
+      401: problemResponse("unauthorized"),
+    },
+  }),
+  handler: async (c) => {
+    const { ip } = c.req.valid("param");
+    const wasBlocked = await withIpGuard(c.env, ip, (guard) => guard.unblock());
+    await recordAuditEvent(database(c.env.DB), auditContext(c), {
+      type: "admin.ip_unblocked",
+      metadata: { by: "operator", blockedIp: ip, wasBlocked },
+    });
+    return c.body(null, 204);
+  },
+});
