@@ -27,6 +27,7 @@ export interface Bindings {
   MAIL_HTTP_URL?: string;
   MAIL_HTTP_TOKEN?: string;
   IMAGE_GENERATOR?: string;
+  STRIPE_WEBHOOK_SECRET?: string;
 }
 
 const MIN_SECRET_BYTES = 32;
@@ -71,6 +72,8 @@ const configSchema = z.object({
   IMAGE_GENERATOR: z
     .enum(["local", "workers-ai"], { error: "IMAGE_GENERATOR must be local or workers-ai" })
     .default("local"),
+  /** Stripe's signing secret of the webhook endpoint (`whsec_…`); without it the webhook refuses. */
+  STRIPE_WEBHOOK_SECRET: z.string().min(16, { error: "STRIPE_WEBHOOK_SECRET is too short" }).optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -100,6 +103,7 @@ export function loadConfig(env: Bindings): ConfigResult {
     MAIL_HTTP_URL: env.MAIL_HTTP_URL || undefined,
     MAIL_HTTP_TOKEN: env.MAIL_HTTP_TOKEN || undefined,
     IMAGE_GENERATOR: env.IMAGE_GENERATOR || undefined,
+    STRIPE_WEBHOOK_SECRET: env.STRIPE_WEBHOOK_SECRET || undefined,
   });
   const result: ConfigResult = parsed.success
     ? { ok: true, config: parsed.data }

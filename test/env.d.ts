@@ -12,6 +12,7 @@ declare global {
       JWT_SECRET: string;
       JWT_SECRET_PREVIOUS: string;
       ADMIN_TOKEN: string;
+      STRIPE_WEBHOOK_SECRET: string;
     }
   }
 }

@@ -35,7 +35,14 @@ export type AuditEventType =
   | "admin.user_updated"
   | "admin.credentials_revoked"
   | "admin.ip_blocked"
-  | "admin.ip_unblocked";
+  | "admin.ip_unblocked"
+  | "webhook.signature_failed"
+  | "license.purchased"
+  | "payment.succeeded"
+  | "payment.failed"
+  | "subscription.updated"
+  | "account.exported"
+  | "account.erased";
 
 export interface AuditContext {
   requestId: string;

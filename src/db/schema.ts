@@ -261,3 +261,28 @@ export const apiKeys = sqliteTable(
 );
 
 export type ApiKey = typeof apiKeys.$inferSelect;
+
+/** Image licences bought through Stripe: only Stripe's ids are kept, never card data. */
+export const licenses = sqliteTable(
+  "licenses",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    imageId: text("image_id").references(() => images.id, { onDelete: "set null" }),
+    stripeCheckoutSessionId: text("stripe_checkout_session_id").notNull().unique(),
+    stripePaymentIntentId: text("stripe_payment_intent_id"),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (table) => [index("licenses_user_created_idx").on(table.userId, table.createdAt)],
+);
+
+/** Every Stripe event id processed once: a replayed delivery is recognised and ignored. */
+export const stripeEvents = sqliteTable("stripe_events", {
+  id: text("id").primaryKey(),
+  type: text("type").notNull(),
+  receivedAt: integer("received_at", { mode: "timestamp_ms" }).notNull(),
+});
+
+export type License = typeof licenses.$inferSelect;
