@@ -1,5 +1,6 @@
 import { createApp } from "./app";
 import type { Bindings } from "./env";
+import { runRetention } from "./jobs/retention";
 
 export { AccountGuard } from "./durable-objects/account-guard";
 export { IpGuard } from "./durable-objects/ip-guard";
@@ -9,8 +10,11 @@ const app = createApp();
 
 export default {
   fetch: app.fetch,
-  async scheduled(_controller, _env, _ctx) {
-    // The daily retention run arrives with the audit-retention issue; the trigger is declared
-    // now so deployments keep one stable schedule.
+  async scheduled(controller, env, ctx) {
+    ctx.waitUntil(
+      runRetention(env, new Date(controller.scheduledTime)).then((report) =>
+        console.log(`retention: ${JSON.stringify(report)}`),
+      ),
+    );
   },
 } satisfies ExportedHandler<Bindings>;

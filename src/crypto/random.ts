@@ -5,7 +5,20 @@ export function randomToken(byteCount = 32): string {
   return toBase64Url(crypto.getRandomValues(new Uint8Array(byteCount)));
 }
 
-export type IdPrefix = "usr" | "ses" | "key" | "img" | "col" | "team" | "inv" | "aud" | "cmt" | "jti" | "mail" | "rst" | "lic";
+export type IdPrefix =
+  | "usr"
+  | "ses"
+  | "key"
+  | "img"
+  | "col"
+  | "team"
+  | "inv"
+  | "aud"
+  | "cmt"
+  | "jti"
+  | "mail"
+  | "rst"
+  | "lic";
 
 /** Opaque, unguessable ids (API.md "General": a type prefix and >= 96 random bits; these carry 128). */
 export function newId(prefix: IdPrefix): string {

@@ -1,5 +1,7 @@
+import { and, desc, eq } from "drizzle-orm";
 import { newId } from "../crypto/random";
 import type { Database } from "./client";
+import { afterCursor, type CursorPosition } from "./cursor";
 import { auditLog } from "./schema";
 
 export type AuditEventType =
@@ -46,7 +48,7 @@ export type AuditEventType =
 
 export interface AuditContext {
   requestId: string;
-  ip: string;
+  ip: string | null;
 }
 
 /**
@@ -68,4 +70,30 @@ export async function recordAuditEvent(
     metadata: event.metadata ?? {},
     createdAt: new Date(),
   });
+}
+
+/** One page of audit rows of a user or of a team, newest first, optionally of one type. */
+export async function listAuditEvents(
+  db: Database,
+  filter: {
+    owner: { userId: string } | { teamId: string };
+    type?: string | undefined;
+    limit: number;
+    after?: CursorPosition | undefined;
+  },
+) {
+  const ownerCondition =
+    "userId" in filter.owner ? eq(auditLog.userId, filter.owner.userId) : eq(auditLog.teamId, filter.owner.teamId);
+  return db
+    .select()
+    .from(auditLog)
+    .where(
+      and(
+        ownerCondition,
+        filter.type ? eq(auditLog.type, filter.type) : undefined,
+        afterCursor(auditLog, filter.after),
+      ),
+    )
+    .orderBy(desc(auditLog.createdAt), desc(auditLog.id))
+    .limit(filter.limit);
 }

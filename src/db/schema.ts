@@ -55,6 +55,9 @@ export const auditLog = sqliteTable(
     index("audit_user_created_idx").on(table.userId, table.createdAt),
     index("audit_created_idx").on(table.createdAt),
     index("audit_team_created_idx").on(table.teamId, table.createdAt),
+    // The type filter of the audit-log routes reads these instead of scanning a user's history.
+    index("audit_user_type_created_idx").on(table.userId, table.type, table.createdAt),
+    index("audit_team_type_created_idx").on(table.teamId, table.type, table.createdAt),
   ],
 );
 

@@ -101,7 +101,28 @@ export class UserGuard extends DurableObject<Bindings> {
     return this.limitCache;
   }
 
+  /**
+   * The user was erased: everything kept here is dropped, and a tombstone stays so that every
+   * credential ever issued to the user is refused from the next request on.
+   */
+  async eraseUser(): Promise<void> {
+    for (const table of ["revoked", "revoked_api_keys", "request_window", "settings"])
+      this.sql.exec(`DELETE FROM ${table}`);
+    this.sql.exec("INSERT INTO settings (name, value) VALUES ('erased', 1)");
+    this.erased = true;
+    this.limitCache = null;
+    this.requests.prune(this.now(), 0);
+  }
+
+  private erased: boolean | null = null;
+
+  private isErased(): boolean {
+    this.erased ??= this.sql.exec("SELECT 1 FROM settings WHERE name = 'erased'").toArray().length > 0;
+    return this.erased;
+  }
+
   private isRevoked(credential: AdmitRequest["credential"], now: number): boolean {
+    if (this.isErased()) return true;
     if (credential.kind === "api_key") {
       return (
         this.sql

@@ -1,3 +1,5 @@
+import { deleteAccount } from "./account/delete-account";
+import { exportAccount } from "./account/export-account";
 import { adminCreateIpBlock } from "./admin/create-ip-block";
 import { adminDeleteIpBlock } from "./admin/delete-ip-block";
 import { adminPatchUser } from "./admin/patch-user";
@@ -7,6 +9,7 @@ import { createApiKey } from "./api-keys/create-api-key";
 import { listApiKeysEndpoint } from "./api-keys/list-api-keys";
 import { revokeApiKey } from "./api-keys/revoke-api-key";
 import { rollApiKey } from "./api-keys/roll-api-key";
+import { listAuditLog } from "./audit/list-audit-log";
 import { login } from "./auth/login";
 import { logout } from "./auth/logout";
 import { logoutAll } from "./auth/logout-all";
@@ -34,6 +37,7 @@ import { listImageComments } from "./images/list-comments";
 import { listImagesEndpoint } from "./images/list-images";
 import { patchImage } from "./images/patch-image";
 import { restoreImage } from "./images/restore-image";
+import { listLicensesEndpoint } from "./licenses/list-licenses";
 import { getMe } from "./me/get-me";
 import { patchMe } from "./me/patch-me";
 import { deleteSession } from "./sessions/delete-session";
@@ -48,6 +52,8 @@ import { listTeamMembers } from "./teams/list-members";
 import { listTeams } from "./teams/list-teams";
 import { patchTeamMember } from "./teams/patch-member";
 import { patchTeam } from "./teams/patch-team";
+import { teamAuditLog } from "./teams/team-audit-log";
+import { stripeWebhook } from "./webhooks/stripe";
 
 /** Every endpoint of the service; `createApp` mounts exactly these. */
 export const endpoints: Endpoint[] = [
@@ -64,6 +70,10 @@ export const endpoints: Endpoint[] = [
   patchMe,
   listSessions,
   deleteSession,
+  listAuditLog,
+  exportAccount,
+  deleteAccount,
+  listLicensesEndpoint,
   createApiKey,
   listApiKeysEndpoint,
   revokeApiKey,
@@ -94,6 +104,8 @@ export const endpoints: Endpoint[] = [
   listTeamMembers,
   patchTeamMember,
   deleteTeamMember,
+  teamAuditLog,
+  stripeWebhook,
   adminPatchUser,
   adminRevokeAll,
   adminUnlock,

@@ -27,6 +27,10 @@ export const routeSamples: Record<string, Sample> = {
     method: "DELETE",
     path: `/v1/sessions/${decodeToken(user.token).payload.sid}`,
   }),
+  "GET /v1/audit-log": () => ({ method: "GET", path: "/v1/audit-log" }),
+  "GET /v1/account/export": () => ({ method: "GET", path: "/v1/account/export" }),
+  "DELETE /v1/account": (user) => ({ method: "DELETE", path: "/v1/account", body: { password: user.password } }),
+  "GET /v1/licenses": () => ({ method: "GET", path: "/v1/licenses" }),
   "POST /v1/api-keys": () => ({ method: "POST", path: "/v1/api-keys", body: { name: "k", scopes: ["read"] } }),
   "GET /v1/api-keys": () => ({ method: "GET", path: "/v1/api-keys" }),
   "DELETE /v1/api-keys/{id}": () => ({ method: "DELETE", path: "/v1/api-keys/key_unknown" }),
@@ -86,6 +90,7 @@ export const routeSamples: Record<string, Sample> = {
     path: `/v1/teams/${o.teamId}/members/${user.id}`,
     body: { role: "owner" },
   })),
+  "GET /v1/teams/{id}/audit-log": withObjects((o) => ({ method: "GET", path: `/v1/teams/${o.teamId}/audit-log` })),
   "DELETE /v1/teams/{id}/members/{userId}": withObjects((o, user) => ({
     method: "DELETE",
     path: `/v1/teams/${o.teamId}/members/${user.id}`,

@@ -2,7 +2,7 @@ import { describeAuthMatrix } from "../helpers/auth-matrix";
 import { routeSamples } from "../helpers/route-samples";
 
 // The shared auth matrix over the account routes (split by area to keep each pool file short).
-const prefixes = ["/v1/auth", "/v1/me", "/v1/sessions", "/v1/api-keys"];
+const prefixes = ["/v1/auth", "/v1/me", "/v1/sessions", "/v1/api-keys", "/v1/audit-log", "/v1/account", "/v1/licenses"];
 for (const [route, sample] of Object.entries(routeSamples)) {
   const path = route.split(" ")[1] ?? "";
   if (prefixes.some((prefix) => path.startsWith(prefix))) describeAuthMatrix(route, sample);

@@ -13,7 +13,7 @@ export interface PasswordCheck {
   /** Runs bcrypt; only reached when both guards admit the attempt. */
   verify: () => Promise<boolean>;
   /** Where the password was asked for, for the audit row of a refusal. */
-  context: "login" | "password_change" | "email_change";
+  context: "login" | "password_change" | "email_change" | "account_erasure";
 }
 
 /**

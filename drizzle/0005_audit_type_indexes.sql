@@ -1,0 +1,2 @@
+CREATE INDEX `audit_user_type_created_idx` ON `audit_log` (`user_id`,`type`,`created_at`);--> statement-breakpoint
+CREATE INDEX `audit_team_type_created_idx` ON `audit_log` (`team_id`,`type`,`created_at`);

@@ -1,0 +1,124 @@
+import { eq, inArray, sql } from "drizzle-orm";
+import type { Database } from "./client";
+import {
+  apiKeys,
+  auditLog,
+  collectionImages,
+  collections,
+  comments,
+  emailOutbox,
+  images,
+  licenses,
+  passwordResetTokens,
+  sessions,
+  teamInvitations,
+  teamMembers,
+  teams,
+  users,
+} from "./schema";
+
+/** Every row held about one user, table by table (GDPR Art. 15 and 20). */
+export async function collectUserData(db: Database, user: { id: string; email: string }) {
+  const [
+    sessionRows,
+    keyRows,
+    imageRows,
+    collectionRows,
+    commentRows,
+    membershipRows,
+    invitationRows,
+    licenseRows,
+    auditRows,
+    outboxRows,
+    resetRows,
+  ] = await Promise.all([
+    db.select().from(sessions).where(eq(sessions.userId, user.id)),
+    db.select().from(apiKeys).where(eq(apiKeys.userId, user.id)),
+    db.select().from(images).where(eq(images.userId, user.id)),
+    db.select().from(collections).where(eq(collections.userId, user.id)),
+    db.select().from(comments).where(eq(comments.userId, user.id)),
+    db
+      .select({
+        teamId: teamMembers.teamId,
+        teamName: teams.name,
+        role: teamMembers.role,
+        joinedAt: teamMembers.createdAt,
+      })
+      .from(teamMembers)
+      .innerJoin(teams, eq(teams.id, teamMembers.teamId))
+      .where(eq(teamMembers.userId, user.id)),
+    db.select().from(teamInvitations).where(eq(teamInvitations.email, user.email)),
+    db.select().from(licenses).where(eq(licenses.userId, user.id)),
+    db.select().from(auditLog).where(eq(auditLog.userId, user.id)),
+    db.select().from(emailOutbox).where(eq(emailOutbox.toAddress, user.email)),
+    db.select().from(passwordResetTokens).where(eq(passwordResetTokens.userId, user.id)),
+  ]);
+  const collectionImageRows = await db
+    .select({
+      collectionId: collectionImages.collectionId,
+      imageId: collectionImages.imageId,
+      addedAt: collectionImages.addedAt,
+    })
+    .from(collectionImages)
+    .innerJoin(collections, eq(collections.id, collectionImages.collectionId))
+    .where(eq(collections.userId, user.id));
+  return {
+    sessionRows,
+    keyRows,
+    imageRows,
+    collectionRows,
+    collectionImageRows,
+    commentRows,
+    membershipRows,
+    invitationRows,
+    licenseRows,
+    auditRows,
+    outboxRows,
+    resetRows,
+  };
+}
+
+/** Teams the user owns alone: with other members they block erasure; alone, they go with the user. */
+export async function soleOwnedTeams(db: Database, userId: string) {
+  const rows = await db.all<{ team_id: string; members: number }>(sql`
+    SELECT m.team_id AS team_id, (SELECT count(*) FROM ${teamMembers} o WHERE o.team_id = m.team_id) AS members
+    FROM ${teamMembers} m
+    WHERE m.user_id = ${userId} AND m.role = 'owner'
+      AND (SELECT count(*) FROM ${teamMembers} o WHERE o.team_id = m.team_id AND o.role = 'owner') = 1`);
+  return rows.map((row) => ({ teamId: row.team_id, members: Number(row.members) }));
+}
+
+/** The R2 keys of every image that goes with the user (theirs, and those of teams deleted with them). */
+export async function imageKeysOf(db: Database, userId: string, teamIds: string[]): Promise<string[]> {
+  const own = await db.select({ key: images.r2Key }).from(images).where(eq(images.userId, userId));
+  const teamOwned =
+    teamIds.length === 0
+      ? []
+      : await db.select({ key: images.r2Key }).from(images).where(inArray(images.teamId, teamIds));
+  return [...new Set([...own, ...teamOwned].map((row) => row.key))];
+}
+
+/**
+ * Removes the user and everything theirs in one batch (D1 runs a batch as one transaction).
+ * Foreign keys cascade sessions, keys, images (with their comments and collection entries),
+ * collections, comments, memberships, reset tokens and licences. Audit rows stay until their
+ * retention ends, pseudonymised: the user's id, email and IPs are scrubbed from every row.
+ */
+export async function eraseUserRows(db: Database, user: { id: string; email: string }, teamIds: string[]) {
+  const userIps = db.select({ ip: sessions.ip }).from(sessions).where(eq(sessions.userId, user.id));
+  await db.batch([
+    db.update(auditLog).set({ ip: null }).where(eq(auditLog.userId, user.id)),
+    db.update(auditLog).set({ ip: null }).where(inArray(auditLog.ip, userIps)),
+    db.update(auditLog).set({ userId: null }).where(eq(auditLog.userId, user.id)),
+    db
+      .update(auditLog)
+      .set({
+        metadata: sql`replace(replace(${auditLog.metadata}, ${user.id}, 'erased-user'), ${user.email}, 'erased-user')`,
+      })
+      .where(sql`instr(${auditLog.metadata}, ${user.id}) > 0 OR instr(${auditLog.metadata}, ${user.email}) > 0`),
+    db.delete(teamInvitations).where(eq(teamInvitations.email, user.email)),
+    db.delete(emailOutbox).where(eq(emailOutbox.toAddress, user.email)),
+    ...(teamIds.length > 0 ? [db.delete(teams).where(inArray(teams.id, teamIds))] : []),
+    db.delete(users).where(eq(users.id, user.id)),
+  ]);
+}

@@ -1,0 +1,77 @@
+import { describe, expect, it } from "vitest";
+import { runRetention } from "../../src/jobs/retention";
+import { env, registerUser } from "../helpers/api";
+import { createImage } from "../helpers/fixtures";
+
+const DAY = 86_400_000;
+const NOW = Date.UTC(2027, 5, 1, 3, 17);
+
+async function exists(table: string, id: string) {
+  return (await env.DB.prepare(`SELECT 1 AS found FROM ${table} WHERE id = ?`).bind(id).first()) !== null;
+}
+
+describe("the daily retention run (injected clock)", () => {
+  it("deletes what is just past each limit and keeps what is just inside it", async () => {
+    const user = await registerUser();
+    const insert = (id: string, createdAt: number) =>
+      env.DB.prepare(
+        "INSERT INTO audit_log (id, type, user_id, metadata, created_at) VALUES (?, 'test.event', ?, '{}', ?)",
+      )
+        .bind(id, user.id, createdAt)
+        .run();
+    await insert("aud_old", NOW - 365 * DAY - 1);
+    await insert("aud_kept", NOW - 365 * DAY + 1);
+
+    const purged = await createImage(user.token);
+    const restorable = await createImage(user.token);
+    await env.DB.prepare("UPDATE images SET deleted_at = ? WHERE id = ?")
+      .bind(NOW - 30 * DAY - 1, purged.id)
+      .run();
+    await env.DB.prepare("UPDATE images SET deleted_at = ? WHERE id = ?")
+      .bind(NOW - 30 * DAY + 1, restorable.id)
+      .run();
+
+    const sessionInsert = (id: string, expiresAt: number) =>
+      env.DB.prepare("INSERT INTO sessions (id, user_id, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?)")
+        .bind(id, user.id, NOW - 8 * DAY, NOW - 8 * DAY, expiresAt)
+        .run();
+    await sessionInsert("ses_expired", NOW - 1);
+    await sessionInsert("ses_live", NOW + 1);
+
+    const tokenInsert = (id: string, expiresAt: number) =>
+      env.DB.prepare(
+        "INSERT INTO password_reset_tokens (id, user_id, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+      )
+        .bind(id, user.id, `hash_${id}`, NOW - 2 * DAY, expiresAt)
+        .run();
+    await tokenInsert("rst_expired", NOW - 1);
+    await tokenInsert("rst_live", NOW + 1);
+
+    const report = await runRetention(env, new Date(NOW));
+    expect(report).toMatchObject({ auditRows: expect.any(Number), images: 1, resetTokens: 1 });
+    expect(await exists("audit_log", "aud_old")).toBe(false);
+    expect(await exists("audit_log", "aud_kept")).toBe(true);
+    expect(await exists("images", purged.id)).toBe(false);
+    expect(await env.IMAGES.get(`images/${purged.id}`)).toBeNull();
+    expect(await exists("images", restorable.id)).toBe(true);
+    expect(await env.IMAGES.get(`images/${restorable.id}`)).not.toBeNull();
+    expect(await exists("sessions", "ses_expired")).toBe(false);
+    expect(await exists("sessions", "ses_live")).toBe(true);
+    expect(await exists("password_reset_tokens", "rst_expired")).toBe(false);
+    expect(await exists("password_reset_tokens", "rst_live")).toBe(true);
+  });
+
+  it("is idempotent: a second run finds nothing more, and a run after bytes went but rows stayed finishes", async () => {
+    const user = await registerUser();
+    const image = await createImage(user.token);
+    await env.DB.prepare("UPDATE images SET deleted_at = ? WHERE id = ?")
+      .bind(NOW - 31 * DAY, image.id)
+      .run();
+    await env.IMAGES.delete(`images/${image.id}`);
+    const first = await runRetention(env, new Date(NOW));
+    expect(first.images).toBe(1);
+    expect(await exists("images", image.id)).toBe(false);
+    const second = await runRetention(env, new Date(NOW));
+    expect(second).toMatchObject({ auditRows: 0, images: 0, resetTokens: 0, invitations: 0 });
+  });
+});

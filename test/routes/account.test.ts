@@ -1,0 +1,131 @@
+import { describe, expect, it } from "vitest";
+import { exportedTables, tablesWithoutUserData } from "../../src/routes/account/export-account";
+import { api, env, expectProblem, login, randomIp, registerUser } from "../helpers/api";
+import { createKey } from "../helpers/api-keys";
+import { createCollection, createImage, createTeam } from "../helpers/fixtures";
+import { addMember } from "../helpers/teams";
+
+/** Every application table of the database (not D1's or the migrations' own). */
+async function applicationTables(): Promise<string[]> {
+  const { results } = await env.DB.prepare(
+    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name <> 'd1_migrations'",
+  ).all<{ name: string }>();
+  return results.map((row) => row.name).sort();
+}
+
+/** A user with something in every table that can hold their data. */
+async function busyUser() {
+  const user = await registerUser({ name: "Busy" });
+  const ip = randomIp();
+  await login(user.email, user.password, ip);
+  const key = await createKey(user.token);
+  const image = await createImage(user.token, { prompt: "export me" });
+  const collection = await createCollection(user.token, { name: "Mine" });
+  await api("PUT", `/v1/collections/${collection.id}/images/${image.id}`, { token: user.token });
+  await api("POST", `/v1/images/${image.id}/comments`, { token: user.token, body: { body: "my comment" } });
+  await api("POST", "/v1/auth/password/forgot", { body: { email: user.email } });
+  return { user, key, image, collection, ip };
+}
+
+describe("GET /v1/account/export", () => {
+  it("covers every table that can hold user data (a new table must be exported or declared)", async () => {
+    const declared = [...Object.keys(exportedTables), ...tablesWithoutUserData].sort();
+    expect(await applicationTables()).toEqual(declared);
+  });
+
+  it("returns everything held about the caller as one attachment, without hashes, and is audited", async () => {
+    const { user, key, image, collection } = await busyUser();
+    const response = await api("GET", "/v1/account/export", { token: user.token });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("Content-Disposition")).toMatch(/^attachment; filename="imagebot-export-usr_/);
+    const text = await response.text();
+    const exported = JSON.parse(text);
+    for (const section of new Set(Object.values(exportedTables).map((path) => path.split(/[[.]/)[0] as string))) {
+      expect(exported).toHaveProperty(section);
+    }
+    expect(exported.user).toMatchObject({ id: user.id, email: user.email, name: "Busy" });
+    expect(exported.sessions.length).toBeGreaterThanOrEqual(2);
+    expect(exported.apiKeys.map((entry: { id: string }) => entry.id)).toEqual([key.id]);
+    expect(exported.images[0]).toMatchObject({ id: image.id, contentUrl: `/v1/images/${image.id}/content` });
+    expect(exported.collections[0]).toMatchObject({ id: collection.id, imageIds: [image.id] });
+    expect(exported.comments[0]).toMatchObject({ body: "my comment" });
+    expect(exported.auditEvents.length).toBeGreaterThan(3);
+
+    const { results } = await env.DB.prepare("SELECT password_hash FROM users WHERE id = ?")
+      .bind(user.id)
+      .all<{ password_hash: string }>();
+    expect(text).not.toContain(results[0]?.password_hash as string);
+    expect(text).not.toContain(key.key);
+    expect(text).not.toMatch(/key_hash|token_hash|password_hash|\?token=/);
+    const audit = await env.DB.prepare(
+      "SELECT 1 AS found FROM audit_log WHERE user_id = ? AND type = 'account.exported'",
+    )
+      .bind(user.id)
+      .first();
+    expect(audit).not.toBeNull();
+  });
+});
+
+describe("DELETE /v1/account", () => {
+  it("needs the password (401 otherwise, nothing removed)", async () => {
+    const user = await registerUser();
+    await expectProblem(
+      await api("DELETE", "/v1/account", { token: user.token, body: { password: "not it" } }),
+      401,
+      "invalid_credentials",
+    );
+    expect((await api("GET", "/v1/me", { token: user.token })).status).toBe(200);
+  });
+
+  it("refuses (409) while the user is the sole owner of a team with other members", async () => {
+    const owner = await registerUser();
+    const member = await registerUser();
+    const team = await createTeam(owner.token);
+    await addMember(owner, team.id, member, "member");
+    await expectProblem(
+      await api("DELETE", "/v1/account", { token: owner.token, body: { password: owner.password } }),
+      409,
+      "conflict",
+    );
+    expect((await api("GET", `/v1/teams/${team.id}`, { token: member.token })).status).toBe(200);
+  });
+
+  it("erases the user and everything theirs; every credential dies; no table keeps their id, email or IP", async () => {
+    const { user, key, image, ip } = await busyUser();
+    const soloTeam = await createTeam(user.token, "Solo");
+    const teamImage = await createImage(user.token, { teamId: soloTeam.id });
+    const other = await registerUser();
+    const sharedTeam = await createTeam(other.token, "Shared");
+    await addMember(other, sharedTeam.id, user, "member");
+    await api("DELETE", `/v1/teams/${sharedTeam.id}/members/${user.id}`, { token: other.token });
+    await addMember(other, sharedTeam.id, user, "viewer");
+    const second = await login(user.email, user.password);
+
+    const response = await api("DELETE", "/v1/account", { token: user.token, body: { password: user.password } });
+    expect(response.status).toBe(204);
+
+    for (const credential of [user.token, second, key.key]) {
+      await expectProblem(await api("GET", "/v1/images", { token: credential }), 401, "unauthorized");
+    }
+    await expectProblem(
+      await api("POST", "/v1/auth/login", { body: { email: user.email, password: user.password } }),
+      401,
+      "invalid_credentials",
+    );
+    expect(await env.IMAGES.get(`images/${image.id}`)).toBeNull();
+    expect(await env.IMAGES.get(`images/${teamImage.id}`)).toBeNull();
+    await expectProblem(await api("GET", `/v1/teams/${soloTeam.id}`, { token: other.token }), 404, "not_found");
+    expect((await api("GET", `/v1/teams/${sharedTeam.id}`, { token: other.token })).status).toBe(200);
+
+    // The trace scan: every column of every table, as text.
+    const traces = [user.id, user.email, ip];
+    for (const table of await applicationTables()) {
+      const { results } = await env.DB.prepare(`SELECT * FROM ${table}`).all();
+      const dump = JSON.stringify(results);
+      for (const trace of traces)
+        expect({ table, trace, found: dump.includes(trace) }).toEqual({ table, trace, found: false });
+    }
+    const erased = await env.DB.prepare("SELECT user_id, ip FROM audit_log WHERE type = 'account.erased'").all();
+    expect(erased.results).toEqual([{ user_id: null, ip: null }]);
+  });
+});
