@@ -1,6 +1,6 @@
 import Stripe from "stripe";
 import { describe, expect, it } from "vitest";
-import { api, env, expectProblem, registerUser } from "../helpers/api";
+import { api, env, expectProblem, randomIp, registerUser } from "../helpers/api";
 import { fetchWithEnv } from "../helpers/custom-env";
 import { createImage } from "../helpers/fixtures";
 import { asOperator } from "../helpers/operator";
@@ -316,5 +316,19 @@ describe("other events", () => {
   it("acknowledges an event type named like an Object.prototype member", async () => {
     const response = await deliver(stripeEvent("constructor", { id: "x" }));
     expect(await response.json()).toEqual({ received: true });
+  });
+});
+
+describe("bad signatures and the per-IP budget", () => {
+  it("count against the sender's IP, so the audit log cannot be flooded", async () => {
+    const ip = randomIp();
+    const response = await api("POST", "/v1/webhooks/stripe", {
+      ip,
+      body: JSON.stringify({ id: "evt_flood", type: "ping" }),
+      headers: { "Stripe-Signature": `t=${Math.floor(Date.now() / 1000)},v1=${"0".repeat(64)}` },
+    });
+    expect(response.status).toBe(400);
+    expect(response.headers.get("RateLimit-Limit")).toBe("1000");
+    expect(response.headers.get("RateLimit-Remaining")).toBe("999");
   });
 });

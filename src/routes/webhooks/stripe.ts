@@ -13,6 +13,7 @@ import { type Plan, requestsPerMinute } from "../../domain/plans";
 import { withUserGuard } from "../../durable-objects/guard-client";
 import type { AppEnv } from "../../env";
 import { ApiError } from "../../errors";
+import { admitUnauthenticatedRequest } from "../../middleware/ip-admission";
 import { unmeteredPublic } from "../access";
 import { auditContext } from "../audit-context";
 import { defineEndpoint } from "../endpoint";
@@ -64,8 +65,14 @@ async function verifiedPayload(c: Context<AppEnv>, secret: string): Promise<unkn
   }
 }
 
-/** Audits the refusal by its reason only: the header and the body are never recorded. */
+/**
+ * Audits the refusal by its reason only: the header and the body are never recorded. A delivery
+ * without a valid signature is a request without a valid credential, so it counts against its
+ * IP like any other (Stripe's own, validly signed deliveries never do): nobody can flood the
+ * audit log through this route.
+ */
 async function refuse(c: Context<AppEnv>, reason: Refusal): Promise<never> {
+  await admitUnauthenticatedRequest(c);
   await recordAuditEvent(database(c.env.DB), auditContext(c), {
     type: "webhook.signature_failed",
     metadata: { provider: "stripe", reason },
