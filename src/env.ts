@@ -28,6 +28,7 @@ export interface Bindings {
   MAIL_HTTP_TOKEN?: string;
   IMAGE_GENERATOR?: string;
   STRIPE_WEBHOOK_SECRET?: string;
+  TOTP_ENCRYPTION_KEY?: string;
 }
 
 const MIN_SECRET_BYTES = 32;
@@ -74,6 +75,8 @@ const configSchema = z.object({
     .default("local"),
   /** Stripe's signing secret of the webhook endpoint (`whsec_…`); without it the webhook refuses. */
   STRIPE_WEBHOOK_SECRET: z.string().min(16, { error: "STRIPE_WEBHOOK_SECRET is too short" }).optional(),
+  /** Encrypts TOTP secrets at rest; without it, two-factor enrolment refuses (500). */
+  TOTP_ENCRYPTION_KEY: secret("TOTP_ENCRYPTION_KEY").optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -104,6 +107,7 @@ export function loadConfig(env: Bindings): ConfigResult {
     MAIL_HTTP_TOKEN: env.MAIL_HTTP_TOKEN || undefined,
     IMAGE_GENERATOR: env.IMAGE_GENERATOR || undefined,
     STRIPE_WEBHOOK_SECRET: env.STRIPE_WEBHOOK_SECRET || undefined,
+    TOTP_ENCRYPTION_KEY: env.TOTP_ENCRYPTION_KEY || undefined,
   });
   const result: ConfigResult = parsed.success
     ? { ok: true, config: parsed.data }

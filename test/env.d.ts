@@ -13,6 +13,7 @@ declare global {
       JWT_SECRET_PREVIOUS: string;
       ADMIN_TOKEN: string;
       STRIPE_WEBHOOK_SECRET: string;
+      TOTP_ENCRYPTION_KEY: string;
     }
   }
 }

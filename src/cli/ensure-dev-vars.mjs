@@ -10,6 +10,7 @@ const wanted = {
   JWT_SECRET: secret,
   ADMIN_TOKEN: secret,
   STRIPE_WEBHOOK_SECRET: () => `whsec_${secret()}`,
+  TOTP_ENCRYPTION_KEY: secret,
 };
 
 if (!existsSync(path)) {

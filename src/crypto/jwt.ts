@@ -93,12 +93,12 @@ function decodeSegment(segment: string): unknown {
 }
 
 /**
- * Verifies a session token; returns its claims or null. The algorithm is pinned to HS256
- * (RFC 8725 §3.1: never let the token choose), `kid` must name one of our secrets, and
- * `exp` is mandatory. The token must be exactly three segments: the library alone would
- * ignore a fourth, which would make tokens malleable.
+ * Checks a compact JWS and returns its decoded payload, or null. The algorithm is pinned to
+ * HS256 (RFC 8725 §3.1: never let the token choose), `kid` must name one of our secrets, and
+ * the token must be exactly three segments: the library alone would ignore a fourth, which
+ * would make tokens malleable.
  */
-export async function verifySessionToken(token: string, keys: SigningKeys, nowSeconds: number) {
+async function verifiedPayload(token: string, keys: SigningKeys): Promise<unknown> {
   if (!COMPACT_JWS.test(token)) return null;
   const [encodedHeader, encodedPayload] = token.split(".") as [string, string, string];
   const header = headerSchema.safeParse(decodeSegment(encodedHeader));
@@ -114,14 +114,55 @@ export async function verifySessionToken(token: string, keys: SigningKeys, nowSe
     algorithm: "HS256",
     clockTolerance: CLOCK_SKEW_SECONDS,
   });
-  if (!verified) return null;
+  return verified ? decodeSegment(encodedPayload) : null;
+}
 
-  const claims = sessionClaimsSchema.safeParse(decodeSegment(encodedPayload));
+/** Verifies a session token (`exp` mandatory, 60 s of skew at most); returns its claims or null. */
+export async function verifySessionToken(token: string, keys: SigningKeys, nowSeconds: number) {
+  const claims = sessionClaimsSchema.safeParse(await verifiedPayload(token, keys));
   if (!claims.success) return null;
   const { iat, exp, nbf } = claims.data;
   if (exp + CLOCK_SKEW_SECONDS <= nowSeconds) return null;
   if (iat - CLOCK_SKEW_SECONDS > nowSeconds) return null;
   if (nbf !== undefined && nbf - CLOCK_SKEW_SECONDS > nowSeconds) return null;
   if (exp - iat > TOKEN_LIFETIME_SECONDS) return null;
+  return claims.data;
+}
+
+/** The second step of a login with 2FA: a token good for one `POST /v1/auth/login/mfa`, 5 minutes. */
+export const MFA_TOKEN_AUDIENCE = "imagebot-login-mfa";
+export const MFA_TOKEN_LIFETIME_SECONDS = 5 * 60;
+
+const mfaClaimsSchema = z.strictObject({
+  userId: z.string().startsWith("usr_"),
+  jti: z.string().min(16),
+  iat: z.int(),
+  exp: z.int(),
+  iss: z.literal(TOKEN_ISSUER),
+  // A different audience: a session token is never an mfa token, nor the other way round.
+  aud: z.literal(MFA_TOKEN_AUDIENCE),
+});
+
+export async function issueMfaToken(userId: string, keys: SigningKeys, nowMs = Date.now()) {
+  const iat = Math.floor(nowMs / 1000);
+  return jwt.sign(
+    {
+      userId,
+      jti: newId("jti"),
+      iat,
+      exp: iat + MFA_TOKEN_LIFETIME_SECONDS,
+      iss: TOKEN_ISSUER,
+      aud: MFA_TOKEN_AUDIENCE,
+    },
+    await hmacKeyOf(keys.current),
+    { algorithm: "HS256", header: { typ: "JWT", kid: await keyIdOf(keys.current) } },
+  );
+}
+
+export async function verifyMfaToken(token: string, keys: SigningKeys, nowSeconds: number) {
+  const claims = mfaClaimsSchema.safeParse(await verifiedPayload(token, keys));
+  if (!claims.success) return null;
+  const { iat, exp } = claims.data;
+  if (exp <= nowSeconds || iat - CLOCK_SKEW_SECONDS > nowSeconds || exp - iat > MFA_TOKEN_LIFETIME_SECONDS) return null;
   return claims.data;
 }

@@ -18,7 +18,8 @@ export type IdPrefix =
   | "jti"
   | "mail"
   | "rst"
-  | "lic";
+  | "lic"
+  | "bkc";
 
 /** Opaque, unguessable ids (API.md "General": a type prefix and >= 96 random bits; these carry 128). */
 export function newId(prefix: IdPrefix): string {

@@ -9,11 +9,13 @@ import {
   emailOutbox,
   images,
   licenses,
+  mfaBackupCodes,
   passwordResetTokens,
   sessions,
   teamInvitations,
   teamMembers,
   teams,
+  userMfa,
   users,
 } from "./schema";
 
@@ -31,6 +33,8 @@ export async function collectUserData(db: Database, user: { id: string; email: s
     auditRows,
     outboxRows,
     resetRows,
+    mfaRows,
+    backupCodeRows,
   ] = await Promise.all([
     db.select().from(sessions).where(eq(sessions.userId, user.id)),
     db.select().from(apiKeys).where(eq(apiKeys.userId, user.id)),
@@ -52,6 +56,8 @@ export async function collectUserData(db: Database, user: { id: string; email: s
     db.select().from(auditLog).where(eq(auditLog.userId, user.id)),
     db.select().from(emailOutbox).where(eq(emailOutbox.toAddress, user.email)),
     db.select().from(passwordResetTokens).where(eq(passwordResetTokens.userId, user.id)),
+    db.select().from(userMfa).where(eq(userMfa.userId, user.id)),
+    db.select().from(mfaBackupCodes).where(eq(mfaBackupCodes.userId, user.id)),
   ]);
   const collectionImageRows = await db
     .select({
@@ -75,6 +81,8 @@ export async function collectUserData(db: Database, user: { id: string; email: s
     auditRows,
     outboxRows,
     resetRows,
+    mfaRows,
+    backupCodeRows,
   };
 }
 

@@ -44,7 +44,11 @@ export type AuditEventType =
   | "payment.failed"
   | "subscription.updated"
   | "account.exported"
-  | "account.erased";
+  | "account.erased"
+  | "mfa.enabled"
+  | "mfa.disabled"
+  | "mfa.challenge_failed"
+  | "mfa.backup_code_used";
 
 export interface AuditContext {
   requestId: string;

@@ -289,3 +289,32 @@ export const stripeEvents = sqliteTable("stripe_events", {
 });
 
 export type License = typeof licenses.$inferSelect;
+
+/** A user's TOTP secret, encrypted with TOTP_ENCRYPTION_KEY (AES-GCM); enabled once confirmed. */
+export const userMfa = sqliteTable("user_mfa", {
+  userId: text("user_id")
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  secretCiphertext: text("secret_ciphertext").notNull(),
+  enabledAt: integer("enabled_at", { mode: "timestamp_ms" }),
+  /** The last 30 s time step a code was accepted for: a code is never accepted twice. */
+  lastUsedStep: integer("last_used_step"),
+  createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+});
+
+/** Backup codes, stored as SHA-256 only, each usable once. */
+export const mfaBackupCodes = sqliteTable(
+  "mfa_backup_codes",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    codeHash: text("code_hash").notNull().unique(),
+    usedAt: integer("used_at", { mode: "timestamp_ms" }),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (table) => [index("mfa_backup_codes_user_idx").on(table.userId)],
+);
+
+export type UserMfa = typeof userMfa.$inferSelect;

@@ -38,8 +38,24 @@ export function beginAccountLoginAttempt(
 
 export type AccountSettlement = { state: AccountLockState; newlyLocked: boolean };
 
-export function settleAccountLoginAttempt(state: AccountLockState, succeeded: boolean): AccountSettlement {
-  if (succeeded) return { state: initialAccountLockState, newlyLocked: false };
+/**
+ * `success` ends the run; `failure` keeps the attempt counted (and announces a lock once);
+ * `partial` — a right password of an account that still needs its second factor — takes the
+ * attempt back without ending the run, so knowing the password never resets the count that
+ * wrong codes add to.
+ */
+export type AccountOutcome = "success" | "failure" | "partial";
+
+export function settleAccountLoginAttempt(state: AccountLockState, outcome: AccountOutcome): AccountSettlement {
+  if (outcome === "success") return { state: initialAccountLockState, newlyLocked: false };
+  if (outcome === "partial") {
+    const consecutiveFailures = Math.max(0, state.consecutiveFailures - 1);
+    const keepsLock = state.lockAnnounced || consecutiveFailures >= LOCKOUT_THRESHOLD;
+    return {
+      state: { ...state, consecutiveFailures, lockedUntil: keepsLock ? state.lockedUntil : null },
+      newlyLocked: false,
+    };
+  }
   const newlyLocked = state.lockedUntil !== null && !state.lockAnnounced;
   return { state: { ...state, lockAnnounced: state.lockAnnounced || newlyLocked }, newlyLocked };
 }

@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import * as z from "zod";
 import {
   type AccountLockState,
+  type AccountOutcome,
   beginAccountLoginAttempt,
   initialAccountLockState,
   isLocked,
@@ -50,10 +51,10 @@ export class AccountGuard extends DurableObject<Bindings> {
   }
 
   /** Returns whether this failure is the one that announces a new lock (mail and audit once). */
-  async settleLoginAttempt(succeeded: boolean): Promise<{ newlyLocked: boolean }> {
+  async settleLoginAttempt(outcome: AccountOutcome): Promise<{ newlyLocked: boolean }> {
     const settlement = settleAccountLoginAttempt(
       this.lock.read("lock"),
-      parseArgument(z.boolean(), succeeded, "outcome"),
+      parseArgument(z.enum(["success", "failure", "partial"]), outcome, "outcome"),
     );
     this.lock.write("lock", settlement.state);
     return { newlyLocked: settlement.newlyLocked };

@@ -1,5 +1,6 @@
 import { deleteAccount } from "./account/delete-account";
 import { exportAccount } from "./account/export-account";
+import { adminClearTwoFactor } from "./admin/clear-two-factor";
 import { adminCreateIpBlock } from "./admin/create-ip-block";
 import { adminDeleteIpBlock } from "./admin/delete-ip-block";
 import { adminPatchUser } from "./admin/patch-user";
@@ -11,6 +12,7 @@ import { revokeApiKey } from "./api-keys/revoke-api-key";
 import { rollApiKey } from "./api-keys/roll-api-key";
 import { listAuditLog } from "./audit/list-audit-log";
 import { login } from "./auth/login";
+import { loginMfa } from "./auth/login-mfa";
 import { logout } from "./auth/logout";
 import { logoutAll } from "./auth/logout-all";
 import { passwordChange } from "./auth/password-change";
@@ -40,6 +42,9 @@ import { restoreImage } from "./images/restore-image";
 import { listLicensesEndpoint } from "./licenses/list-licenses";
 import { getMe } from "./me/get-me";
 import { patchMe } from "./me/patch-me";
+import { confirmTotp } from "./me/two-factor/confirm-totp";
+import { disableTwoFactor } from "./me/two-factor/disable-two-factor";
+import { enrollTotp } from "./me/two-factor/enroll-totp";
 import { deleteSession } from "./sessions/delete-session";
 import { listSessions } from "./sessions/list-sessions";
 import { acceptInvitation } from "./teams/accept-invitation";
@@ -60,6 +65,7 @@ export const endpoints: Endpoint[] = [
   health,
   register,
   login,
+  loginMfa,
   logout,
   logoutAll,
   refresh,
@@ -68,6 +74,9 @@ export const endpoints: Endpoint[] = [
   passwordChange,
   getMe,
   patchMe,
+  enrollTotp,
+  confirmTotp,
+  disableTwoFactor,
   listSessions,
   deleteSession,
   listAuditLog,
@@ -109,6 +118,7 @@ export const endpoints: Endpoint[] = [
   adminPatchUser,
   adminRevokeAll,
   adminUnlock,
+  adminClearTwoFactor,
   adminCreateIpBlock,
   adminDeleteIpBlock,
   devOutbox,

@@ -51,3 +51,19 @@ export function teamInvitationMail(to: string, teamName: string, role: string, a
     text: `You are invited to join the ImageBot team "${teamName}" as ${role}.\n\nSign in (or create an account) with this email address, then accept within 7 days:\n${acceptUrl}${signature}`,
   };
 }
+
+export function twoFactorDisabledMail(to: string): OutgoingMail {
+  return {
+    to,
+    subject: "Two-factor authentication was turned off",
+    text: `Two-factor authentication was just turned off for your ImageBot account.\n\nIf this was not you, reset your password at once and turn it back on.${signature}`,
+  };
+}
+
+export function backupCodeUsedMail(to: string, remaining: number): OutgoingMail {
+  return {
+    to,
+    subject: "A backup code was used to sign in",
+    text: `A backup code was just used to sign in to your ImageBot account. ${remaining} unused backup codes are left.\n\nIf this was not you, reset your password at once.${signature}`,
+  };
+}

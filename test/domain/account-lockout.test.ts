@@ -13,7 +13,7 @@ const LOCKOUT = 60 * 60_000;
 function attempt(state: AccountLockState, now: number, succeeds: boolean) {
   const decision = beginAccountLoginAttempt(state, now, LOCKOUT);
   if (!decision.admitted) return { state, refused: decision.retryAfterMs, newlyLocked: false };
-  const settled = settleAccountLoginAttempt(decision.state, succeeds);
+  const settled = settleAccountLoginAttempt(decision.state, succeeds ? "success" : "failure");
   return { state: settled.state, refused: null, newlyLocked: settled.newlyLocked };
 }
 
@@ -63,5 +63,16 @@ describe("account lockout", () => {
         expect(admitted).toBe(Math.min(concurrent, 10));
       }),
     );
+  });
+});
+
+describe("a right password that still needs a second factor", () => {
+  it("takes its attempt back without resetting the count of wrong codes", () => {
+    let state = initialAccountLockState;
+    for (let index = 0; index < 5; index++) state = attempt(state, 0, false).state;
+    const decision = beginAccountLoginAttempt(state, 0, LOCKOUT);
+    if (!decision.admitted) throw new Error("refused");
+    state = settleAccountLoginAttempt(decision.state, "partial").state;
+    expect(state.consecutiveFailures).toBe(5);
   });
 });

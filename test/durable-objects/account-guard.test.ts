@@ -13,7 +13,7 @@ describe("AccountGuard with an injected clock", () => {
     const announcements: boolean[] = [];
     for (let index = 0; index < 10; index++) {
       expect((await guard.beginLoginAttempt(60 * MINUTE)).admitted).toBe(true);
-      announcements.push((await guard.settleLoginAttempt(false)).newlyLocked);
+      announcements.push((await guard.settleLoginAttempt("failure")).newlyLocked);
     }
     expect(announcements.filter(Boolean)).toHaveLength(1);
     expect(await guard.beginLoginAttempt(60 * MINUTE)).toEqual({ admitted: false, retryAfterSeconds: 3600 });
@@ -27,7 +27,7 @@ describe("AccountGuard with an injected clock", () => {
     const guard = guardOf("cleared@example.com");
     for (let index = 0; index < 10; index++) {
       await guard.beginLoginAttempt(60 * MINUTE);
-      await guard.settleLoginAttempt(false);
+      await guard.settleLoginAttempt("failure");
     }
     expect(await guard.clearLock()).toEqual({ wasLocked: true });
     expect((await guard.beginLoginAttempt(60 * MINUTE)).admitted).toBe(true);

@@ -22,6 +22,13 @@ export const routeSamples: Record<string, Sample> = {
   }),
   "GET /v1/me": () => ({ method: "GET", path: "/v1/me" }),
   "PATCH /v1/me": () => ({ method: "PATCH", path: "/v1/me", body: { name: "Matrix" } }),
+  "POST /v1/me/2fa/totp": (user) => ({ method: "POST", path: "/v1/me/2fa/totp", body: { password: user.password } }),
+  "POST /v1/me/2fa/totp/confirm": () => ({ method: "POST", path: "/v1/me/2fa/totp/confirm", body: { code: "000000" } }),
+  "DELETE /v1/me/2fa": (user) => ({
+    method: "DELETE",
+    path: "/v1/me/2fa",
+    body: { password: user.password, code: "000000" },
+  }),
   "GET /v1/sessions": () => ({ method: "GET", path: "/v1/sessions" }),
   "DELETE /v1/sessions/{id}": (user) => ({
     method: "DELETE",

@@ -32,6 +32,8 @@ export const exportedTables = {
   audit_log: "auditEvents",
   email_outbox: "mails",
   password_reset_tokens: "passwordResets",
+  user_mfa: "twoFactor",
+  mfa_backup_codes: "twoFactor.backupCodes",
 } as const;
 
 /** Tables with no row about a person: team names (exported with memberships) and Stripe event ids. */
@@ -114,6 +116,16 @@ export const exportAccount = defineEndpoint({
         status: row.status,
         createdAt: iso(row.createdAt),
       })),
+      // Whether 2FA is on and its codes' state: never the secret or a code.
+      twoFactor: {
+        enabled: Boolean(data.mfaRows[0]?.enabledAt),
+        enabledAt: iso(data.mfaRows[0]?.enabledAt ?? null),
+        backupCodes: data.backupCodeRows.map((row) => ({
+          id: row.id,
+          createdAt: iso(row.createdAt),
+          usedAt: iso(row.usedAt),
+        })),
+      },
       passwordResets: data.resetRows.map((row) => ({
         id: row.id,
         createdAt: iso(row.createdAt),

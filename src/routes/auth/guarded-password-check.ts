@@ -13,7 +13,12 @@ export interface PasswordCheck {
   /** Runs bcrypt; only reached when both guards admit the attempt. */
   verify: () => Promise<boolean>;
   /** Where the password was asked for, for the audit row of a refusal. */
-  context: "login" | "password_change" | "email_change" | "account_erasure";
+  context: "login" | "login_mfa" | "password_change" | "email_change" | "account_erasure" | "mfa_change";
+  /**
+   * A right answer that is not the whole login (the password of an account with 2FA on): the
+   * attempt is taken back without resetting the counts, which only a completed login does.
+   */
+  partial?: boolean;
 }
 
 /**
@@ -53,9 +58,11 @@ export async function guardedPasswordCheck(c: Context<AppEnv>, check: PasswordCh
   }
 
   const passed = await check.verify();
+  const ipOutcome = !passed ? "failure" : check.partial ? "cancelled" : "success";
+  const accountOutcome = !passed ? "failure" : check.partial ? "partial" : "success";
   const [, settlement] = await Promise.all([
-    withIpGuard(c.env, ip, (guard) => guard.settleLoginAttempt(ticket.attemptAt, passed ? "success" : "failure")),
-    withAccountGuard(c.env, check.email, (guard) => guard.settleLoginAttempt(passed)),
+    withIpGuard(c.env, ip, (guard) => guard.settleLoginAttempt(ticket.attemptAt, ipOutcome)),
+    withAccountGuard(c.env, check.email, (guard) => guard.settleLoginAttempt(accountOutcome)),
   ]);
   return { passed, newlyLocked: settlement.newlyLocked };
 }

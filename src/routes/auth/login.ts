@@ -1,25 +1,29 @@
 import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import * as z from "zod";
+import { issueMfaToken } from "../../crypto/jwt";
 import { spendPasswordCheck, verifyPassword } from "../../crypto/password";
 import { recordAuditEvent } from "../../db/audit";
 import { database } from "../../db/client";
 import type { User } from "../../db/schema";
-import { hasSessionFromIpSince } from "../../db/sessions";
 import { findUserByEmail } from "../../db/users";
 import type { AppEnv } from "../../env";
 import { ApiError } from "../../errors";
-import { accountLockedMail, newSignInMail } from "../../services/mail-templates";
+import { signingKeys } from "../../middleware/authenticate";
+import { accountLockedMail } from "../../services/mail-templates";
 import { mailerFor } from "../../services/mailer";
 import { publicAccess } from "../access";
 import { auditContext } from "../audit-context";
 import { defineEndpoint } from "../endpoint";
 import { emailSchema, jsonBody, jsonResponse, problemResponse, tokenResponseSchema } from "../schemas";
+import { completeLogin } from "./complete-login";
 import { guardedPasswordCheck } from "./guarded-password-check";
 import { createResetLink } from "./reset-link";
-import { startSession } from "./start-session";
+import { isTwoFactorEnabled } from "./second-factor";
 
-const NEW_IP_LOOKBACK_MS = 30 * 24 * 60 * 60 * 1000;
+export const mfaChallengeSchema = z
+  .object({ mfaRequired: z.literal(true), mfaToken: z.string() })
+  .meta({ id: "MfaChallenge" });
 
 // The password is not length-checked here beyond a cap: a login must not reveal the policy
 // that was in force when an old password was chosen.
@@ -48,7 +52,10 @@ export const login = defineEndpoint({
       "(429 too_many_attempts); 10 consecutive failures lock the account (423 account_locked). Both carry Retry-After.",
     request: { body: jsonBody(loginBodySchema) },
     responses: {
-      200: jsonResponse("Logged in", tokenResponseSchema),
+      200: jsonResponse(
+        "Logged in, or (2FA on) the token for POST /v1/auth/login/mfa",
+        z.union([tokenResponseSchema, mfaChallengeSchema]),
+      ),
       400: problemResponse("validation_failed"),
       401: problemResponse("invalid_credentials (unknown email and wrong password alike)"),
       423: problemResponse("account_locked"),
@@ -59,10 +66,12 @@ export const login = defineEndpoint({
     const { email, password } = c.req.valid("json");
     const db = database(c.env.DB);
     const user = await findUserByEmail(db, email);
+    const twoFactor = user ? await isTwoFactorEnabled(c, user.id) : false;
     const { passed, newlyLocked } = await guardedPasswordCheck(c, {
       email,
       userId: user?.id ?? null,
       context: "login",
+      partial: twoFactor,
       // An unknown email still costs one bcrypt compare, so timing does not reveal accounts.
       verify: () => (user ? verifyPassword(password, user.passwordHash) : spendPasswordCheck(password)),
     });
@@ -76,21 +85,10 @@ export const login = defineEndpoint({
       throw new ApiError("invalid_credentials");
     }
 
-    const ip = c.get("clientIp");
-    const now = new Date();
-    const knownIp = await hasSessionFromIpSince(db, user.id, ip, new Date(now.getTime() - NEW_IP_LOOKBACK_MS));
-    const session = await startSession(c, user);
-    await recordAuditEvent(db, auditContext(c), {
-      type: "auth.login",
-      userId: user.id,
-      metadata: { sessionId: session.sessionId },
-    });
-    if (!knownIp) {
-      await recordAuditEvent(db, auditContext(c), { type: "auth.new_ip_notice", userId: user.id });
-      await mailerFor(c).send(
-        newSignInMail(user.email, { ip, userAgent: c.req.header("User-Agent") ?? null, at: now }),
-      );
+    if (twoFactor) {
+      // The password was right; the session waits for the second factor (and the counts stay).
+      return c.json({ mfaRequired: true as const, mfaToken: await issueMfaToken(user.id, signingKeys(c)) }, 200);
     }
-    return c.json(session.response, 200);
+    return c.json(await completeLogin(c, user), 200);
   },
 });

@@ -9,6 +9,7 @@ import { principalOf } from "../../middleware/authenticate";
 import { sessionOnly } from "../access";
 import { auditContext } from "../audit-context";
 import { guardedPasswordCheck } from "../auth/guarded-password-check";
+import { consumeSecondFactor, isTwoFactorEnabled } from "../auth/second-factor";
 import { defineEndpoint } from "../endpoint";
 import { emailSchema, jsonBody, jsonResponse, nameSchema, problemResponse, userSchema } from "../schemas";
 
@@ -16,6 +17,8 @@ export const patchMeBodySchema = z.strictObject({
   name: nameSchema.nullable().optional(),
   email: emailSchema.optional(),
   currentPassword: z.string().min(1).max(1024).optional(),
+  /** With 2FA on, an email change also needs a fresh code from the app. */
+  code: z.string().max(16).optional(),
 });
 export type PatchMeBody = z.infer<typeof patchMeBodySchema>;
 
@@ -53,11 +56,19 @@ export const patchMe = defineEndpoint({
         });
       }
       const currentPassword = body.currentPassword;
+      const twoFactor = await isTwoFactorEnabled(c, user.id);
+      if (twoFactor && body.code === undefined) {
+        throw new ApiError("validation_failed", {
+          errors: [{ path: "code", message: "is required to change the email while two-factor authentication is on" }],
+        });
+      }
       const { passed } = await guardedPasswordCheck(c, {
         email: user.email,
         userId: user.id,
         context: "email_change",
-        verify: () => verifyPassword(currentPassword, user.passwordHash),
+        verify: async () =>
+          (await verifyPassword(currentPassword, user.passwordHash)) &&
+          (!twoFactor || (await consumeSecondFactor(c, user.id, { code: body.code })) !== null),
       });
       if (!passed) throw new ApiError("invalid_credentials", { detail: "The current password is wrong." });
       if (await findUserByEmail(db, body.email)) throw new ApiError("email_taken");

@@ -1,0 +1,34 @@
+import type { Context } from "hono";
+import { recordAuditEvent } from "../../db/audit";
+import { database } from "../../db/client";
+import type { User } from "../../db/schema";
+import { hasSessionFromIpSince } from "../../db/sessions";
+import type { AppEnv } from "../../env";
+import { newSignInMail } from "../../services/mail-templates";
+import { mailerFor } from "../../services/mailer";
+import { auditContext } from "../audit-context";
+import { startSession } from "./start-session";
+
+const NEW_IP_LOOKBACK_MS = 30 * 24 * 60 * 60 * 1000;
+
+/**
+ * The end of every successful login (password, or password and second factor): a new session,
+ * the audit row, and a notice when the address has not been used in the last 30 days.
+ */
+export async function completeLogin(c: Context<AppEnv>, user: User, metadata: Record<string, unknown> = {}) {
+  const db = database(c.env.DB);
+  const ip = c.get("clientIp");
+  const now = new Date();
+  const knownIp = await hasSessionFromIpSince(db, user.id, ip, new Date(now.getTime() - NEW_IP_LOOKBACK_MS));
+  const session = await startSession(c, user);
+  await recordAuditEvent(db, auditContext(c), {
+    type: "auth.login",
+    userId: user.id,
+    metadata: { sessionId: session.sessionId, ...metadata },
+  });
+  if (!knownIp) {
+    await recordAuditEvent(db, auditContext(c), { type: "auth.new_ip_notice", userId: user.id });
+    await mailerFor(c).send(newSignInMail(user.email, { ip, userAgent: c.req.header("User-Agent") ?? null, at: now }));
+  }
+  return session.response;
+}

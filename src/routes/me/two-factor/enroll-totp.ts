@@ -1,0 +1,55 @@
+import { createRoute } from "@hono/zod-openapi";
+import * as z from "zod";
+import { verifyPassword } from "../../../crypto/password";
+import { sealSecret } from "../../../crypto/secret-box";
+import { database } from "../../../db/client";
+import { storePendingMfa } from "../../../db/mfa";
+import { findUserById } from "../../../db/users";
+import { newTotpSecret, otpauthUri } from "../../../domain/totp";
+import { ApiError } from "../../../errors";
+import { sessionPrincipalOf } from "../../../middleware/authenticate";
+import { sessionOnly } from "../../access";
+import { guardedPasswordCheck } from "../../auth/guarded-password-check";
+import { totpKey } from "../../auth/second-factor";
+import { defineEndpoint } from "../../endpoint";
+import { jsonBody, jsonResponse, problemResponse } from "../../schemas";
+
+export const totpEnrolmentSchema = z
+  .object({ secret: z.string(), otpauthUri: z.string() })
+  .meta({ id: "TotpEnrolment" });
+
+export const enrollTotp = defineEndpoint({
+  access: sessionOnly,
+  route: createRoute({
+    method: "post",
+    path: "/v1/me/2fa/totp",
+    tags: ["two-factor"],
+    summary: "Start TOTP enrolment (needs the password); the secret is shown here only",
+    request: { body: jsonBody(z.strictObject({ password: z.string().min(1).max(1024) })) },
+    responses: {
+      200: jsonResponse("The secret and its otpauth:// URI (for a QR code)", totpEnrolmentSchema),
+      400: problemResponse("validation_failed"),
+      401: problemResponse("unauthorized, or invalid_credentials for a wrong password"),
+      409: problemResponse("conflict: 2FA is already on"),
+    },
+  }),
+  handler: async (c) => {
+    const db = database(c.env.DB);
+    const user = await findUserById(db, sessionPrincipalOf(c).userId);
+    if (!user) throw new ApiError("not_found");
+    const { password } = c.req.valid("json");
+    const { passed } = await guardedPasswordCheck(c, {
+      email: user.email,
+      userId: user.id,
+      context: "mfa_change",
+      verify: () => verifyPassword(password, user.passwordHash),
+    });
+    if (!passed) throw new ApiError("invalid_credentials", { detail: "The password is wrong." });
+    const secret = newTotpSecret();
+    // Stored sealed (AES-GCM); turned on only by a confirmation with a code from the app.
+    if (!(await storePendingMfa(db, user.id, await sealSecret(secret, totpKey(c)), new Date()))) {
+      throw new ApiError("conflict", { detail: "Two-factor authentication is already on." });
+    }
+    return c.json({ secret, otpauthUri: otpauthUri(secret, user.email) }, 200);
+  },
+});
