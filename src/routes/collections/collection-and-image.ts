@@ -1,13 +1,12 @@
 import type { Context } from "hono";
 import * as z from "zod";
 import { database } from "../../db/client";
-import { findVisibleCollection } from "../../db/collections";
 import { findVisibleImage } from "../../db/images";
 import type { AppEnv } from "../../env";
 import { ApiError } from "../../errors";
 import { principalOf } from "../../middleware/authenticate";
-import { authorizeOwner } from "../authorize";
 import { problemResponse } from "../schemas";
+import { authorizedCollection } from "./authorized-collection";
 
 export const collectionImageParams = z.strictObject({ id: z.string().max(100), imageId: z.string().max(100) });
 
@@ -21,12 +20,8 @@ export const collectionImageResponses = {
 
 /** Both objects are looked up through the tenant filter before either is touched. */
 export async function collectionAndImage(c: Context<AppEnv>, collectionId: string, imageId: string) {
-  const db = database(c.env.DB);
-  const callerId = principalOf(c).userId;
-  const collection = await findVisibleCollection(db, callerId, collectionId);
-  if (!collection) throw new ApiError("not_found");
-  await authorizeOwner(c, collection);
-  const image = await findVisibleImage(db, callerId, imageId);
+  const collection = await authorizedCollection(c, collectionId);
+  const image = await findVisibleImage(database(c.env.DB), principalOf(c).userId, imageId);
   if (!image) throw new ApiError("not_found");
   const sameOwner =
     collection.teamId === null

@@ -1,12 +1,10 @@
 import { createRoute } from "@hono/zod-openapi";
 import { database } from "../../db/client";
-import { deleteCollection, findVisibleCollection } from "../../db/collections";
-import { ApiError } from "../../errors";
-import { principalOf } from "../../middleware/authenticate";
+import { deleteCollection } from "../../db/collections";
 import { sessionOrKey } from "../access";
-import { authorizeOwner } from "../authorize";
 import { defineEndpoint } from "../endpoint";
 import { problemResponse } from "../schemas";
+import { authorizedCollection } from "./authorized-collection";
 import { collectionIdParams } from "./collection-view";
 
 export const deleteCollectionEndpoint = defineEndpoint({
@@ -26,9 +24,7 @@ export const deleteCollectionEndpoint = defineEndpoint({
   }),
   handler: async (c) => {
     const db = database(c.env.DB);
-    const collection = await findVisibleCollection(db, principalOf(c).userId, c.req.valid("param").id);
-    if (!collection) throw new ApiError("not_found");
-    await authorizeOwner(c, collection);
+    const collection = await authorizedCollection(c, c.req.valid("param").id);
     await deleteCollection(db, collection.id);
     return c.body(null, 204);
   },

@@ -1,12 +1,10 @@
 import { createRoute } from "@hono/zod-openapi";
 import { database } from "../../db/client";
-import { findVisibleCollection, listCollectionImageIds } from "../../db/collections";
-import { ApiError } from "../../errors";
-import { principalOf } from "../../middleware/authenticate";
+import { listCollectionImageIds } from "../../db/collections";
 import { sessionOrKey } from "../access";
-import { authorizeOwner } from "../authorize";
 import { defineEndpoint } from "../endpoint";
 import { jsonResponse, problemResponse } from "../schemas";
+import { authorizedCollection } from "./authorized-collection";
 import { collectionIdParams, collectionView, collectionWithImagesSchema } from "./collection-view";
 
 export const getCollection = defineEndpoint({
@@ -25,9 +23,7 @@ export const getCollection = defineEndpoint({
   }),
   handler: async (c) => {
     const db = database(c.env.DB);
-    const collection = await findVisibleCollection(db, principalOf(c).userId, c.req.valid("param").id);
-    if (!collection) throw new ApiError("not_found");
-    await authorizeOwner(c, collection);
+    const collection = await authorizedCollection(c, c.req.valid("param").id);
     return c.json({ ...collectionView(collection), imageIds: await listCollectionImageIds(db, collection.id) }, 200);
   },
 });

@@ -1,13 +1,12 @@
 import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
 import { database } from "../../db/client";
-import { findVisibleCollection, renameCollection } from "../../db/collections";
+import { renameCollection } from "../../db/collections";
 import { ApiError } from "../../errors";
-import { principalOf } from "../../middleware/authenticate";
 import { sessionOrKey } from "../access";
-import { authorizeOwner } from "../authorize";
 import { defineEndpoint } from "../endpoint";
 import { jsonBody, jsonResponse, problemResponse } from "../schemas";
+import { authorizedCollection } from "./authorized-collection";
 import { collectionIdParams, collectionNameSchema, collectionSchema, collectionView } from "./collection-view";
 
 export const patchCollection = defineEndpoint({
@@ -28,9 +27,7 @@ export const patchCollection = defineEndpoint({
   }),
   handler: async (c) => {
     const db = database(c.env.DB);
-    const collection = await findVisibleCollection(db, principalOf(c).userId, c.req.valid("param").id);
-    if (!collection) throw new ApiError("not_found");
-    await authorizeOwner(c, collection);
+    const collection = await authorizedCollection(c, c.req.valid("param").id);
     const renamed = await renameCollection(db, collection.id, c.req.valid("json").name);
     if (!renamed) throw new ApiError("not_found");
     return c.json(collectionView(renamed), 200);

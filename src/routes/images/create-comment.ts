@@ -3,13 +3,11 @@ import * as z from "zod";
 import { newId } from "../../crypto/random";
 import { database } from "../../db/client";
 import { insertComment } from "../../db/comments";
-import { findVisibleImage } from "../../db/images";
-import { ApiError } from "../../errors";
 import { principalOf } from "../../middleware/authenticate";
 import { sessionOrKey } from "../access";
-import { authorizeOwner } from "../authorize";
 import { defineEndpoint } from "../endpoint";
 import { jsonBody, jsonResponse, problemResponse } from "../schemas";
+import { authorizedImage } from "./authorized-image";
 import { commentSchema, commentView } from "./comment-view";
 import { imageIdParams } from "./image-view";
 
@@ -37,9 +35,7 @@ export const createImageComment = defineEndpoint({
   handler: async (c) => {
     const db = database(c.env.DB);
     const principal = principalOf(c);
-    const image = await findVisibleImage(db, principal.userId, c.req.valid("param").id);
-    if (!image) throw new ApiError("not_found");
-    await authorizeOwner(c, image);
+    const image = await authorizedImage(c, c.req.valid("param").id);
     const comment = await insertComment(db, {
       id: newId("cmt"),
       imageId: image.id,

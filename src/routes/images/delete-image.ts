@@ -1,14 +1,13 @@
 import { createRoute } from "@hono/zod-openapi";
 import { recordAuditEvent } from "../../db/audit";
 import { database } from "../../db/client";
-import { findVisibleImage, updateImage } from "../../db/images";
-import { ApiError } from "../../errors";
+import { updateImage } from "../../db/images";
 import { principalOf } from "../../middleware/authenticate";
 import { sessionOrKey } from "../access";
 import { auditContext } from "../audit-context";
-import { authorizeOwner } from "../authorize";
 import { defineEndpoint } from "../endpoint";
 import { problemResponse } from "../schemas";
+import { authorizedImage } from "./authorized-image";
 import { imageIdParams } from "./image-view";
 
 export const deleteImage = defineEndpoint({
@@ -29,9 +28,7 @@ export const deleteImage = defineEndpoint({
   handler: async (c) => {
     const db = database(c.env.DB);
     const principal = principalOf(c);
-    const image = await findVisibleImage(db, principal.userId, c.req.valid("param").id);
-    if (!image) throw new ApiError("not_found");
-    await authorizeOwner(c, image);
+    const image = await authorizedImage(c, c.req.valid("param").id);
     await updateImage(db, image.id, { deletedAt: new Date() });
     await recordAuditEvent(db, auditContext(c), {
       type: "image.deleted",

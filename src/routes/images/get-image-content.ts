@@ -1,12 +1,9 @@
 import { createRoute } from "@hono/zod-openapi";
-import { database } from "../../db/client";
-import { findVisibleImage } from "../../db/images";
 import { ApiError } from "../../errors";
-import { principalOf } from "../../middleware/authenticate";
 import { sessionOrKey } from "../access";
-import { authorizeOwner } from "../authorize";
 import { defineEndpoint } from "../endpoint";
 import { problemResponse } from "../schemas";
+import { authorizedImage } from "./authorized-image";
 import { imageIdParams } from "./image-view";
 
 export const getImageContent = defineEndpoint({
@@ -30,9 +27,7 @@ export const getImageContent = defineEndpoint({
     },
   }),
   handler: async (c) => {
-    const image = await findVisibleImage(database(c.env.DB), principalOf(c).userId, c.req.valid("param").id);
-    if (!image) throw new ApiError("not_found");
-    await authorizeOwner(c, image);
+    const image = await authorizedImage(c, c.req.valid("param").id);
     const object = await c.env.IMAGES.get(image.r2Key);
     if (!object) throw new ApiError("not_found");
     const extension = image.contentType === "image/jpeg" ? "jpg" : "png";

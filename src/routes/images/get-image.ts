@@ -1,12 +1,8 @@
 import { createRoute } from "@hono/zod-openapi";
-import { database } from "../../db/client";
-import { findVisibleImage } from "../../db/images";
-import { ApiError } from "../../errors";
-import { principalOf } from "../../middleware/authenticate";
 import { sessionOrKey } from "../access";
-import { authorizeOwner } from "../authorize";
 import { defineEndpoint } from "../endpoint";
 import { jsonResponse, problemResponse } from "../schemas";
+import { authorizedImage } from "./authorized-image";
 import { imageIdParams, imageSchema, imageView } from "./image-view";
 
 export const getImage = defineEndpoint({
@@ -24,9 +20,7 @@ export const getImage = defineEndpoint({
     },
   }),
   handler: async (c) => {
-    const image = await findVisibleImage(database(c.env.DB), principalOf(c).userId, c.req.valid("param").id);
-    if (!image) throw new ApiError("not_found");
-    await authorizeOwner(c, image);
+    const image = await authorizedImage(c, c.req.valid("param").id);
     return c.json(imageView(image), 200);
   },
 });

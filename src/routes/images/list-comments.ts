@@ -3,13 +3,10 @@ import * as z from "zod";
 import { database } from "../../db/client";
 import { listComments } from "../../db/comments";
 import { decodeCursor, toPage } from "../../db/cursor";
-import { findVisibleImage } from "../../db/images";
-import { ApiError } from "../../errors";
-import { principalOf } from "../../middleware/authenticate";
 import { sessionOrKey } from "../access";
-import { authorizeOwner } from "../authorize";
 import { defineEndpoint } from "../endpoint";
 import { jsonResponse, paginationQuerySchema, problemResponse } from "../schemas";
+import { authorizedImage } from "./authorized-image";
 import { commentSchema, commentView } from "./comment-view";
 import { imageIdParams } from "./image-view";
 
@@ -33,9 +30,7 @@ export const listImageComments = defineEndpoint({
   }),
   handler: async (c) => {
     const db = database(c.env.DB);
-    const image = await findVisibleImage(db, principalOf(c).userId, c.req.valid("param").id);
-    if (!image) throw new ApiError("not_found");
-    await authorizeOwner(c, image);
+    const image = await authorizedImage(c, c.req.valid("param").id);
     const { limit, cursor } = c.req.valid("query");
     const page = toPage(await listComments(db, image.id, { limit: limit + 1, after: decodeCursor(cursor) }), limit);
     return c.json({ data: page.rows.map(commentView), nextCursor: page.nextCursor }, 200);

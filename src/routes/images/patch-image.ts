@@ -1,13 +1,12 @@
 import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
 import { database } from "../../db/client";
-import { findVisibleImage, updateImage } from "../../db/images";
+import { updateImage } from "../../db/images";
 import { ApiError } from "../../errors";
-import { principalOf } from "../../middleware/authenticate";
 import { sessionOrKey } from "../access";
-import { authorizeOwner } from "../authorize";
 import { defineEndpoint } from "../endpoint";
 import { jsonBody, jsonResponse, problemResponse } from "../schemas";
+import { authorizedImage } from "./authorized-image";
 import { imageIdParams, imageSchema, imageView } from "./image-view";
 
 export const patchImageBodySchema = z.strictObject({
@@ -33,9 +32,7 @@ export const patchImage = defineEndpoint({
   }),
   handler: async (c) => {
     const db = database(c.env.DB);
-    const image = await findVisibleImage(db, principalOf(c).userId, c.req.valid("param").id);
-    if (!image) throw new ApiError("not_found");
-    await authorizeOwner(c, image);
+    const image = await authorizedImage(c, c.req.valid("param").id);
     const updated = await updateImage(db, image.id, c.req.valid("json"));
     if (!updated) throw new ApiError("not_found");
     return c.json(imageView(updated), 200);
