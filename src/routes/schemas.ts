@@ -23,7 +23,20 @@ export const passwordSchema = z
     error: "is one of the most common passwords; choose a longer, less predictable passphrase",
   });
 
-export const nameSchema = z.string().trim().min(1).max(100);
+/**
+ * Free text as users type it. Strings with lone UTF-16 surrogates are refused: they are not
+ * text, and storage would replace them (U+FFFD), so what comes back would differ from what was
+ * sent. `trim` drops surrounding whitespace for names; bodies and prompts are kept as sent.
+ */
+export function plainText(limits: { min?: number; max: number; trim?: boolean }) {
+  const base = limits.trim ? z.string().trim() : z.string();
+  return base
+    .min(limits.min ?? 1)
+    .max(limits.max)
+    .refine((value) => value.isWellFormed(), { error: "must be well-formed Unicode text" });
+}
+
+export const nameSchema = plainText({ max: 100, trim: true });
 
 export const userSchema = z
   .object({

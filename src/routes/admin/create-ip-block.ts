@@ -6,12 +6,12 @@ import { withIpGuard } from "../../durable-objects/guard-client";
 import { operatorOnly } from "../access";
 import { auditContext } from "../audit-context";
 import { defineEndpoint } from "../endpoint";
-import { jsonBody, jsonResponse, problemResponse } from "../schemas";
+import { jsonBody, jsonResponse, plainText, problemResponse } from "../schemas";
 import { ipSchema } from "./ip-address";
 
 export const createIpBlockBodySchema = z.strictObject({
   ip: ipSchema,
-  reason: z.string().trim().min(1).max(500),
+  reason: plainText({ max: 500, trim: true }),
   expiresAt: z.iso
     .datetime()
     .refine((value) => Date.parse(value) > Date.now(), { error: "must be in the future" })

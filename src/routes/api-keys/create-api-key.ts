@@ -7,12 +7,12 @@ import { sessionPrincipalOf } from "../../middleware/authenticate";
 import { apiKeyScopes, sessionOnly } from "../access";
 import { auditContext } from "../audit-context";
 import { defineEndpoint } from "../endpoint";
-import { jsonBody, jsonResponse, problemResponse } from "../schemas";
+import { jsonBody, jsonResponse, plainText, problemResponse } from "../schemas";
 import { apiKeyView, createdApiKeySchema } from "./api-key-view";
 import { issueApiKey } from "./issue-api-key";
 
 export const createApiKeyBodySchema = z.strictObject({
-  name: z.string().trim().min(1).max(100),
+  name: plainText({ max: 100, trim: true }),
   scopes: z
     .array(z.enum(apiKeyScopes))
     .min(1)

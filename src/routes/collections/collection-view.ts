@@ -1,5 +1,6 @@
 import * as z from "zod";
 import type { Collection } from "../../db/schema";
+import { plainText } from "../schemas";
 
 export const collectionSchema = z
   .object({
@@ -17,7 +18,7 @@ export const collectionWithImagesSchema = collectionSchema.extend({ imageIds: z.
 });
 
 export const collectionIdParams = z.strictObject({ id: z.string().max(100) });
-export const collectionNameSchema = z.string().trim().min(1).max(100);
+export const collectionNameSchema = plainText({ max: 100, trim: true });
 
 export function collectionView(collection: Collection) {
   return {

@@ -6,13 +6,13 @@ import { insertComment } from "../../db/comments";
 import { principalOf } from "../../middleware/authenticate";
 import { sessionOrKey } from "../access";
 import { defineEndpoint } from "../endpoint";
-import { jsonBody, jsonResponse, problemResponse } from "../schemas";
+import { jsonBody, jsonResponse, plainText, problemResponse } from "../schemas";
 import { authorizedImage } from "./authorized-image";
 import { commentSchema, commentView } from "./comment-view";
 import { imageIdParams } from "./image-view";
 
 /** Plain text, returned as a JSON string only: the API never renders it as markup. */
-export const createCommentBodySchema = z.strictObject({ body: z.string().min(1).max(2000) });
+export const createCommentBodySchema = z.strictObject({ body: plainText({ max: 2000 }) });
 
 export const createImageComment = defineEndpoint({
   // A key's `manage` scope covers writes to images and their comments; the team role must

@@ -10,11 +10,11 @@ import { sessionOrKey } from "../access";
 import { auditContext } from "../audit-context";
 import { authorizeTeam } from "../authorize";
 import { defineEndpoint } from "../endpoint";
-import { jsonBody, jsonResponse, problemResponse } from "../schemas";
+import { jsonBody, jsonResponse, plainText, problemResponse } from "../schemas";
 import { imageSchema, imageSizes, imageView } from "./image-view";
 
 export const createImageBodySchema = z.strictObject({
-  prompt: z.string().min(1).max(1000),
+  prompt: plainText({ max: 1000 }),
   size: z.enum(imageSizes).default("512x512"),
   teamId: z.string().max(100).optional(),
 });

@@ -5,13 +5,13 @@ import { updateImage } from "../../db/images";
 import { ApiError } from "../../errors";
 import { sessionOrKey } from "../access";
 import { defineEndpoint } from "../endpoint";
-import { jsonBody, jsonResponse, problemResponse } from "../schemas";
+import { jsonBody, jsonResponse, plainText, problemResponse } from "../schemas";
 import { authorizedImage } from "./authorized-image";
 import { imageIdParams, imageSchema, imageView } from "./image-view";
 
 export const patchImageBodySchema = z.strictObject({
-  title: z.string().min(1).max(200).nullable().optional(),
-  prompt: z.string().min(1).max(1000).optional(),
+  title: plainText({ max: 200 }).nullable().optional(),
+  prompt: plainText({ max: 1000 }).optional(),
 });
 
 export const patchImage = defineEndpoint({

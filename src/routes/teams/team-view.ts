@@ -1,6 +1,7 @@
 import * as z from "zod";
 import type { Team } from "../../db/schema";
 import { teamRoles } from "../../domain/permissions";
+import { plainText } from "../schemas";
 
 export const teamRoleSchema = z.enum(teamRoles);
 
@@ -16,8 +17,8 @@ export const teamSchema = z
   .meta({ id: "Team" });
 
 export const teamIdParams = z.strictObject({ id: z.string().max(100) });
-export const teamNameSchema = z.string().trim().min(1).max(100);
-export const teamDescriptionSchema = z.string().trim().max(500);
+export const teamNameSchema = plainText({ max: 100, trim: true });
+export const teamDescriptionSchema = plainText({ min: 0, max: 500, trim: true });
 
 /** A team as the caller sees it, with the caller's own role. */
 export function teamView(team: Team, role: z.infer<typeof teamRoleSchema>) {
