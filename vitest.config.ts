@@ -29,7 +29,7 @@ export default defineConfig({
   ],
   test: {
     include: ["test/**/*.test.ts"],
-    setupFiles: ["./test/apply-migrations.ts"],
+    setupFiles: ["./test/apply-migrations.ts", "./test/security/leak-guard.setup.ts"],
     testTimeout: 30_000,
   },
 });

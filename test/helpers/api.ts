@@ -1,5 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
+import { rememberExchange } from "./secret-registry";
 
 export interface ApiRequest {
   token?: string;
@@ -16,7 +17,7 @@ export function randomIp(): string {
 }
 
 /** Sends a request through the Worker's real fetch handler (same runtime as production). */
-export function api(method: string, path: string, options: ApiRequest = {}): Promise<Response> {
+export async function api(method: string, path: string, options: ApiRequest = {}): Promise<Response> {
   const headers = new Headers(options.headers);
   if (options.token !== undefined) headers.set("Authorization", `Bearer ${options.token}`);
   if (!headers.has("CF-Connecting-IP")) headers.set("CF-Connecting-IP", options.ip ?? randomIp());
@@ -25,7 +26,9 @@ export function api(method: string, path: string, options: ApiRequest = {}): Pro
     body = typeof options.body === "string" ? options.body : JSON.stringify(options.body);
     if (!headers.has("Content-Type")) headers.set("Content-Type", "application/json");
   }
-  return exports.default.fetch(new Request(`https://edge.test${path}`, { method, headers, body }));
+  const response = await exports.default.fetch(new Request(`https://edge.test${path}`, { method, headers, body }));
+  await rememberExchange(headers, body, response);
+  return response;
 }
 
 export interface Problem {

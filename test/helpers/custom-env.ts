@@ -2,14 +2,17 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import type { Bindings } from "../../src/env";
 import worker from "../../src/index";
+import { rememberExchange } from "./secret-registry";
 
 /**
  * Sends a request to the Worker under a different configuration (production CORS, a rotated
  * or missing secret), with the same real D1 and Durable Object bindings.
  */
 export async function fetchWithEnv(overrides: Partial<Record<keyof Bindings, unknown>>, request: Request) {
+  const sent = request.clone();
   const ctx = createExecutionContext();
   const response = await worker.fetch(request, { ...env, ...overrides } as Bindings, ctx);
   await waitOnExecutionContext(ctx);
+  await rememberExchange(sent.headers, await sent.text(), response);
   return response;
 }

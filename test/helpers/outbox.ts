@@ -1,5 +1,6 @@
 import { expect, vi } from "vitest";
 import { api } from "./api";
+import { rememberSecret } from "./secret-registry";
 
 export interface OutboxEntry {
   id: string;
@@ -28,5 +29,6 @@ export async function waitForMail(to: string, subject: RegExp): Promise<OutboxEn
 export function tokenFromMail(mail: OutboxEntry): string {
   const match = /\?token=([A-Za-z0-9_-]+)/.exec(mail.text);
   if (!match?.[1]) throw new Error("no token link in the mail");
+  rememberSecret(match[1]);
   return match[1];
 }
