@@ -1,7 +1,7 @@
 // OWASP API2:2023 broken authentication; ASVS 5.0 V6 (authentication), V7 (session management),
 // V9 (self-contained tokens). The JWT forgery corpus runs against every credentialed route in
-// test/routes/auth-matrix-*.test.ts (helpers/auth-matrix.ts); lockout and backoff in
-// test/routes/login-protection.test.ts; reset-token reuse in test/routes/password-reset.test.ts.
+// api2-jwt-forgery-*.test.ts (helpers/auth-matrix.ts); lockout and backoff in
+// api2-login-protection.test.ts; reset-token reuse in api2-password-reset.test.ts.
 // This file adds what an attacker tries next: forged API keys and operator tokens, one kind of
 // credential presented as another, and credentials smuggled where they are never read.
 import { beforeAll, describe, expect, it } from "vitest";

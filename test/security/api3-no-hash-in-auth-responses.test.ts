@@ -1,3 +1,4 @@
+// OWASP API3:2023 excessive data exposure; ASVS 5.0 V14.2 (sensitive data not in responses).
 import { describe, expect, it } from "vitest";
 import { api, env, registerUser } from "../helpers/api";
 

@@ -1,3 +1,6 @@
+// OWASP API5:2023 broken function level authorisation; ASVS 5.0 V8.1.1 (deny by default), V8.3.1
+// (enforced at the service layer). No route is mounted without an access policy, and every
+// credentialed route is in the forgery matrix.
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
 import { accessPolicies } from "../../src/routes/endpoint";

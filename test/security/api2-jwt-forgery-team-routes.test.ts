@@ -1,3 +1,5 @@
+// OWASP API2:2023 broken authentication; ASVS 5.0 V9.1, V9.2, V7.4. The forgery corpus of
+// helpers/auth-matrix.ts against every credentialed team route.
 import { describeAuthMatrix } from "../helpers/auth-matrix";
 import { routeSamples } from "../helpers/route-samples";
 

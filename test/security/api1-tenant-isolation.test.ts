@@ -1,3 +1,5 @@
+// OWASP API1:2023 broken object level authorisation; ASVS 5.0 V8.2.2 (object level access), V8.4.1
+// (tenant isolation). Another tenant's ids answer 404 on every object route and change nothing.
 import { beforeAll, describe, expect, it } from "vitest";
 import { api, env, expectProblem, type RegisteredUser, registerUser } from "../helpers/api";
 import { createCollection, createImage, createTeam } from "../helpers/fixtures";

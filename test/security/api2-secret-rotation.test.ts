@@ -1,3 +1,5 @@
+// OWASP API2:2023, API8:2023; ASVS 5.0 V9.1.2 (key identifiers), V13.3 (secret management: rotation
+// without downtime, weak or missing secrets refused).
 import { describe, expect, it } from "vitest";
 import { env, expectProblem, uniqueEmail } from "../helpers/api";
 import { fetchWithEnv } from "../helpers/custom-env";

@@ -1,3 +1,5 @@
+// OWASP API4:2023 unrestricted resource consumption; ASVS 5.0 V2.4 (anti-automation). Per-user and
+// per-IP limits exact under concurrency, refusals use no budget, spoofed forwarding headers ignored.
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { api, env, expectProblem, randomIp, registerUser } from "../helpers/api";

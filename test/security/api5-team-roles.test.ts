@@ -1,3 +1,5 @@
+// OWASP API5:2023 broken function level authorisation; ASVS 5.0 V8.2.1 (function level access),
+// V8.3.3 (role changes take effect at once), V2.3 (business logic: a team keeps an owner).
 import { beforeAll, describe, expect, it } from "vitest";
 import { api, env, expectProblem, registerUser } from "../helpers/api";
 import { createCollection, createImage } from "../helpers/fixtures";

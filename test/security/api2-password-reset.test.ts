@@ -1,3 +1,5 @@
+// OWASP API2:2023 broken authentication; ASVS 5.0 V6.4 (recovery: single-use, short-lived, stored
+// hashed, no account enumeration), V6.3.7 (users notified of credential changes).
 import { describe, expect, it, vi } from "vitest";
 import { api, env, expectProblem, login, randomIp, registerUser, uniqueEmail } from "../helpers/api";
 import { readOutbox, tokenFromMail, waitForMail } from "../helpers/outbox";

@@ -1,3 +1,5 @@
+// OWASP API2:2023 broken authentication, API4:2023 (anti-automation); ASVS 5.0 V6.3.1 (brute
+// force and credential stuffing), V6.3.5 (lockout notice), V2.4 (anti-automation).
 import { describe, expect, it } from "vitest";
 import { api, env, expectProblem, randomIp, registerUser, uniqueEmail } from "../helpers/api";
 import { readOutbox, tokenFromMail, waitForMail } from "../helpers/outbox";

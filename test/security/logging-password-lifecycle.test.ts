@@ -1,3 +1,5 @@
+// ASVS 5.0 V16.2.5 (no credentials in logs), V16.3 (audit events); OWASP API8:2023. A focused case of
+// the suite-wide leak guard (leak-guard.setup.ts): the whole password lifecycle, hashes included.
 import { describe, expect, it, vi } from "vitest";
 import { api, env, login, randomIp, registerUser } from "../helpers/api";
 import { tokenFromMail, waitForMail } from "../helpers/outbox";
