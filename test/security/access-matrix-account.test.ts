@@ -1,0 +1,148 @@
+// OWASP API1:2023 (broken object level authorization), API5:2023 (broken function level
+// authorization); ASVS 5.0 V8.1.1 (the rules are written down: test/helpers/access-matrix-table.ts),
+// V8.2.1 (function-level access: session-only routes refuse API keys and the operator token),
+// V8.2.2 (a caller reads and changes their own profile, second factor, audit trail and export
+// only), V8.3.1 (enforced server-side). The account rows of the access matrix × every kind of
+// caller, as real requests. Two-factor cells use stand-ins (new users in the same position,
+// keys of new users) so that a refusal can be checked against a second factor of its own.
+import * as OTPAuth from "otpauth";
+import { expect } from "vitest";
+import {
+  type Cell,
+  callerFor,
+  describeAccessMatrix,
+  json,
+  type Probe,
+  type StandIn,
+  scalar,
+  standIn,
+  useWorld,
+} from "../helpers/access-matrix";
+import { api, type RegisteredUser } from "../helpers/api";
+
+const world = useWorld();
+
+const codeAt = (secret: string, timestamp: number) =>
+  OTPAuth.TOTP.generate({
+    secret: OTPAuth.Secret.fromBase32(secret),
+    algorithm: "SHA1",
+    digits: 6,
+    period: 30,
+    timestamp,
+  });
+
+async function enroll(user: RegisteredUser) {
+  const response = await api("POST", "/v1/me/2fa/totp", { token: user.token, body: { password: user.password } });
+  expect(response.status).toBe(200);
+  return (await json<{ secret: string }>(response)).secret;
+}
+
+async function turnOnTwoFactor(user: RegisteredUser) {
+  const secret = await enroll(user);
+  const confirmed = await api("POST", "/v1/me/2fa/totp/confirm", {
+    token: user.token,
+    body: { code: codeAt(secret, Date.now() - 30_000) },
+  });
+  expect(confirmed.status).toBe(200);
+  return secret;
+}
+
+/** null: never enrolled; false: enrolled, not on; true: on. */
+async function twoFactorOn(userId: string) {
+  const on = await scalar("SELECT enabled_at IS NOT NULL AS value FROM user_mfa WHERE user_id = ?", userId);
+  return on === null ? null : on === 1;
+}
+
+const mfaRows = (userId: string) => scalar("SELECT count(*) AS value FROM user_mfa WHERE user_id = ?", userId);
+
+/** Reads of the caller's own data: allowed callers get theirs, never anyone else's. */
+const ownRead =
+  (path: string, check: (body: Record<string, unknown>, actor: RegisteredUser, response: Response) => void): Probe =>
+  (cell: Cell) => ({
+    method: "GET",
+    path,
+    after: async (response) => {
+      if (response.ok && cell.actor) check(await json(response), cell.actor, response);
+    },
+  });
+
+/** A stand-in for every user-backed cell, its second factor prepared by `prepare`. */
+async function twoFactorCaller(cell: Cell, prepare: (user: RegisteredUser) => Promise<string>) {
+  const caller: StandIn = cell.actor ? await standIn(cell.world, cell.principal) : await callerFor(cell, false);
+  const secret = caller.actor ? await prepare(caller.actor) : undefined;
+  return { caller, secret };
+}
+
+describeAccessMatrix("account", world, {
+  "GET /v1/me": ownRead("/v1/me", (body, actor) => {
+    expect(body).toMatchObject({ id: actor.id, email: actor.email });
+    expect(body).not.toHaveProperty("passwordHash");
+  }),
+  "PATCH /v1/me": (cell) => {
+    const name = `name of ${cell.label}`;
+    return {
+      method: "PATCH",
+      path: "/v1/me",
+      body: { name },
+      after: async (response) => {
+        if (cell.allowed) expect(await json(response)).toMatchObject({ id: cell.actor?.id, name });
+        expect(await scalar("SELECT count(*) AS value FROM users WHERE name = ?", name)).toBe(cell.allowed ? 1 : 0);
+      },
+    };
+  },
+  "POST /v1/me/2fa/totp": async (cell) => {
+    // Allowed callers enrol a stand-in; refused keys try their own user, who never enrols.
+    const caller = await callerFor(cell, cell.allowed);
+    return {
+      method: "POST",
+      path: "/v1/me/2fa/totp",
+      credential: caller.credential,
+      body: { password: caller.actor?.password ?? "not the password" },
+      after: async (response) => {
+        if (cell.allowed) expect(await json(response)).toMatchObject({ secret: expect.any(String) });
+        if (caller.actor) expect(await mfaRows(caller.actor.id)).toBe(cell.allowed ? 1 : 0);
+      },
+    };
+  },
+  "POST /v1/me/2fa/totp/confirm": async (cell) => {
+    const { caller, secret } = await twoFactorCaller(cell, enroll);
+    return {
+      method: "POST",
+      path: "/v1/me/2fa/totp/confirm",
+      credential: caller.credential,
+      body: { code: secret ? codeAt(secret, Date.now()) : "000000" },
+      after: async (response) => {
+        if (cell.allowed) expect((await json<{ backupCodes: string[] }>(response)).backupCodes).toHaveLength(10);
+        if (caller.actor) expect(await twoFactorOn(caller.actor.id)).toBe(cell.allowed);
+      },
+    };
+  },
+  "DELETE /v1/me/2fa": async (cell) => {
+    const { caller, secret } = await twoFactorCaller(cell, turnOnTwoFactor);
+    return {
+      method: "DELETE",
+      path: "/v1/me/2fa",
+      credential: caller.credential,
+      body: {
+        password: caller.actor?.password ?? "not the password",
+        code: secret ? codeAt(secret, Date.now()) : "000000",
+      },
+      after: async () => {
+        if (caller.actor) expect(Boolean(await twoFactorOn(caller.actor.id))).toBe(!cell.allowed);
+      },
+    };
+  },
+  "GET /v1/audit-log": ownRead("/v1/audit-log", (body, actor) => {
+    const events = body.data as { userId: string | null }[];
+    expect(events.length).toBeGreaterThan(0);
+    expect(events.every((event) => event.userId === actor.id)).toBe(true);
+  }),
+  "GET /v1/account/export": ownRead("/v1/account/export", (body, actor, response) => {
+    expect(response.headers.get("Content-Disposition")).toMatch(/^attachment/);
+    expect(body.user).toMatchObject({ id: actor.id, email: actor.email });
+    expect((body.apiKeys as unknown[]).length).toBeGreaterThanOrEqual(0);
+  }),
+  "GET /v1/licenses": ownRead("/v1/licenses", (body) => {
+    expect(body).toMatchObject({ data: expect.any(Array) });
+  }),
+});

@@ -1,0 +1,144 @@
+// OWASP API5:2023 (broken function level authorization), API2:2023; ASVS 5.0 V8.1.1 (the rules are
+// written down: test/helpers/access-matrix-table.ts), V8.2.1 (function-level access), V8.3.1
+// (enforced server-side). The public rows of the access matrix × every kind of caller, as real
+// requests: public routes answer every caller alike, as a credential neither opens nor changes
+// them (a login logs into the account named in the body, whoever's bearer comes with it; a
+// Stripe delivery needs its signature, whoever sends it).
+import { env } from "cloudflare:workers";
+import * as OTPAuth from "otpauth";
+import Stripe from "stripe";
+import { expect } from "vitest";
+import { type Cell, describeAccessMatrix, json, once, type Probe, scalar, useWorld } from "../helpers/access-matrix";
+import { api, registerUser, uniqueEmail } from "../helpers/api";
+import { tokenFromMail, waitForMail } from "../helpers/outbox";
+import { decodeToken } from "../helpers/tokens";
+
+const world = useWorld();
+
+const codeAt = (secret: string, timestamp: number) =>
+  OTPAuth.TOTP.generate({
+    secret: OTPAuth.Secret.fromBase32(secret),
+    algorithm: "SHA1",
+    digits: 6,
+    period: 30,
+    timestamp,
+  });
+
+/** A new user with two-factor authentication on; returns the TOTP secret too. */
+async function userWithTwoFactor() {
+  const user = await registerUser();
+  const enrolled = await api("POST", "/v1/me/2fa/totp", { token: user.token, body: { password: user.password } });
+  expect(enrolled.status).toBe(200);
+  const { secret } = await json<{ secret: string }>(enrolled);
+  const confirmed = await api("POST", "/v1/me/2fa/totp/confirm", {
+    token: user.token,
+    body: { code: codeAt(secret, Date.now() - 30_000) },
+  });
+  expect(confirmed.status).toBe(200);
+  return { user, secret };
+}
+
+const userIdOf = (token: string) => decodeToken(token).payload.userId;
+
+/** The account a public cell logs into, resets, or asks about: never the caller's. */
+const subject = once(() => registerUser());
+
+const cryptoProvider = Stripe.createSubtleCryptoProvider();
+function stripeDelivery(cell: Cell, signed: boolean): Probe {
+  return async () => {
+    const id = `evt_matrix_${cell.label}`;
+    const payload = JSON.stringify({ id, object: "event", type: "matrix.test", data: { object: {} } });
+    const headers: Record<string, string> = {};
+    if (signed) {
+      headers["Stripe-Signature"] = await Stripe.webhooks.generateTestHeaderStringAsync({
+        payload,
+        secret: env.STRIPE_WEBHOOK_SECRET,
+        cryptoProvider,
+      });
+    }
+    return {
+      method: "POST",
+      path: "/v1/webhooks/stripe",
+      body: payload,
+      headers,
+      after: async () => {
+        expect(await scalar("SELECT count(*) AS value FROM stripe_events WHERE id = ?", id)).toBe(signed ? 1 : 0);
+      },
+    };
+  };
+}
+
+describeAccessMatrix("public", world, {
+  "GET /health": () => ({
+    method: "GET",
+    path: "/health",
+    after: async (response) => expect(await json(response)).toEqual({ status: "ok" }),
+  }),
+  "POST /v1/auth/register": (cell) => {
+    const email = uniqueEmail("matrix");
+    return {
+      method: "POST",
+      path: "/v1/auth/register",
+      body: { email, password: `pw-${crypto.randomUUID()}` },
+      after: async (response) => {
+        const { user } = await json<{ user: { id: string; email: string } }>(response);
+        expect(user.email).toBe(email);
+        expect(user.id).not.toBe(cell.actor?.id);
+      },
+    };
+  },
+  "POST /v1/auth/login": async () => {
+    const user = await subject();
+    return {
+      method: "POST",
+      path: "/v1/auth/login",
+      body: { email: user.email, password: user.password },
+      after: async (response) => expect(userIdOf((await json<{ token: string }>(response)).token)).toBe(user.id),
+    };
+  },
+  "POST /v1/auth/login/mfa": async () => {
+    const { user, secret } = await userWithTwoFactor();
+    const first = await api("POST", "/v1/auth/login", { body: { email: user.email, password: user.password } });
+    const { mfaToken } = await json<{ mfaToken: string }>(first);
+    return {
+      method: "POST",
+      path: "/v1/auth/login/mfa",
+      body: { mfaToken, code: codeAt(secret, Date.now()) },
+      after: async (response) => expect(userIdOf((await json<{ token: string }>(response)).token)).toBe(user.id),
+    };
+  },
+  "POST /v1/auth/password/forgot": async () => ({
+    method: "POST",
+    path: "/v1/auth/password/forgot",
+    body: { email: (await subject()).email },
+  }),
+  "POST /v1/auth/password/reset": async () => {
+    const user = await registerUser();
+    const forgot = await api("POST", "/v1/auth/password/forgot", { body: { email: user.email } });
+    expect(forgot.status).toBe(202);
+    const token = tokenFromMail(await waitForMail(user.email, /reset/i));
+    const password = `reset-${crypto.randomUUID()}`;
+    return {
+      method: "POST",
+      path: "/v1/auth/password/reset",
+      body: { token, password },
+      after: async () => {
+        const login = await api("POST", "/v1/auth/login", { body: { email: user.email, password } });
+        expect(login.status).toBe(200);
+      },
+    };
+  },
+  "POST /v1/webhooks/stripe [signed]": (cell) => stripeDelivery(cell, true)(cell),
+  "POST /v1/webhooks/stripe [unsigned]": (cell) => stripeDelivery(cell, false)(cell),
+  "GET /dev/outbox": async () => {
+    const user = await subject();
+    return {
+      method: "GET",
+      path: `/dev/outbox?to=${encodeURIComponent(user.email)}`,
+      after: async (response) => {
+        const { data } = await json<{ data: { to: string }[] }>(response);
+        expect(data.every((mail) => mail.to === user.email)).toBe(true);
+      },
+    };
+  },
+});
