@@ -13,9 +13,12 @@ export const emailSchema = z
 /**
  * 8..256 characters (code points, after NFC normalisation, so that the same password typed
  * on different systems is the same password). Long passwords are safe: see crypto/password.ts.
+ * Lone UTF-16 surrogates are refused: hashing encodes them as U+FFFD, so the password stored
+ * would not be the one sent (and "a\ud800…" and "a\ufffd…" would be the same password).
  */
 export const passwordSchema = z
   .string()
+  .refine((password) => password.isWellFormed(), { error: "must be well-formed Unicode text" })
   .transform((password) => password.normalize("NFC"))
   .refine((password) => [...password].length >= 8, { error: "must be at least 8 characters" })
   .refine((password) => [...password].length <= 256, { error: "must be at most 256 characters" })

@@ -82,15 +82,22 @@ async function refuse(c: Context<AppEnv>, reason: Refusal): Promise<never> {
 
 // Only the fields read below are parsed; Stripe adds fields freely, so objects are not strict.
 const metadataSchema = z.record(z.string(), z.string()).nullish();
+/**
+ * Ids that are stored in a column are well-formed text, as everywhere else in the API: a lone
+ * UTF-16 surrogate would be stored as U+FFFD, so two distinct ids could collide.
+ */
+const isWellFormed = (value: string) => value.isWellFormed();
+const wellFormed = z.string().refine(isWellFormed);
+const stripeId = z.string().min(1).max(255).refine(isWellFormed);
 const eventSchema = z.object({
-  id: z.string().min(1).max(255),
-  type: z.string().min(1).max(255),
+  id: stripeId,
+  type: stripeId,
   data: z.object({ object: z.unknown() }),
 });
 const checkoutSessionSchema = z.object({
-  id: z.string().min(1).max(255),
+  id: stripeId,
   payment_status: z.string(),
-  payment_intent: z.union([z.string(), z.object({ id: z.string() })]).nullish(),
+  payment_intent: z.union([wellFormed, z.object({ id: wellFormed })]).nullish(),
   metadata: metadataSchema,
 });
 const paymentIntentSchema = z.object({
