@@ -25,3 +25,32 @@ export function jsonBodyLimits(): MiddlewareHandler {
     return limit(c, next);
   };
 }
+
+/**
+ * For routes that take no body: none, or `{}`, is accepted; any field is an unknown field, refused
+ * like on every other route (API.md "unknown fields are rejected"), so a client's mistake such as
+ * `{"graceSeconds": 60}` on the wrong route is never silently ignored.
+ */
+export function noBodyFields(): MiddlewareHandler {
+  return async function noBodyFields(c, next) {
+    if (!hasBody(c.req.raw)) return next();
+    const text = await c.req.text();
+    if (text.trim() === "") return next();
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new ApiError("validation_failed", { detail: "The body is not valid JSON." });
+    }
+    if (body === null || typeof body !== "object" || Array.isArray(body)) {
+      throw new ApiError("validation_failed", { detail: "This route takes no body, or an empty JSON object." });
+    }
+    const fields = Object.keys(body);
+    if (fields.length > 0) {
+      throw new ApiError("validation_failed", {
+        errors: fields.slice(0, 20).map((field) => ({ path: field, message: "is not a known field" })),
+      });
+    }
+    return next();
+  };
+}

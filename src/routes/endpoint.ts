@@ -1,7 +1,7 @@
 import type { OpenAPIHono, RouteConfig, RouteHandler } from "@hono/zod-openapi";
 import type { AppEnv } from "../env";
 import { authenticate } from "../middleware/authenticate";
-import { jsonBodyLimits } from "../middleware/body-limits";
+import { jsonBodyLimits, noBodyFields } from "../middleware/body-limits";
 import type { AccessPolicy } from "./access";
 
 /** One endpoint: its route schema, its access policy and its handler, declared together. */
@@ -9,6 +9,8 @@ export interface Endpoint<R extends RouteConfig = RouteConfig> {
   route: R;
   access: AccessPolicy;
   handler: RouteHandler<R, AppEnv>;
+  /** The handler reads the raw body itself (a signed webhook): no schema, and no field check. */
+  rawBody?: true;
 }
 
 export function defineEndpoint<R extends RouteConfig>(endpoint: Endpoint<R>): Endpoint<R> {
@@ -33,8 +35,10 @@ export function mountEndpoint(app: OpenAPIHono<AppEnv>, endpoint: Endpoint) {
   const security = authenticated ? [{ bearerAuth: [] }] : [];
   // The body checks come after the access policy, so an oversized or non-JSON body from an
   // anonymous client is still counted against its IP.
+  const bodyChecks =
+    endpoint.route.request?.body || endpoint.rawBody ? [jsonBodyLimits()] : [jsonBodyLimits(), noBodyFields()];
   app.openapi(
-    { ...endpoint.route, security, middleware: [authenticate(endpoint.access), jsonBodyLimits()] },
+    { ...endpoint.route, security, middleware: [authenticate(endpoint.access), ...bodyChecks] },
     endpoint.handler,
   );
 }

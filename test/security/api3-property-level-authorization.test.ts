@@ -3,7 +3,7 @@
 // data not in responses). Every writable object refuses fields a client may not set, and keeps
 // its state; no response, however reached, carries a hash, a stored secret or a password.
 import { beforeAll, describe, expect, it } from "vitest";
-import { api, env, expectProblem, type RegisteredUser, registerUser, uniqueEmail } from "../helpers/api";
+import { api, env, expectProblem, login, type RegisteredUser, registerUser, uniqueEmail } from "../helpers/api";
 import { createKey } from "../helpers/api-keys";
 import { createCollection, createImage, createTeam } from "../helpers/fixtures";
 import { asOperator } from "../helpers/operator";
@@ -94,6 +94,23 @@ describe("mass assignment", () => {
       }
     });
   }
+
+  it("a route that takes no body refuses any field, and does nothing", async () => {
+    const token = await login(alice.email, alice.password);
+    for (const [method, path] of [
+      ["POST", "/v1/auth/logout"],
+      ["POST", "/v1/auth/logout-all"],
+      ["POST", "/v1/auth/refresh"],
+      ["DELETE", `/v1/collections/${objects.collectionId}`],
+    ] as const) {
+      const response = await api(method, path, { token, body: { isAdmin: true } });
+      const problem = await expectProblem(response, 400, "validation_failed");
+      expect(problem.errors).toEqual([{ path: "isAdmin", message: "is not a known field" }]);
+    }
+    expect((await api("GET", `/v1/collections/${objects.collectionId}`, { token })).status).toBe(200);
+    // An empty object is no field: still accepted.
+    expect((await api("POST", "/v1/auth/logout", { token, body: {} })).status).toBe(204);
+  });
 
   it("registration refuses a plan, a role or a verified flag, and creates no account", async () => {
     const email = uniqueEmail("mass");

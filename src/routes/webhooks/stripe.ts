@@ -212,6 +212,7 @@ export const stripeWebhookResponseSchema = z.object({
 
 export const stripeWebhook = defineEndpoint({
   access: unmeteredPublic,
+  rawBody: true,
   route: createRoute({
     method: "post",
     path: "/v1/webhooks/stripe",
