@@ -3,50 +3,20 @@
 // Starts its own instance on 127.0.0.1:8788 with fresh local state, seeds a user, a key and an
 // image through the API, drives each path with autocannon for a bounded time, and checks that
 // a burst of 10×L concurrent requests admits exactly L.
-import { spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { rmSync } from "node:fs";
 import os from "node:os";
 import autocannon from "autocannon";
+import { callJson, startLocalWorker } from "../tools/local-worker.mjs";
 
 const PORT = 8788;
-const BASE = `http://127.0.0.1:${PORT}`;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const STATE = ".wrangler/bench-state";
-const secret = () => randomBytes(48).toString("base64url");
-const ADMIN_TOKEN = secret();
-
-function run(command, args) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ["ignore", "ignore", "inherit"] });
-    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${command} exited ${code}`))));
-  });
-}
-
-async function waitForHealth(deadline) {
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`${BASE}/health`)).ok) return;
-    } catch {}
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error("wrangler dev did not answer /health in time");
-}
 
 // Clients come from a pool of 32 addresses, as a few dozen real clients would (a new address per
 // request would measure the creation of a Durable Object per request instead).
 const randomIp = () => `10.0.0.${Math.floor(Math.random() * 32)}`;
 
-async function call(method, path, { token, body, ip = randomIp() } = {}) {
-  const headers = { "CF-Connecting-IP": ip };
-  if (token) headers.Authorization = `Bearer ${token}`;
-  if (body) headers["Content-Type"] = "application/json";
-  const response = await fetch(`${BASE}${path}`, { method, headers, body: body ? JSON.stringify(body) : undefined });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-  return text ? JSON.parse(text) : null;
-}
+const call = (method, path, { ip = randomIp(), ...options } = {}) => callJson(BASE, method, path, { ip, ...options });
 
 function load(title, options) {
   return new Promise((resolve, reject) => {
@@ -58,42 +28,17 @@ function load(title, options) {
   });
 }
 
-rmSync(STATE, { recursive: true, force: true });
-await run("wrangler", ["d1", "migrations", "apply", "DB", "--local", "--persist-to", STATE]);
-const vars = {
-  ENVIRONMENT: "development",
-  MAIL_TRANSPORT: "outbox",
-  JWT_SECRET: secret(),
-  ADMIN_TOKEN,
-};
-const server = spawn(
-  "wrangler",
-  [
-    "dev",
-    "--ip",
-    "127.0.0.1",
-    "--port",
-    String(PORT),
-    "--persist-to",
-    STATE,
-    "--log-level",
-    "warn",
-    ...Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
-  ],
-  { stdio: ["ignore", "pipe", "inherit"], detached: true },
-);
-server.stdout.on("data", (chunk) => {
-  if (process.env.BENCH_VERBOSE) process.stdout.write(chunk);
+const {
+  base: BASE,
+  adminToken: ADMIN_TOKEN,
+  stop,
+} = await startLocalWorker({
+  port: PORT,
+  state: STATE,
+  verbose: Boolean(process.env.BENCH_VERBOSE),
 });
-const stop = () => {
-  try {
-    process.kill(-server.pid, "SIGTERM");
-  } catch {}
-};
-process.on("exit", stop);
 
 try {
-  await waitForHealth(Date.now() + 60_000);
   const email = `bench.${Date.now()}@example.com`;
   const password = "bench passphrase, not a real one";
   const { token, user } = await call("POST", "/v1/auth/register", { body: { email, password } });
