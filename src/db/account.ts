@@ -1,4 +1,5 @@
 import { eq, inArray, sql } from "drizzle-orm";
+import { type AuditContext, auditEventInsert } from "./audit";
 import type { Database } from "./client";
 import {
   apiKeys,
@@ -110,9 +111,15 @@ export async function imageKeysOf(db: Database, userId: string, teamIds: string[
  * Removes the user and everything theirs in one batch (D1 runs a batch as one transaction).
  * Foreign keys cascade sessions, keys, images (with their comments and collection entries),
  * collections, comments, memberships, reset tokens and licences. Audit rows stay until their
- * retention ends, pseudonymised: the user's id, email and IPs are scrubbed from every row.
+ * retention ends, pseudonymised: the user's id, email and IPs are scrubbed from every row. The
+ * erasure's own audit row, which names nobody, is written in the same batch.
  */
-export async function eraseUserRows(db: Database, user: { id: string; email: string }, teamIds: string[]) {
+export async function eraseUserRows(
+  db: Database,
+  user: { id: string; email: string },
+  teamIds: string[],
+  audit: Omit<AuditContext, "ip">,
+) {
   const userIps = db.select({ ip: sessions.ip }).from(sessions).where(eq(sessions.userId, user.id));
   await db.batch([
     db.update(auditLog).set({ ip: null }).where(eq(auditLog.userId, user.id)),
@@ -128,5 +135,6 @@ export async function eraseUserRows(db: Database, user: { id: string; email: str
     db.delete(emailOutbox).where(eq(emailOutbox.toAddress, user.email)),
     ...(teamIds.length > 0 ? [db.delete(teams).where(inArray(teams.id, teamIds))] : []),
     db.delete(users).where(eq(users.id, user.id)),
+    auditEventInsert(db, { ...audit, ip: null }, { type: "account.erased" }),
   ]);
 }

@@ -54,14 +54,24 @@ export async function listApiKeys(db: Database, userId: string): Promise<ApiKey[
     .limit(500);
 }
 
-/** Sets when the key stops working, never later than an earlier revocation. */
-export async function setApiKeyRevocation(db: Database, userId: string, keyId: string, at: Date): Promise<void> {
-  await db
+/** The update that sets when the key stops working (never later than an earlier revocation), not yet run. */
+export function apiKeyRevocationUpdate(db: Database, userId: string, keyId: string, at: Date) {
+  return db
     .update(apiKeys)
     .set({ revokedAt: at })
     .where(
       and(eq(apiKeys.id, keyId), eq(apiKeys.userId, userId), or(isNull(apiKeys.revokedAt), gt(apiKeys.revokedAt, at))),
     );
+}
+
+/** Sets when the key stops working, never later than an earlier revocation. */
+export async function setApiKeyRevocation(db: Database, userId: string, keyId: string, at: Date): Promise<void> {
+  await apiKeyRevocationUpdate(db, userId, keyId, at);
+}
+
+/** Removes a key that was never shown to anyone (a roll that failed after issuing it). */
+export async function deleteUnissuedApiKey(db: Database, userId: string, keyId: string): Promise<void> {
+  await db.delete(apiKeys).where(and(eq(apiKeys.id, keyId), eq(apiKeys.userId, userId)));
 }
 
 export async function listLiveApiKeyIds(db: Database, userId: string, now: Date): Promise<string[]> {

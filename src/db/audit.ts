@@ -1,4 +1,4 @@
-import { and, desc, eq } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, type SQL, sql } from "drizzle-orm";
 import { newId } from "../crypto/random";
 import type { Database } from "./client";
 import { afterCursor, type CursorPosition } from "./cursor";
@@ -55,16 +55,21 @@ export interface AuditContext {
   ip: string | null;
 }
 
+export interface AuditEvent {
+  type: AuditEventType;
+  userId?: string | null;
+  teamId?: string | null;
+  metadata?: Record<string, unknown>;
+}
+
 /**
- * Appends one audit row, awaited before the response is sent. `metadata` holds facts only
- * (field names, ids, reasons): callers never pass a password, token, key or hash.
+ * The insert of one audit row, not yet run: put it in the `db.batch` of the change it records,
+ * so that the change and its audit row are committed together or not at all (ASVS V2.3.3).
+ * With `onlyIf`, the row is written only if that condition holds when the batch runs (the same
+ * condition as the change's own statements), so a change that did not happen is not recorded.
  */
-export async function recordAuditEvent(
-  db: Database,
-  context: AuditContext,
-  event: { type: AuditEventType; userId?: string | null; teamId?: string | null; metadata?: Record<string, unknown> },
-): Promise<void> {
-  await db.insert(auditLog).values({
+export function auditEventInsert(db: Database, context: AuditContext, event: AuditEvent, onlyIf?: SQL) {
+  const row = {
     id: newId("aud"),
     type: event.type,
     userId: event.userId ?? null,
@@ -73,7 +78,22 @@ export async function recordAuditEvent(
     requestId: context.requestId,
     metadata: event.metadata ?? {},
     createdAt: new Date(),
-  });
+  } satisfies typeof auditLog.$inferInsert;
+  if (!onlyIf) return db.insert(auditLog).values(row);
+  // INSERT … SELECT: drizzle names every column in table order; each value is encoded by its
+  // column (JSON, timestamp), in that same order.
+  const values = Object.entries(getTableColumns(auditLog)).map(([key, column]) =>
+    sql.param(row[key as keyof typeof row], column),
+  );
+  return db.insert(auditLog).select(sql`SELECT ${sql.join(values, sql`, `)} WHERE ${onlyIf}`);
+}
+
+/**
+ * Appends one audit row, awaited before the response is sent. `metadata` holds facts only
+ * (field names, ids, reasons): callers never pass a password, token, key or hash.
+ */
+export async function recordAuditEvent(db: Database, context: AuditContext, event: AuditEvent): Promise<void> {
+  await auditEventInsert(db, context, event);
 }
 
 /** One page of audit rows of a user or of a team, newest first, optionally of one type. */

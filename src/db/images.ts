@@ -46,6 +46,11 @@ export async function listImages(
     .limit(filter.limit);
 }
 
+/** The update that soft-deletes an image, not yet run (for the batch with its audit row). */
+export function imageSoftDeleteUpdate(db: Database, imageId: string, now: Date) {
+  return db.update(images).set({ deletedAt: now, updatedAt: now }).where(eq(images.id, imageId));
+}
+
 export async function updateImage(
   db: Database,
   imageId: string,

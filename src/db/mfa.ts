@@ -1,5 +1,6 @@
 import { and, eq, isNull, lt, or, sql } from "drizzle-orm";
 import { newId } from "../crypto/random";
+import type { auditEventInsert } from "./audit";
 import type { Database } from "./client";
 import { mfaBackupCodes, type UserMfa, userMfa } from "./schema";
 
@@ -26,8 +27,15 @@ export async function storePendingMfa(
   return rows.length === 1;
 }
 
-/** Turns 2FA on with its backup codes, in one batch. */
-export async function enableMfa(db: Database, userId: string, backupCodeHashes: string[], step: number, now: Date) {
+/** Turns 2FA on with its backup codes and its audit row, in one batch. */
+export async function enableMfa(
+  db: Database,
+  userId: string,
+  backupCodeHashes: string[],
+  step: number,
+  now: Date,
+  auditRow: ReturnType<typeof auditEventInsert>,
+) {
   await db.batch([
     db
       .update(userMfa)
@@ -37,6 +45,7 @@ export async function enableMfa(db: Database, userId: string, backupCodeHashes: 
     db
       .insert(mfaBackupCodes)
       .values(backupCodeHashes.map((codeHash) => ({ id: newId("bkc"), userId, codeHash, createdAt: now }))),
+    auditRow,
   ]);
 }
 
@@ -60,10 +69,16 @@ export async function consumeBackupCode(db: Database, userId: string, codeHash: 
   return rows.length === 1;
 }
 
-export async function disableMfa(db: Database, userId: string): Promise<void> {
+/** Turns 2FA off (secret and backup codes) and writes its audit row, in one batch. */
+export async function disableMfa(
+  db: Database,
+  userId: string,
+  auditRow: ReturnType<typeof auditEventInsert>,
+): Promise<void> {
   await db.batch([
     db.delete(mfaBackupCodes).where(eq(mfaBackupCodes.userId, userId)),
     db.delete(userMfa).where(eq(userMfa.userId, userId)),
+    auditRow,
   ]);
 }
 

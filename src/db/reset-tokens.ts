@@ -1,7 +1,10 @@
-import { and, eq, gt, isNull } from "drizzle-orm";
+import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import { newId } from "../crypto/random";
+import { type AuditContext, type AuditEvent, auditEventInsert } from "./audit";
 import type { Database } from "./client";
 import { passwordResetTokens } from "./schema";
+import { sessionsRevokedUpdates } from "./sessions";
+import { passwordHashUpdate } from "./users";
 
 /** Stores a new token's hash and voids every older unused token of the user, in one batch. */
 export async function replaceResetToken(
@@ -25,20 +28,41 @@ const live = (tokenHash: string, now: Date) =>
     gt(passwordResetTokens.expiresAt, now),
   );
 
-export async function isResetTokenLive(db: Database, tokenHash: string, now: Date): Promise<boolean> {
-  const row = await db.query.passwordResetTokens.findFirst({ columns: { id: true }, where: live(tokenHash, now) });
-  return row !== undefined;
+/** The user whose live token this is, or null; a read only, so a guess uses nothing up. */
+export async function findResetTokenUser(db: Database, tokenHash: string, now: Date): Promise<string | null> {
+  const row = await db.query.passwordResetTokens.findFirst({
+    columns: { userId: true },
+    where: live(tokenHash, now),
+  });
+  return row?.userId ?? null;
 }
 
 /**
- * Marks a live token used and returns its user, in one statement: of two concurrent resets with
- * one token, exactly one gets a user id. Unknown, used, voided or expired tokens return null.
+ * Sets a new password with a reset token, in one batch (one transaction): the password, the
+ * sessions marked revoked and the audit rows change only while the token is still live, and the
+ * last statement uses the token up. Either all of it happens or none of it does, and of two
+ * concurrent resets with one token exactly one changes anything. Returns whether this one did.
  */
-export async function consumeResetToken(db: Database, tokenHash: string, now: Date): Promise<string | null> {
-  const [row] = await db
-    .update(passwordResetTokens)
-    .set({ usedAt: now })
-    .where(live(tokenHash, now))
-    .returning({ userId: passwordResetTokens.userId });
-  return row?.userId ?? null;
+export async function resetPasswordWithToken(
+  db: Database,
+  reset: { tokenHash: string; userId: string; passwordHash: string; sessionIds: string[]; now: Date },
+  audit: { context: AuditContext; events: AuditEvent[] },
+): Promise<boolean> {
+  const { tokenHash, userId, passwordHash, sessionIds, now } = reset;
+  const tokenStillLive = sql`EXISTS (SELECT 1 FROM ${passwordResetTokens} WHERE ${and(
+    live(tokenHash, now),
+    eq(passwordResetTokens.userId, userId),
+  )})`;
+  const results = await db.batch([
+    passwordHashUpdate(db, userId, passwordHash, now, tokenStillLive),
+    ...sessionsRevokedUpdates(db, userId, sessionIds, now, tokenStillLive),
+    ...audit.events.map((event) => auditEventInsert(db, audit.context, event, tokenStillLive)),
+    db
+      .update(passwordResetTokens)
+      .set({ usedAt: now })
+      .where(and(live(tokenHash, now), eq(passwordResetTokens.userId, userId)))
+      .returning({ userId: passwordResetTokens.userId }),
+  ]);
+  const used = results.at(-1) as { userId: string }[];
+  return used.length === 1;
 }

@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, inArray, isNull, lt, or } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, isNull, lt, or, type SQL } from "drizzle-orm";
 import type { Database } from "./client";
 import { type Session, sessions } from "./schema";
 
@@ -65,14 +65,28 @@ export async function listLiveSessionIds(db: Database, userId: string, now: Date
 // D1 binds at most 100 parameters per statement.
 const IDS_PER_STATEMENT = 90;
 
-export async function markSessionsRevoked(db: Database, userId: string, sessionIds: string[], now: Date) {
+/**
+ * The updates that mark sessions revoked, not yet run (for the `db.batch` of a larger change);
+ * with `onlyIf`, they apply only if that condition holds when the batch runs.
+ */
+export function sessionsRevokedUpdates(db: Database, userId: string, sessionIds: string[], now: Date, onlyIf?: SQL) {
+  const updates = [];
   for (let start = 0; start < sessionIds.length; start += IDS_PER_STATEMENT) {
     const chunk = sessionIds.slice(start, start + IDS_PER_STATEMENT);
-    await db
-      .update(sessions)
-      .set({ revokedAt: now })
-      .where(and(eq(sessions.userId, userId), inArray(sessions.id, chunk), isNull(sessions.revokedAt)));
+    updates.push(
+      db
+        .update(sessions)
+        .set({ revokedAt: now })
+        .where(and(eq(sessions.userId, userId), inArray(sessions.id, chunk), isNull(sessions.revokedAt), onlyIf)),
+    );
   }
+  return updates;
+}
+
+/** Marks sessions revoked, all chunks in one batch. */
+export async function markSessionsRevoked(db: Database, userId: string, sessionIds: string[], now: Date) {
+  const [first, ...rest] = sessionsRevokedUpdates(db, userId, sessionIds, now);
+  if (first) await db.batch([first, ...rest]);
 }
 
 export async function extendSession(db: Database, sessionId: string, expiresAt: Date): Promise<void> {

@@ -1,5 +1,6 @@
 import { and, desc, eq, sql } from "drizzle-orm";
 import type { TeamRole } from "../domain/permissions";
+import type { auditEventInsert } from "./audit";
 import type { Database } from "./client";
 import { afterCursor, type CursorPosition } from "./cursor";
 import { type Team, teamInvitations, teamMembers, teams, users } from "./schema";
@@ -43,8 +44,12 @@ export async function updateTeam(db: Database, teamId: string, changes: Partial<
   return row;
 }
 
-export async function deleteTeam(db: Database, teamId: string): Promise<void> {
-  await db.delete(teams).where(eq(teams.id, teamId));
+/**
+ * Deletes the team (foreign keys cascade its members, invitations, images with their comments,
+ * and collections) and writes its audit row, in one batch: both or neither.
+ */
+export async function deleteTeam(db: Database, teamId: string, auditRow: ReturnType<typeof auditEventInsert>) {
+  await db.batch([db.delete(teams).where(eq(teams.id, teamId)), auditRow]);
 }
 
 export async function listMembers(db: Database, teamId: string) {
@@ -102,9 +107,11 @@ export async function insertInvitation(db: Database, invitation: typeof teamInvi
 }
 
 /**
- * Accepts a live invitation for this email and makes the user a member, in one batch. The
- * email condition is in the statement: another account's attempt neither succeeds nor uses
- * the invitation up. Returns the team and role, or null.
+ * Accepts a live invitation for this email and makes the user a member, in one batch (one
+ * transaction): the membership is inserted from the still-live invitation, then the invitation
+ * is used up, so both happen or neither does. The email condition is in both statements:
+ * another account's attempt neither succeeds nor uses the invitation up. Returns the team and
+ * role, or null.
  */
 export async function acceptInvitation(
   db: Database,
@@ -112,23 +119,33 @@ export async function acceptInvitation(
   user: { id: string; email: string },
   now: Date,
 ) {
-  const [accepted] = await db
-    .update(teamInvitations)
-    .set({ acceptedAt: now })
-    .where(
-      and(
-        eq(teamInvitations.tokenHash, tokenHash),
-        eq(teamInvitations.email, user.email),
-        sql`${teamInvitations.acceptedAt} IS NULL`,
-        sql`${teamInvitations.expiresAt} > ${now.getTime()}`,
-      ),
-    )
-    .returning({ teamId: teamInvitations.teamId, role: teamInvitations.role });
-  if (!accepted) return null;
-  // An existing member keeps their role: an invitation never demotes anyone.
-  await db
-    .insert(teamMembers)
-    .values({ teamId: accepted.teamId, userId: user.id, role: accepted.role, createdAt: now })
-    .onConflictDoNothing();
-  return accepted;
+  const live = and(
+    eq(teamInvitations.tokenHash, tokenHash),
+    eq(teamInvitations.email, user.email),
+    sql`${teamInvitations.acceptedAt} IS NULL`,
+    sql`${teamInvitations.expiresAt} > ${now.getTime()}`,
+  );
+  const [, accepted] = await db.batch([
+    // An existing member keeps their role: an invitation never demotes anyone.
+    db
+      .insert(teamMembers)
+      .select((qb) =>
+        qb
+          .select({
+            teamId: teamInvitations.teamId,
+            userId: sql<string>`${user.id}`.as("user_id"),
+            role: teamInvitations.role,
+            createdAt: sql<Date>`${now.getTime()}`.as("created_at"),
+          })
+          .from(teamInvitations)
+          .where(live),
+      )
+      .onConflictDoNothing(),
+    db
+      .update(teamInvitations)
+      .set({ acceptedAt: now })
+      .where(live)
+      .returning({ teamId: teamInvitations.teamId, role: teamInvitations.role }),
+  ]);
+  return accepted[0] ?? null;
 }

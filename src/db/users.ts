@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { and, eq, type SQL } from "drizzle-orm";
 import type { Database } from "./client";
 import { type User, users } from "./schema";
 
@@ -43,8 +43,15 @@ export async function updateUserPlan(
   return updated;
 }
 
-export async function updatePasswordHash(db: Database, userId: string, passwordHash: string, now: Date) {
-  await db.update(users).set({ passwordHash, updatedAt: now }).where(eq(users.id, userId));
+/**
+ * The update that sets a new password hash, not yet run (for the `db.batch` of the whole
+ * password change); with `onlyIf`, it applies only if that condition holds when the batch runs.
+ */
+export function passwordHashUpdate(db: Database, userId: string, passwordHash: string, now: Date, onlyIf?: SQL) {
+  return db
+    .update(users)
+    .set({ passwordHash, updatedAt: now })
+    .where(and(eq(users.id, userId), onlyIf));
 }
 
 /** The public shape of a user (API.md "Account"): never the hash or internal limits. */

@@ -2,9 +2,20 @@ import type { Bindings } from "../env";
 import { ApiError } from "../errors";
 
 /**
+ * How long the Worker waits for a guard. A guard answers in milliseconds (one SQLite read and
+ * write in its own instance); one that has not answered in 3 s is treated as unreachable, so a
+ * hung instance costs a request 3 s and a 503 instead of holding it until the runtime kills it.
+ * A fixed constant rather than a setting: there is no deployment for which another value is
+ * right, and a knob that could be set to "wait forever" would undo the point.
+ */
+export const GUARD_TIMEOUT_MS = 3_000;
+
+/**
  * Calls a guard Durable Object. Any failure to reach it (network, overload, an exception
- * inside) refuses the request with 503: a security check that could not run never lets a
- * request pass.
+ * inside, no answer within GUARD_TIMEOUT_MS) refuses the request with 503: a security check
+ * that could not run never lets a request pass. A call that timed out may still complete in
+ * the guard later: then it has counted a request or an attempt, or recorded a revocation, for
+ * a request that was refused, which errs on the safe side.
  */
 async function callGuard<T extends Rpc.DurableObjectBranded, R>(
   label: string,
@@ -12,11 +23,20 @@ async function callGuard<T extends Rpc.DurableObjectBranded, R>(
   name: string,
   call: (guard: DurableObjectStub<T>) => R,
 ): Promise<Awaited<R>> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new DOMException(`no answer within ${GUARD_TIMEOUT_MS} ms`, "TimeoutError")),
+      GUARD_TIMEOUT_MS,
+    );
+  });
   try {
-    return await call(namespace.get(namespace.idFromName(name)));
+    return await Promise.race([call(namespace.get(namespace.idFromName(name))), timeout]);
   } catch (error) {
     console.error(`${label} unavailable: ${error instanceof Error ? error.name : "unknown"}`);
     throw new ApiError("unavailable");
+  } finally {
+    clearTimeout(timer);
   }
 }
 

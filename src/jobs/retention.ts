@@ -4,6 +4,7 @@ import { database } from "../db/client";
 import { RESTORE_WINDOW_MS } from "../db/images";
 import { auditLog, images, passwordResetTokens, sessions, stripeEvents, teamInvitations } from "../db/schema";
 import type { Bindings } from "../env";
+import { sweepImagePurges } from "../services/image-purge";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 export const AUDIT_RETENTION_MS = 365 * DAY_MS;
@@ -17,6 +18,8 @@ const MAX_BATCHES_PER_TABLE = 25;
 export interface RetentionReport {
   auditRows: number;
   images: number;
+  /** Purge lists of deleted teams and erased accounts that their request could not finish. */
+  imagePurges: number;
   resetTokens: number;
   invitations: number;
   sessions: number;
@@ -68,6 +71,8 @@ export async function runRetention(env: Bindings, now: Date): Promise<RetentionR
     },
     (ids) => db.delete(images).where(inArray(images.id, ids)),
   );
+
+  const imagePurges = await sweepImagePurges(env.IMAGES, db, now);
 
   const resetTokens = await deleteInBatches(
     async () =>
@@ -125,6 +130,7 @@ export async function runRetention(env: Bindings, now: Date): Promise<RetentionR
   return {
     auditRows,
     images: purgedImages,
+    imagePurges,
     resetTokens,
     invitations,
     sessions: expiredSessions,

@@ -2,12 +2,12 @@ import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
 import { verifyPassword } from "../../crypto/password";
 import { eraseUserRows, imageKeysOf, soleOwnedTeams } from "../../db/account";
-import { recordAuditEvent } from "../../db/audit";
 import { database } from "../../db/client";
 import { findUserById } from "../../db/users";
 import { withAccountGuard, withUserGuard } from "../../durable-objects/guard-client";
 import { ApiError } from "../../errors";
 import { sessionPrincipalOf } from "../../middleware/authenticate";
+import { purgeAfterCommit, queueImagePurge } from "../../services/image-purge";
 import { sessionOnly } from "../access";
 import { guardedPasswordCheck } from "../auth/guarded-password-check";
 import { defineEndpoint } from "../endpoint";
@@ -34,8 +34,16 @@ export const deleteAccount = defineEndpoint({
   handler: async (c) => {
     const { password } = c.req.valid("json");
     const db = database(c.env.DB);
-    const user = await findUserById(db, sessionPrincipalOf(c).userId);
-    if (!user) throw new ApiError("not_found");
+    const principal = sessionPrincipalOf(c);
+    const user = await findUserById(db, principal.userId);
+    if (!user) {
+      // Only an erasure removes a user, and ids are never reused: the rows are gone but the
+      // guard admitted this token, so an earlier erasure could not reach the guard after its
+      // commit. Finishing it (the tombstone) is all that is left, and needs no password. The
+      // account guard is left alone: the token's email may since belong to someone else.
+      await withUserGuard(c.env, principal.userId, (guard) => guard.eraseUser());
+      return c.body(null, 204);
+    }
     const { passed } = await guardedPasswordCheck(c, {
       email: user.email,
       userId: user.id,
@@ -53,14 +61,19 @@ export const deleteAccount = defineEndpoint({
     }
     const teamsToDelete = owned.map((team) => team.teamId);
 
-    // Credentials die first: the user's guard keeps only a tombstone that refuses them all.
-    await withUserGuard(c.env, user.id, (guard) => guard.eraseUser());
-    await withAccountGuard(c.env, user.email, (guard) => guard.clearLock());
-    const keys = await imageKeysOf(db, user.id, teamsToDelete);
-    for (let start = 0; start < keys.length; start += 1000) await c.env.IMAGES.delete(keys.slice(start, start + 1000));
-    await eraseUserRows(db, user, teamsToDelete);
-    // The erasure itself is recorded without anything that identifies the person.
-    await recordAuditEvent(db, { requestId: c.get("requestId"), ip: null }, { type: "account.erased" });
+    // The rows go first, in one transaction (with the erasure's audit row, which identifies
+    // nobody): if D1 fails, nothing at all has happened and the user still has everything.
+    // Only then do the credentials die (the guard keeps a tombstone that refuses them all; if
+    // it cannot be reached, the 503 asks for a retry, which finishes the job above) and the
+    // image bytes go, whatever the guard did (see image-purge.ts).
+    const purge = await queueImagePurge(c.env.IMAGES, await imageKeysOf(db, user.id, teamsToDelete));
+    await eraseUserRows(db, user, teamsToDelete, { requestId: c.get("requestId") });
+    try {
+      await withUserGuard(c.env, user.id, (guard) => guard.eraseUser());
+      await withAccountGuard(c.env, user.email, (guard) => guard.clearLock());
+    } finally {
+      await purgeAfterCommit(c.env.IMAGES, purge);
+    }
     return c.body(null, 204);
   },
 });

@@ -1,5 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import { recordAuditEvent } from "../../db/audit";
+import { auditEventInsert } from "../../db/audit";
 import { database } from "../../db/client";
 import { disableMfa } from "../../db/mfa";
 import { findUserById } from "../../db/users";
@@ -30,12 +30,11 @@ export const adminClearTwoFactor = defineEndpoint({
     const db = database(c.env.DB);
     const user = await findUserById(db, c.req.valid("param").id);
     if (!user) throw new ApiError("not_found");
-    await disableMfa(db, user.id);
-    await recordAuditEvent(db, auditContext(c), {
-      type: "mfa.disabled",
-      userId: user.id,
-      metadata: { by: "operator" },
-    });
+    await disableMfa(
+      db,
+      user.id,
+      auditEventInsert(db, auditContext(c), { type: "mfa.disabled", userId: user.id, metadata: { by: "operator" } }),
+    );
     await mailerFor(c).send(twoFactorDisabledMail(user.email));
     return c.body(null, 204);
   },

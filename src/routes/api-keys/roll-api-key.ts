@@ -1,7 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
-import { findOwnApiKey, setApiKeyRevocation } from "../../db/api-keys";
-import { recordAuditEvent } from "../../db/audit";
+import { apiKeyRevocationUpdate, deleteUnissuedApiKey, findOwnApiKey } from "../../db/api-keys";
+import { auditEventInsert } from "../../db/audit";
 import { database } from "../../db/client";
 import { withUserGuard } from "../../durable-objects/guard-client";
 import { ApiError } from "../../errors";
@@ -54,13 +54,25 @@ export const rollApiKey = defineEndpoint({
       rolledFrom: old.id,
     });
     const diesAt = now + gracePeriodSeconds * 1000;
-    await withUserGuard(c.env, principal.userId, (guard) => guard.revokeApiKeys([old.id], diesAt));
-    await setApiKeyRevocation(db, principal.userId, old.id, new Date(diesAt));
-    await recordAuditEvent(db, auditContext(c), {
-      type: "api_key.rolled",
-      userId: principal.userId,
-      metadata: { keyId: old.id, newKeyId: replacement.row.id, gracePeriodSeconds },
-    });
+    try {
+      // The guard first, as for every revocation (see revoke-api-key.ts); then the old key's
+      // end and the audit row together. If D1 fails there, the old key's revocation stands in the
+      // guard (it still works until the grace period ends) and D1 still shows it live, so the
+      // roll can simply be repeated.
+      await withUserGuard(c.env, principal.userId, (guard) => guard.revokeApiKeys([old.id], diesAt));
+      await db.batch([
+        apiKeyRevocationUpdate(db, principal.userId, old.id, new Date(diesAt)),
+        auditEventInsert(db, auditContext(c), {
+          type: "api_key.rolled",
+          userId: principal.userId,
+          metadata: { keyId: old.id, newKeyId: replacement.row.id, gracePeriodSeconds },
+        }),
+      ]);
+    } catch (error) {
+      // The new key was never shown: it goes, so that it neither lingers nor counts against the cap.
+      await deleteUnissuedApiKey(db, principal.userId, replacement.row.id).catch(() => {});
+      throw error;
+    }
     return c.json({ ...apiKeyView(replacement.row), key: replacement.key }, 201);
   },
 });

@@ -1,10 +1,10 @@
 import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
 import { hashPassword, verifyPassword } from "../../crypto/password";
-import { recordAuditEvent } from "../../db/audit";
+import { auditEventInsert } from "../../db/audit";
 import { database } from "../../db/client";
-import { listLiveSessionIds } from "../../db/sessions";
-import { findUserById, updatePasswordHash } from "../../db/users";
+import { listLiveSessionIds, sessionsRevokedUpdates } from "../../db/sessions";
+import { findUserById, passwordHashUpdate } from "../../db/users";
 import { ApiError } from "../../errors";
 import { sessionPrincipalOf } from "../../middleware/authenticate";
 import { passwordChangedMail } from "../../services/mail-templates";
@@ -13,7 +13,7 @@ import { sessionOnly } from "../access";
 import { auditContext } from "../audit-context";
 import { defineEndpoint } from "../endpoint";
 import { jsonBody, passwordSchema, problemResponse } from "../schemas";
-import { revokeSessions } from "../sessions/revoke-sessions";
+import { revokeSessionsInGuard } from "../sessions/revoke-sessions";
 import { guardedPasswordCheck } from "./guarded-password-check";
 
 export const changeBodySchema = z.strictObject({
@@ -52,14 +52,22 @@ export const passwordChange = defineEndpoint({
     });
     if (!passed) throw new ApiError("invalid_credentials", { detail: "The current password is wrong." });
 
-    await updatePasswordHash(db, user.id, await hashPassword(newPassword), new Date());
-    const others = (await listLiveSessionIds(db, user.id, new Date())).filter((id) => id !== principal.sessionId);
-    await revokeSessions(c, user.id, others);
-    await recordAuditEvent(db, auditContext(c), {
-      type: "password.changed",
-      userId: user.id,
-      metadata: { revokedSessions: others.length },
-    });
+    const passwordHash = await hashPassword(newPassword);
+    const now = new Date();
+    const others = (await listLiveSessionIds(db, user.id, now)).filter((id) => id !== principal.sessionId);
+    // The guard first (see revokeSessionsInGuard), then the password, the sessions and the audit
+    // row in one transaction: if D1 fails, the old password still holds and the change can be
+    // repeated; the other sessions stay revoked, the safe side.
+    await revokeSessionsInGuard(c, user.id, others);
+    await db.batch([
+      passwordHashUpdate(db, user.id, passwordHash, now),
+      ...sessionsRevokedUpdates(db, user.id, others, now),
+      auditEventInsert(db, auditContext(c), {
+        type: "password.changed",
+        userId: user.id,
+        metadata: { revokedSessions: others.length },
+      }),
+    ]);
     await mailerFor(c).send(passwordChangedMail(user.email));
     return c.body(null, 204);
   },

@@ -2,11 +2,10 @@ import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
 import { sha256Hex } from "../../crypto/hash";
 import { hashPassword } from "../../crypto/password";
-import { recordAuditEvent } from "../../db/audit";
 import { database } from "../../db/client";
-import { consumeResetToken, isResetTokenLive } from "../../db/reset-tokens";
+import { findResetTokenUser, resetPasswordWithToken } from "../../db/reset-tokens";
 import { listLiveSessionIds } from "../../db/sessions";
-import { findUserById, updatePasswordHash } from "../../db/users";
+import { findUserById } from "../../db/users";
 import { withAccountGuard } from "../../durable-objects/guard-client";
 import { ApiError } from "../../errors";
 import { passwordResetCompletedMail } from "../../services/mail-templates";
@@ -15,7 +14,7 @@ import { publicAccess } from "../access";
 import { auditContext } from "../audit-context";
 import { defineEndpoint } from "../endpoint";
 import { jsonBody, passwordSchema, problemResponse } from "../schemas";
-import { revokeSessions } from "../sessions/revoke-sessions";
+import { revokeSessionsInGuard } from "../sessions/revoke-sessions";
 
 export const resetBodySchema = z.strictObject({
   token: z.string().min(1).max(200),
@@ -39,25 +38,35 @@ export const passwordReset = defineEndpoint({
     const { token, password } = c.req.valid("json");
     const db = database(c.env.DB);
     const tokenHash = await sha256Hex(token);
-    // A cheap look first: guessed tokens cost no bcrypt. Then hash, then consume atomically
-    // (a failure while hashing leaves the token usable; a concurrent reset wins or loses whole).
-    if (!(await isResetTokenLive(db, tokenHash, new Date()))) throw new ApiError("invalid_token");
-    const passwordHash = await hashPassword(password);
-    const userId = await consumeResetToken(db, tokenHash, new Date());
+    // A cheap look first: guessed tokens cost no bcrypt, and nothing is used up yet.
+    const userId = await findResetTokenUser(db, tokenHash, new Date());
     const user = userId ? await findUserById(db, userId) : undefined;
     if (!user) throw new ApiError("invalid_token");
+    const passwordHash = await hashPassword(password);
 
-    await updatePasswordHash(db, user.id, passwordHash, new Date());
-    await revokeSessions(c, user.id, await listLiveSessionIds(db, user.id, new Date()));
+    // The guards first: they are what the next request checks, and what they do errs on the
+    // safe side if D1 then fails (sessions revoked, a lock lifted by the owner of the mailbox).
+    const now = new Date();
+    const sessionIds = await listLiveSessionIds(db, user.id, now);
+    await revokeSessionsInGuard(c, user.id, sessionIds);
     const { wasLocked } = await withAccountGuard(c.env, user.email, (guard) => guard.clearLock());
-    await recordAuditEvent(db, auditContext(c), { type: "password.reset", userId: user.id });
-    if (wasLocked) {
-      await recordAuditEvent(db, auditContext(c), {
-        type: "auth.unlocked",
-        userId: user.id,
-        metadata: { by: "password_reset" },
-      });
-    }
+    // Then one transaction: the password, the sessions, the audit rows and the token change
+    // together or not at all. If D1 fails, the token is still live and the reset can be repeated.
+    const done = await resetPasswordWithToken(
+      db,
+      { tokenHash, userId: user.id, passwordHash, sessionIds, now },
+      {
+        context: auditContext(c),
+        events: [
+          { type: "password.reset", userId: user.id },
+          ...(wasLocked
+            ? [{ type: "auth.unlocked" as const, userId: user.id, metadata: { by: "password_reset" } }]
+            : []),
+        ],
+      },
+    );
+    // A concurrent reset with the same token was first.
+    if (!done) throw new ApiError("invalid_token");
     await mailerFor(c).send(passwordResetCompletedMail(user.email));
     return c.body(null, 204);
   },

@@ -1,7 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
-import { recordAuditEvent } from "../../db/audit";
+import { auditEventInsert } from "../../db/audit";
 import { database } from "../../db/client";
-import { updateImage } from "../../db/images";
+import { imageSoftDeleteUpdate } from "../../db/images";
 import { principalOf } from "../../middleware/authenticate";
 import { sessionOrKey } from "../access";
 import { auditContext } from "../audit-context";
@@ -29,13 +29,16 @@ export const deleteImage = defineEndpoint({
     const db = database(c.env.DB);
     const principal = principalOf(c);
     const image = await authorizedImage(c, c.req.valid("param").id);
-    await updateImage(db, image.id, { deletedAt: new Date() });
-    await recordAuditEvent(db, auditContext(c), {
-      type: "image.deleted",
-      userId: principal.userId,
-      teamId: image.teamId,
-      metadata: { imageId: image.id },
-    });
+    // The soft delete and its audit row together, or neither.
+    await db.batch([
+      imageSoftDeleteUpdate(db, image.id, new Date()),
+      auditEventInsert(db, auditContext(c), {
+        type: "image.deleted",
+        userId: principal.userId,
+        teamId: image.teamId,
+        metadata: { imageId: image.id },
+      }),
+    ]);
     return c.body(null, 204);
   },
 });

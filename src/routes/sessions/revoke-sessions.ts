@@ -5,14 +5,21 @@ import { withUserGuard } from "../../durable-objects/guard-client";
 import type { AppEnv } from "../../env";
 
 /**
- * Revokes sessions of one user. The Durable Object is told first: it is what the next request
- * checks, so if it cannot be reached the call fails (503) before D1 claims a revocation that
- * would not be enforced.
+ * Tells the user's guard that these sessions are revoked. This always comes before D1 records
+ * anything: the guard is what the next request checks, so if it cannot be reached the call fails
+ * (503) before D1 claims a revocation that would not be enforced; and if D1 then fails, the
+ * sessions stay revoked, which errs on the safe side (the rest of the change can be retried).
  */
-export async function revokeSessions(c: Context<AppEnv>, userId: string, sessionIds: string[]) {
+export async function revokeSessionsInGuard(c: Context<AppEnv>, userId: string, sessionIds: string[]) {
   if (sessionIds.length === 0) return;
   await withUserGuard(c.env, userId, (guard) => guard.revokeSessions(sessionIds));
-  await markSessionsRevoked(database(c.env.DB), userId, sessionIds, new Date());
   const current = c.get("principal");
   if (current?.kind === "session" && sessionIds.includes(current.sessionId)) c.set("tokenRetired", true);
+}
+
+/** Revokes sessions of one user: the guard first, then D1. */
+export async function revokeSessions(c: Context<AppEnv>, userId: string, sessionIds: string[]) {
+  if (sessionIds.length === 0) return;
+  await revokeSessionsInGuard(c, userId, sessionIds);
+  await markSessionsRevoked(database(c.env.DB), userId, sessionIds, new Date());
 }

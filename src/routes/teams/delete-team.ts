@@ -1,9 +1,10 @@
 import { createRoute } from "@hono/zod-openapi";
-import { recordAuditEvent } from "../../db/audit";
+import { auditEventInsert } from "../../db/audit";
 import { database } from "../../db/client";
 import { listTeamImageKeys } from "../../db/images";
 import { deleteTeam as deleteTeamRows } from "../../db/teams";
 import { principalOf } from "../../middleware/authenticate";
+import { purgeAfterCommit, queueImagePurge } from "../../services/image-purge";
 import { sessionWithTeamAction } from "../access";
 import { auditContext } from "../audit-context";
 import { authorizeTeam } from "../authorize";
@@ -30,11 +31,15 @@ export const deleteTeam = defineEndpoint({
     const { id } = c.req.valid("param");
     await authorizeTeam(c, id);
     const db = database(c.env.DB);
-    // Bytes first: if this fails half-way the rows remain and a retry finishes the job.
-    const keys = await listTeamImageKeys(db, id);
-    for (let start = 0; start < keys.length; start += 1000) await c.env.IMAGES.delete(keys.slice(start, start + 1000));
-    await deleteTeamRows(db, id);
-    await recordAuditEvent(db, auditContext(c), { type: "team.deleted", userId: principalOf(c).userId, teamId: id });
+    // Rows first, with their audit row, in one transaction: if D1 fails, the team is whole,
+    // bytes included. The bytes go after the commit (see image-purge.ts).
+    const purge = await queueImagePurge(c.env.IMAGES, await listTeamImageKeys(db, id));
+    await deleteTeamRows(
+      db,
+      id,
+      auditEventInsert(db, auditContext(c), { type: "team.deleted", userId: principalOf(c).userId, teamId: id }),
+    );
+    await purgeAfterCommit(c.env.IMAGES, purge);
     return c.body(null, 204);
   },
 });

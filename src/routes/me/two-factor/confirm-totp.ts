@@ -2,7 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
 import { randomToken } from "../../../crypto/random";
 import { openSecret } from "../../../crypto/secret-box";
-import { recordAuditEvent } from "../../../db/audit";
+import { auditEventInsert } from "../../../db/audit";
 import { database } from "../../../db/client";
 import { enableMfa, findMfa } from "../../../db/mfa";
 import { matchTotpStep } from "../../../domain/totp";
@@ -61,8 +61,15 @@ export const confirmTotp = defineEndpoint({
       });
     }
     const backupCodes = Array.from({ length: BACKUP_CODE_COUNT }, newBackupCode);
-    await enableMfa(db, userId, await Promise.all(backupCodes.map(hashBackupCode)), step, new Date());
-    await recordAuditEvent(db, auditContext(c), { type: "mfa.enabled", userId });
+    // The codes are shown once, in this response: 2FA is on with them, or not on at all.
+    await enableMfa(
+      db,
+      userId,
+      await Promise.all(backupCodes.map(hashBackupCode)),
+      step,
+      new Date(),
+      auditEventInsert(db, auditContext(c), { type: "mfa.enabled", userId }),
+    );
     return c.json({ backupCodes }, 200);
   },
 });

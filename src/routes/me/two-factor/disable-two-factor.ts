@@ -1,7 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
 import { verifyPassword } from "../../../crypto/password";
-import { recordAuditEvent } from "../../../db/audit";
+import { auditEventInsert } from "../../../db/audit";
 import { database } from "../../../db/client";
 import { disableMfa } from "../../../db/mfa";
 import { findUserById } from "../../../db/users";
@@ -50,8 +50,11 @@ export const disableTwoFactor = defineEndpoint({
         (await consumeSecondFactor(c, user.id, { code })) !== null,
     });
     if (!passed) throw new ApiError("invalid_credentials", { detail: "The password or the code is wrong." });
-    await disableMfa(db, user.id);
-    await recordAuditEvent(db, auditContext(c), { type: "mfa.disabled", userId: user.id, metadata: { by: "owner" } });
+    await disableMfa(
+      db,
+      user.id,
+      auditEventInsert(db, auditContext(c), { type: "mfa.disabled", userId: user.id, metadata: { by: "owner" } }),
+    );
     await mailerFor(c).send(twoFactorDisabledMail(user.email));
     return c.body(null, 204);
   },

@@ -1,0 +1,188 @@
+// ASVS 5.0 V2.3.3 (business logic: an operation succeeds in its entirety or is rolled back),
+// V16.5.1 (generic error body: no SQL, no stack), V16.5.3 (no fail-open), V6.4 (recovery: a
+// reset link is not used up by a reset that did not happen); OWASP API2:2023 (broken
+// authentication), API8:2023 (security misconfiguration: errors). D1 refuses a write in the
+// middle of a credential change (a SQLite trigger raising ABORT inside the real D1 transaction):
+// the API answers 5xx problem+json and D1 is exactly as before, so the change can be repeated.
+// Where a change also revokes (sessions, an API key), the user's guard is told first, by design:
+// a revocation the guard does not know is not enforced, so when D1 then fails the revocation
+// stands (the safe side) while every D1 row is as before.
+import * as OTPAuth from "otpauth";
+import { describe, expect, it, vi } from "vitest";
+import { api, env, expectProblem, login, randomIp, registerUser } from "../helpers/api";
+import { createKey } from "../helpers/api-keys";
+import { expectServerProblem, failingWrites } from "../helpers/faults";
+import { readOutbox, tokenFromMail, waitForMail } from "../helpers/outbox";
+
+/** Runs `request` while `table` refuses writes of `event`, and checks the 5xx it answers. */
+async function duringFault(table: string, event: "INSERT" | "UPDATE" | "DELETE", request: () => Promise<Response>) {
+  const fault = await failingWrites(table, event);
+  const quiet = vi.spyOn(console, "error").mockImplementation(() => {});
+  try {
+    return await expectServerProblem(await request());
+  } finally {
+    await fault.drop();
+    quiet.mockRestore();
+  }
+}
+
+async function count(sql: string, ...values: unknown[]): Promise<number> {
+  const row = await env.DB.prepare(sql)
+    .bind(...values)
+    .first<{ n: number }>();
+  return row?.n ?? 0;
+}
+
+const auditCount = (userId: string, type: string) =>
+  count("SELECT count(*) AS n FROM audit_log WHERE user_id = ? AND type = ?", userId, type);
+
+const loginStatus = async (email: string, password: string) =>
+  (await api("POST", "/v1/auth/login", { body: { email, password } })).status;
+
+describe("POST /v1/auth/password/reset when D1 fails part-way", () => {
+  it("answers 500; the password, the session rows and the link are as before, and the same link then works", async () => {
+    const user = await registerUser();
+    await login(user.email, user.password, randomIp());
+    expect((await api("POST", "/v1/auth/password/forgot", { body: { email: user.email } })).status).toBe(202);
+    const link = tokenFromMail(await waitForMail(user.email, /reset your/i));
+    const newPassword = "a passphrase set after the fault";
+
+    // Marking the sessions revoked comes after the password in the transaction.
+    await duringFault("sessions", "UPDATE", () =>
+      api("POST", "/v1/auth/password/reset", { body: { token: link, password: newPassword } }),
+    );
+
+    expect(
+      await count("SELECT count(*) AS n FROM password_reset_tokens WHERE user_id = ? AND used_at IS NULL", user.id),
+    ).toBe(1);
+    expect(
+      await count("SELECT count(*) AS n FROM sessions WHERE user_id = ? AND revoked_at IS NOT NULL", user.id),
+    ).toBe(0);
+    expect(await auditCount(user.id, "password.reset")).toBe(0);
+    expect(await loginStatus(user.email, newPassword)).toBe(401);
+    expect(await loginStatus(user.email, user.password)).toBe(200);
+    // The guard was told first: the sessions that existed before the reset stay revoked.
+    await expectProblem(await api("GET", "/v1/me", { token: user.token }), 401, "unauthorized");
+
+    expect(
+      (await api("POST", "/v1/auth/password/reset", { body: { token: link, password: newPassword } })).status,
+    ).toBe(204);
+    expect(await loginStatus(user.email, newPassword)).toBe(200);
+    expect(await auditCount(user.id, "password.reset")).toBe(1);
+  });
+});
+
+describe("POST /v1/auth/password/change when D1 fails part-way", () => {
+  it("answers 500; the old password still holds and this session works; the change can then be repeated", async () => {
+    const user = await registerUser();
+    const other = await login(user.email, user.password, randomIp());
+    const change = () =>
+      api("POST", "/v1/auth/password/change", {
+        token: user.token,
+        body: { currentPassword: user.password, newPassword: "a changed passphrase" },
+      });
+
+    // The audit row is the last statement of the transaction.
+    await duringFault("audit_log", "INSERT", change);
+
+    expect(await auditCount(user.id, "password.changed")).toBe(0);
+    expect(
+      await count("SELECT count(*) AS n FROM sessions WHERE user_id = ? AND revoked_at IS NOT NULL", user.id),
+    ).toBe(0);
+    expect((await api("GET", "/v1/me", { token: user.token })).status).toBe(200);
+    // The other session was revoked in the guard before D1 failed: it stays revoked.
+    await expectProblem(await api("GET", "/v1/me", { token: other }), 401, "unauthorized");
+    expect(await loginStatus(user.email, "a changed passphrase")).toBe(401);
+    expect(await loginStatus(user.email, user.password)).toBe(200);
+    expect((await readOutbox(user.email)).map((mail) => mail.subject)).not.toContain(
+      "Your ImageBot password was changed",
+    );
+
+    expect((await change()).status).toBe(204);
+    expect(await loginStatus(user.email, "a changed passphrase")).toBe(200);
+  });
+});
+
+describe("POST /v1/api-keys/{id}/roll when D1 fails part-way", () => {
+  it("answers 500; no new key exists, the old one still works and is shown live; the roll can be repeated", async () => {
+    const user = await registerUser();
+    const old = await createKey(user.token, { scopes: ["read"] });
+    const roll = () =>
+      api("POST", `/v1/api-keys/${old.id}/roll`, { token: user.token, body: { gracePeriodSeconds: 3600 } });
+
+    await duringFault("api_keys", "UPDATE", roll);
+
+    const listed = (await (await api("GET", "/v1/api-keys", { token: user.token })).json()) as {
+      data: { id: string; revokedAt: string | null }[];
+    };
+    expect(listed.data).toEqual([expect.objectContaining({ id: old.id, revokedAt: null })]);
+    expect(await auditCount(user.id, "api_key.rolled")).toBe(0);
+    expect((await api("GET", "/v1/images", { token: old.key })).status).toBe(200);
+
+    const rolled = await roll();
+    expect(rolled.status).toBe(201);
+    const replacement = (await rolled.json()) as { key: string };
+    expect((await api("GET", "/v1/images", { token: replacement.key })).status).toBe(200);
+    expect((await api("GET", "/v1/images", { token: old.key })).status).toBe(200);
+  });
+});
+
+describe("two-factor on and off when D1 fails part-way", () => {
+  const codeAt = (secret: string, timestamp: number) =>
+    OTPAuth.TOTP.generate({
+      secret: OTPAuth.Secret.fromBase32(secret),
+      algorithm: "SHA1",
+      digits: 6,
+      period: 30,
+      timestamp,
+    });
+
+  it("confirm and disable each answer 500 and change nothing (no half-stored backup codes); repeated, they work", async () => {
+    const user = await registerUser();
+    const enrolled = await api("POST", "/v1/me/2fa/totp", { token: user.token, body: { password: user.password } });
+    const { secret } = (await enrolled.json()) as { secret: string };
+    const confirm = () =>
+      api("POST", "/v1/me/2fa/totp/confirm", {
+        token: user.token,
+        body: { code: codeAt(secret, Date.now() - 30_000) },
+      });
+
+    // Turning on: the backup codes are inserted after 2FA is marked on, in one transaction.
+    await duringFault("mfa_backup_codes", "INSERT", confirm);
+    expect(
+      await count("SELECT count(*) AS n FROM user_mfa WHERE user_id = ? AND enabled_at IS NOT NULL", user.id),
+    ).toBe(0);
+    expect(await count("SELECT count(*) AS n FROM mfa_backup_codes WHERE user_id = ?", user.id)).toBe(0);
+    expect(await auditCount(user.id, "mfa.enabled")).toBe(0);
+    const plain = (await (
+      await api("POST", "/v1/auth/login", { body: { email: user.email, password: user.password } })
+    ).json()) as {
+      token?: string;
+    };
+    expect(plain.token).toEqual(expect.any(String));
+
+    const confirmed = await confirm();
+    expect(confirmed.status).toBe(200);
+    expect(((await confirmed.json()) as { backupCodes: string[] }).backupCodes).toHaveLength(10);
+
+    // Turning off: the secret's row goes after the backup codes, in one transaction.
+    const disable = (timestamp: number) =>
+      api("DELETE", "/v1/me/2fa", {
+        token: user.token,
+        body: { password: user.password, code: codeAt(secret, timestamp) },
+      });
+    await duringFault("user_mfa", "DELETE", () => disable(Date.now()));
+    expect(await count("SELECT count(*) AS n FROM mfa_backup_codes WHERE user_id = ?", user.id)).toBe(10);
+    expect(await auditCount(user.id, "mfa.disabled")).toBe(0);
+    const challenged = (await (
+      await api("POST", "/v1/auth/login", { body: { email: user.email, password: user.password } })
+    ).json()) as { mfaRequired?: boolean };
+    expect(challenged.mfaRequired).toBe(true);
+    expect((await readOutbox(user.email)).map((mail) => mail.subject)).not.toContain(
+      "Two-factor authentication was turned off",
+    );
+
+    // The code of the failed attempt was used up (codes are single use); the next one works.
+    expect((await disable(Date.now() + 30_000)).status).toBe(204);
+  });
+});
