@@ -31,5 +31,9 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     setupFiles: ["./test/apply-migrations.ts", "./test/security/leak-guard.setup.ts"],
     testTimeout: 30_000,
+    // Vitest's default is one worker fewer than the cores: on CI's 2 cores, one file at a time.
+    // Most of a file's time is workerd running the Worker (bcrypt, SQLite), so two files at once
+    // use both cores; each file keeps its own isolated storage.
+    maxWorkers: 2,
   },
 });

@@ -4,15 +4,7 @@ import { matchTotpStep } from "../../src/domain/totp";
 import { api, env, expectProblem, login, type RegisteredUser, registerUser } from "../helpers/api";
 import { asOperator } from "../helpers/operator";
 import { readOutbox, tokenFromMail, waitForMail } from "../helpers/outbox";
-
-const codeAt = (secret: string, timestamp: number) =>
-  OTPAuth.TOTP.generate({
-    secret: OTPAuth.Secret.fromBase32(secret),
-    algorithm: "SHA1",
-    digits: 6,
-    period: 30,
-    timestamp,
-  });
+import { awayFromStepBoundary, codeAt } from "../helpers/totp";
 
 /** Three distinct codes the server accepts now (the previous, current and next 30 s step). */
 const codes = (secret: string) => ({
@@ -22,6 +14,7 @@ const codes = (secret: string) => ({
 });
 
 async function enableTwoFactor(user: RegisteredUser) {
+  await awayFromStepBoundary();
   const enrolled = await api("POST", "/v1/me/2fa/totp", { token: user.token, body: { password: user.password } });
   expect(enrolled.status).toBe(200);
   const { secret, otpauthUri } = (await enrolled.json()) as { secret: string; otpauthUri: string };

@@ -7,12 +7,12 @@
 // Where a change also revokes (sessions, an API key), the user's guard is told first, by design:
 // a revocation the guard does not know is not enforced, so when D1 then fails the revocation
 // stands (the safe side) while every D1 row is as before.
-import * as OTPAuth from "otpauth";
 import { describe, expect, it, vi } from "vitest";
 import { api, env, expectProblem, login, randomIp, registerUser } from "../helpers/api";
 import { createKey } from "../helpers/api-keys";
 import { expectServerProblem, failingWrites } from "../helpers/faults";
 import { readOutbox, tokenFromMail, waitForMail } from "../helpers/outbox";
+import { awayFromStepBoundary, codeAt } from "../helpers/totp";
 
 /** Runs `request` while `table` refuses writes of `event`, and checks the 5xx it answers. */
 async function duringFault(table: string, event: "INSERT" | "UPDATE" | "DELETE", request: () => Promise<Response>) {
@@ -128,16 +128,8 @@ describe("POST /v1/api-keys/{id}/roll when D1 fails part-way", () => {
 });
 
 describe("two-factor on and off when D1 fails part-way", () => {
-  const codeAt = (secret: string, timestamp: number) =>
-    OTPAuth.TOTP.generate({
-      secret: OTPAuth.Secret.fromBase32(secret),
-      algorithm: "SHA1",
-      digits: 6,
-      period: 30,
-      timestamp,
-    });
-
   it("confirm and disable each answer 500 and change nothing (no half-stored backup codes); repeated, they work", async () => {
+    await awayFromStepBoundary();
     const user = await registerUser();
     const enrolled = await api("POST", "/v1/me/2fa/totp", { token: user.token, body: { password: user.password } });
     const { secret } = (await enrolled.json()) as { secret: string };
