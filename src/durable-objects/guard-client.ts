@@ -1,5 +1,6 @@
 import type { Bindings } from "../env";
 import { ApiError } from "../errors";
+import { ipGuardKey } from "../middleware/client-ip";
 
 /**
  * How long the Worker waits for a guard. A guard answers in milliseconds (one SQLite read and
@@ -48,9 +49,9 @@ export function withUserGuard<R>(env: Bindings, userId: string, call: (guard: St
   return callGuard("user guard", env.USER_GUARD, userId, call);
 }
 
-/** The client IP's guard: login backoff and reset-request window; keyed by `CF-Connecting-IP`. */
+/** The client IP's guard: limits, login backoff, blocks; keyed by `CF-Connecting-IP` (IPv6 by its /64). */
 export function withIpGuard<R>(env: Bindings, ip: string, call: (guard: Stub<"IP_GUARD">) => R) {
-  return callGuard("ip guard", env.IP_GUARD, ip, call);
+  return callGuard("ip guard", env.IP_GUARD, ipGuardKey(ip), call);
 }
 
 /** The account's guard: lockout and reset-mail window; keyed by the normalised email. */

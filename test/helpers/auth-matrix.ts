@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { api, expectProblem, login, type RegisteredUser, registerUser } from "./api";
+import { routeSamples } from "./route-samples";
 import { base64url, craftToken, decodeToken, nowSeconds, resign } from "./tokens";
 
 export interface ProtectedRequest {
@@ -101,4 +102,31 @@ export function describeAuthMatrix(
       expect([401, 500, 503]).not.toContain(response.status);
     });
   });
+}
+
+/**
+ * The credentialed routes by area, one pool file each (the pool slows with every request in a
+ * file). api5-deny-by-default proves every credentialed route falls in exactly one area.
+ */
+export const forgeryAreas = {
+  session: ["/v1/auth", "/v1/sessions"],
+  profile: ["/v1/me", "/v1/audit-log", "/v1/account", "/v1/licenses"],
+  key: ["/v1/api-keys"],
+  image: ["/v1/images"],
+  collection: ["/v1/collections"],
+  team: ["/v1/teams", "/v1/invitations"],
+} as const;
+
+export function routesOfArea(area: keyof typeof forgeryAreas): string[] {
+  const prefixes: readonly string[] = forgeryAreas[area];
+  return Object.keys(routeSamples).filter((route) => {
+    const path = route.split(" ")[1] ?? "";
+    return prefixes.some((prefix) => path === prefix || path.startsWith(`${prefix}/`));
+  });
+}
+
+/** The auth matrix over every credentialed route of one area. */
+export function describeAuthMatrixOfArea(area: keyof typeof forgeryAreas) {
+  for (const route of routesOfArea(area))
+    describeAuthMatrix(route, routeSamples[route] as (typeof routeSamples)[string]);
 }

@@ -87,10 +87,14 @@ describe("containment actions take effect on the next request and are audited wi
     expect((await auditOf("admin.ip_unblocked")).some((row) => JSON.parse(row.metadata).blockedIp === ip)).toBe(true);
   });
 
-  it("blocks one IPv6 address whatever its spelling", async () => {
+  it("blocks an IPv6 address whatever its spelling, with the rest of its /64 and nothing beyond", async () => {
     const user = await registerUser();
     await asOperator("POST", "/v1/admin/ip-blocks", { body: { ip: "2001:DB8:0:0::7", reason: "abuse" } });
     await expectProblem(await api("GET", "/v1/me", { token: user.token, ip: "2001:db8::7" }), 403, "ip_blocked");
+    // The same subscriber picking another address of its /64 is still blocked.
+    const sibling = await api("GET", "/v1/me", { token: user.token, ip: "2001:db8::ffff:1234:5678:9abc" });
+    await expectProblem(sibling, 403, "ip_blocked");
+    expect((await api("GET", "/v1/me", { token: user.token, ip: "2001:db8:0:1::7" })).status).toBe(200);
   });
 
   it.each([

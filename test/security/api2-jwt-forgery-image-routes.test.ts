@@ -1,11 +1,6 @@
-// OWASP API2:2023 broken authentication; ASVS 5.0 V9.1, V9.2, V7.4. The forgery corpus of
-// helpers/auth-matrix.ts against every credentialed image route.
-import { describeAuthMatrix } from "../helpers/auth-matrix";
-import { routeSamples } from "../helpers/route-samples";
+// OWASP API2:2023 broken authentication; ASVS 5.0 V9.1 (token integrity: alg, signature, kid), V9.2
+// (exp, nbf, iss, aud), V7.4 (revoked sessions). The 23-credential forgery corpus of helpers/auth-matrix.ts
+// against every credentialed image route.
+import { describeAuthMatrixOfArea } from "../helpers/auth-matrix";
 
-// The shared auth matrix over the images routes (split by area to keep each pool file short).
-const prefixes = ["/v1/images"];
-for (const [route, sample] of Object.entries(routeSamples)) {
-  const path = route.split(" ")[1] ?? "";
-  if (prefixes.some((prefix) => path.startsWith(prefix))) describeAuthMatrix(route, sample);
-}
+describeAuthMatrixOfArea("image");

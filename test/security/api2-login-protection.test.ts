@@ -46,6 +46,19 @@ describe("per-IP login guard", () => {
     expect(await auditReasons(user.id)).toEqual(["bad_password", "backoff", "backoff"]);
   });
 
+  it("counts an IPv6 client by its /64: rotating addresses inside it does not escape the throttle", async () => {
+    const user = await registerUser();
+    const prefix = `2001:db8:${crypto.getRandomValues(new Uint16Array(1))[0]?.toString(16)}:1`;
+    const addresses = Array.from({ length: 8 }, (_, index) => `${prefix}:${index + 1}::${index + 10}`);
+    const statuses: number[] = [];
+    for (const ip of addresses) statuses.push((await loginFrom(ip, user.email, `wrong guess ${ip}`)).status);
+    // The first wrong guess starts the backoff for the whole /64, as for one IPv4 address.
+    expect(statuses[0]).toBe(401);
+    expect(statuses.slice(1)).toEqual(Array(7).fill(429));
+    // Another /64 is another client.
+    expect((await loginFrom(`${prefix.slice(0, -1)}2::1`, user.email, user.password)).status).toBe(200);
+  });
+
   it("never reads X-Forwarded-For or X-Real-IP: spoofing them does not escape the throttle", async () => {
     const user = await registerUser();
     const ip = randomIp();

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
 import { accessPolicies } from "../../src/routes/endpoint";
 import { endpoints } from "../../src/routes/index";
+import { forgeryAreas, routesOfArea } from "../helpers/auth-matrix";
 import { routeSamples } from "../helpers/route-samples";
 
 describe("deny by default", () => {
@@ -22,5 +23,11 @@ describe("deny by default", () => {
       .filter((endpoint) => endpoint.access.auth === "session" || endpoint.access.auth === "session_or_key")
       .map((endpoint) => `${endpoint.route.method.toUpperCase()} ${endpoint.route.path}`);
     expect(credentialed.sort()).toEqual(Object.keys(routeSamples).sort());
+  });
+
+  it("every credentialed route is in exactly one forgery file's area", () => {
+    const areas = Object.keys(forgeryAreas) as (keyof typeof forgeryAreas)[];
+    const covered = areas.flatMap((area) => routesOfArea(area));
+    expect(covered.sort()).toEqual(Object.keys(routeSamples).sort());
   });
 });

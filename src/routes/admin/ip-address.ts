@@ -2,7 +2,7 @@ import ipaddr from "ipaddr.js";
 import * as z from "zod";
 import { normaliseIp } from "../../middleware/client-ip";
 
-/** One address (not a range): blocks live in that address's own guard. */
+/** One address (not a range): a block lives in its guard, so an IPv6 address blocks its /64. */
 export const ipSchema = z
   .string()
   .max(64)
