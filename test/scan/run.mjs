@@ -8,6 +8,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import path from "node:path";
 import { startLocalWorker } from "../tools/local-worker.mjs";
+import { checkMethods } from "./methods.mjs";
 import { randomIp, send, startProxy } from "./proxy.mjs";
 import { runSqlmap } from "./sqlmap.mjs";
 import { baseRequest, scanTargets, seed } from "./targets.mjs";
@@ -188,6 +189,10 @@ try {
   for (const finding of wapiti.findings) failures.push(`wapiti: ${finding}`);
   for (const problem of wapiti.problems) failures.push(`wapiti: ${problem}`);
   if (wapitiProxy.stats.requests === 0) failures.push("wapiti: no request went through the proxy");
+
+  const methods = await checkMethods(base, randomIp);
+  console.log(`\nmethods over raw HTTP: ${methods.requests} requests, ${methods.failures.length} failures`);
+  for (const failure of methods.failures) failures.push(`methods: ${failure}`);
 } catch (error) {
   failures.push(`set-up: ${error instanceof Error ? error.message : error}`);
 } finally {

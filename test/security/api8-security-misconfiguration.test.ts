@@ -117,8 +117,8 @@ function ip() {
 }
 
 describe("methods", () => {
-  // The methods workerd lets through to a Worker; it refuses others (TRACK, CONNECT, DEBUG, made-up
-  // names) before any code runs — `npm run scan` sends those over real HTTP.
+  // The methods workerd lets through to a Worker. It refuses other names (TRACK, DEBUG, made-up
+  // ones) with 501 before any code runs; test/scan/methods.mjs checks those over real HTTP.
   it.each(["TRACE", "PROPFIND", "COPY", "MOVE", "LOCK"])("%s on a known path is 405 with Allow", async (method) => {
     const response = await fetchWithEnv({}, new Request("https://edge.test/v1/me", { method, headers: ip() }));
     expect(response.status).toBe(405);
