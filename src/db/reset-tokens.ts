@@ -1,4 +1,4 @@
-import { and, eq, gt, isNull, sql } from "drizzle-orm";
+import { and, eq, gt, isNull, lte, ne, sql } from "drizzle-orm";
 import { newId } from "../crypto/random";
 import { type AuditContext, type AuditEvent, auditEventInsert } from "./audit";
 import type { Database } from "./client";
@@ -6,19 +6,34 @@ import { passwordResetTokens } from "./schema";
 import { sessionsRevokedUpdates } from "./sessions";
 import { passwordHashUpdate } from "./users";
 
-/** Stores a new token's hash and voids every older unused token of the user, in one batch. */
-export async function replaceResetToken(
+/** Stores a new token's hash; older tokens stay live until `voidOlderResetTokens`. */
+export async function insertResetToken(
   db: Database,
   token: { userId: string; tokenHash: string; expiresAt: Date },
   now: Date,
 ): Promise<void> {
-  await db.batch([
-    db
-      .update(passwordResetTokens)
-      .set({ usedAt: now })
-      .where(and(eq(passwordResetTokens.userId, token.userId), isNull(passwordResetTokens.usedAt))),
-    db.insert(passwordResetTokens).values({ id: newId("rst"), ...token, createdAt: now }),
-  ]);
+  await db.insert(passwordResetTokens).values({ id: newId("rst"), ...token, createdAt: now });
+}
+
+/**
+ * Voids every unused token of the user issued up to `issuedAt`, except `keepHash`. Of two
+ * concurrent requests, the one issued later voids the other's token and keeps its own.
+ */
+export async function voidOlderResetTokens(
+  db: Database,
+  token: { userId: string; keepHash: string; issuedAt: Date },
+): Promise<void> {
+  await db
+    .update(passwordResetTokens)
+    .set({ usedAt: token.issuedAt })
+    .where(
+      and(
+        eq(passwordResetTokens.userId, token.userId),
+        isNull(passwordResetTokens.usedAt),
+        ne(passwordResetTokens.tokenHash, token.keepHash),
+        lte(passwordResetTokens.createdAt, token.issuedAt),
+      ),
+    );
 }
 
 const live = (tokenHash: string, now: Date) =>

@@ -13,7 +13,8 @@ export interface OutgoingMail {
 
 /** What the rest of the service knows about mail: hand one over, and it is not lost. */
 export interface Mailer {
-  send(mail: OutgoingMail): Promise<void>;
+  /** Resolves to whether the mail is safely stored (it never rejects). */
+  send(mail: OutgoingMail): Promise<boolean>;
 }
 
 /**
@@ -29,17 +30,18 @@ export class OutboxMailer implements Mailer {
     private readonly logNotices: boolean,
   ) {}
 
-  async send(mail: OutgoingMail): Promise<void> {
+  async send(mail: OutgoingMail): Promise<boolean> {
     let row: OutboxMail;
     try {
       row = await storeMail(this.db, mail, new Date());
     } catch (error) {
       console.error(`mail not stored: ${error instanceof Error ? error.name : "unknown"}`);
-      return;
+      return false;
     }
     // The subject only: bodies can carry reset links.
     if (this.logNotices) console.log(`mail stored in the outbox: "${mail.subject}"`);
     if (this.transport) this.waitUntil(this.deliver(this.transport, row, mail));
+    return true;
   }
 
   private async deliver(transport: MailTransport, row: OutboxMail, mail: OutgoingMail): Promise<void> {

@@ -11,14 +11,13 @@ import type { AppEnv } from "../../env";
 import { ApiError } from "../../errors";
 import { signingKeys } from "../../middleware/authenticate";
 import { accountLockedMail } from "../../services/mail-templates";
-import { mailerFor } from "../../services/mailer";
 import { publicAccess } from "../access";
 import { auditContext } from "../audit-context";
 import { defineEndpoint } from "../endpoint";
 import { emailSchema, jsonBody, jsonResponse, problemResponse, tokenResponseSchema } from "../schemas";
 import { completeLogin } from "./complete-login";
 import { guardedPasswordCheck } from "./guarded-password-check";
-import { createResetLink } from "./reset-link";
+import { mailResetLink } from "./reset-link";
 import { isTwoFactorEnabled } from "./second-factor";
 
 export const mfaChallengeSchema = z
@@ -36,8 +35,8 @@ export type LoginBody = z.infer<typeof loginBodySchema>;
 async function announceLock(c: Context<AppEnv>, user: User | undefined) {
   await recordAuditEvent(database(c.env.DB), auditContext(c), { type: "auth.locked", userId: user?.id ?? null });
   if (!user) return;
-  const resetUrl = await createResetLink(c, user.id);
-  await mailerFor(c).send(accountLockedMail(user.email, resetUrl, c.get("config").LOCKOUT_MINUTES));
+  const minutes = c.get("config").LOCKOUT_MINUTES;
+  await mailResetLink(c, user.id, (resetUrl) => accountLockedMail(user.email, resetUrl, minutes));
 }
 
 export const login = defineEndpoint({

@@ -8,12 +8,11 @@ import { withAccountGuard, withIpGuard } from "../../durable-objects/guard-clien
 import type { AppEnv } from "../../env";
 import { ApiError } from "../../errors";
 import { passwordResetRequestedMail } from "../../services/mail-templates";
-import { mailerFor } from "../../services/mailer";
 import { publicAccess } from "../access";
 import { auditContext } from "../audit-context";
 import { defineEndpoint } from "../endpoint";
 import { emailSchema, jsonBody, jsonResponse, problemResponse } from "../schemas";
-import { createResetLink } from "./reset-link";
+import { mailResetLink } from "./reset-link";
 
 export const forgotBodySchema = z.strictObject({ email: emailSchema });
 
@@ -28,8 +27,7 @@ async function sendResetMail(c: Context<AppEnv>, email: string): Promise<void> {
   try {
     const user = await findUserByEmail(database(c.env.DB), email);
     if (!user) return;
-    const resetUrl = await createResetLink(c, user.id);
-    await mailerFor(c).send(passwordResetRequestedMail(user.email, resetUrl));
+    await mailResetLink(c, user.id, (resetUrl) => passwordResetRequestedMail(user.email, resetUrl));
   } catch (error) {
     console.error(`reset mail not prepared: ${error instanceof Error ? error.name : "unknown"}`);
   }

@@ -2,24 +2,31 @@ import type { Context } from "hono";
 import { sha256Hex } from "../../crypto/hash";
 import { randomToken } from "../../crypto/random";
 import { database } from "../../db/client";
-import { replaceResetToken } from "../../db/reset-tokens";
+import { insertResetToken, voidOlderResetTokens } from "../../db/reset-tokens";
 import type { AppEnv } from "../../env";
+import { mailerFor, type OutgoingMail } from "../../services/mailer";
 
 export const RESET_TOKEN_LIFETIME_MS = 60 * 60 * 1000;
 
 /**
  * Issues a password-reset token (32 random bytes, valid one hour, single use; only its SHA-256
- * is stored, and it voids the user's older tokens) and returns the link that carries it.
+ * is stored) and mails the link that carries it, composed by `compose`. The user's older links
+ * are voided only once the new mail is safely in the outbox: if it cannot be stored, the links
+ * already mailed keep working, and the new token, which nobody has, simply expires.
  */
-export async function createResetLink(c: Context<AppEnv>, userId: string): Promise<string> {
+export async function mailResetLink(
+  c: Context<AppEnv>,
+  userId: string,
+  compose: (resetUrl: string) => OutgoingMail,
+): Promise<void> {
+  const db = database(c.env.DB);
   const token = randomToken(32);
+  const tokenHash = await sha256Hex(token);
   const now = new Date();
-  await replaceResetToken(
-    database(c.env.DB),
-    { userId, tokenHash: await sha256Hex(token), expiresAt: new Date(now.getTime() + RESET_TOKEN_LIFETIME_MS) },
-    now,
-  );
+  await insertResetToken(db, { userId, tokenHash, expiresAt: new Date(now.getTime() + RESET_TOKEN_LIFETIME_MS) }, now);
   const url = new URL("/reset-password", c.get("config").APP_URL);
   url.searchParams.set("token", token);
-  return url.toString();
+  if (await mailerFor(c).send(compose(url.toString()))) {
+    await voidOlderResetTokens(db, { userId, keepHash: tokenHash, issuedAt: now });
+  }
 }
