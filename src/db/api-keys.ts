@@ -64,11 +64,6 @@ export function apiKeyRevocationUpdate(db: Database, userId: string, keyId: stri
     );
 }
 
-/** Sets when the key stops working, never later than an earlier revocation. */
-export async function setApiKeyRevocation(db: Database, userId: string, keyId: string, at: Date): Promise<void> {
-  await apiKeyRevocationUpdate(db, userId, keyId, at);
-}
-
 /** Removes a key that was never shown to anyone (a roll that failed after issuing it). */
 export async function deleteUnissuedApiKey(db: Database, userId: string, keyId: string): Promise<void> {
   await db.delete(apiKeys).where(and(eq(apiKeys.id, keyId), eq(apiKeys.userId, userId)));

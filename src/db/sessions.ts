@@ -1,4 +1,5 @@
 import { and, desc, eq, gt, inArray, isNull, lt, or, type SQL } from "drizzle-orm";
+import type { auditEventInsert } from "./audit";
 import type { Database } from "./client";
 import { type Session, sessions } from "./schema";
 
@@ -84,8 +85,15 @@ export function sessionsRevokedUpdates(db: Database, userId: string, sessionIds:
 }
 
 /** Marks sessions revoked, all chunks in one batch. */
-export async function markSessionsRevoked(db: Database, userId: string, sessionIds: string[], now: Date) {
-  const [first, ...rest] = sessionsRevokedUpdates(db, userId, sessionIds, now);
+export async function markSessionsRevoked(
+  db: Database,
+  userId: string,
+  sessionIds: string[],
+  now: Date,
+  audit?: ReturnType<typeof auditEventInsert>,
+) {
+  const statements = [...sessionsRevokedUpdates(db, userId, sessionIds, now), ...(audit ? [audit] : [])];
+  const [first, ...rest] = statements;
   if (first) await db.batch([first, ...rest]);
 }
 

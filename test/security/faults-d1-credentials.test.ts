@@ -178,3 +178,43 @@ describe("two-factor on and off when D1 fails part-way", () => {
     expect((await disable(Date.now() + 30_000)).status).toBe(204);
   });
 });
+
+describe("a revocation whose audit row cannot be written", () => {
+  it("session delete, key revoke and the operator's revoke-all answer 500, record nothing in D1, stay revoked, and repeat cleanly", async () => {
+    const user = await registerUser();
+    const other = await login(user.email, user.password, randomIp());
+    const sessions = (await (await api("GET", "/v1/sessions", { token: user.token })).json()) as {
+      data: { id: string; current: boolean }[];
+    };
+    const otherSession = sessions.data.find((session) => !session.current)?.id as string;
+    const key = await createKey(user.token);
+    const revokedRows = () =>
+      count("SELECT count(*) AS n FROM sessions WHERE user_id = ? AND revoked_at IS NOT NULL", user.id);
+
+    await duringFault("audit_log", "INSERT", () =>
+      api("DELETE", `/v1/sessions/${otherSession}`, { token: user.token }),
+    );
+    expect(await revokedRows()).toBe(0);
+    expect(await auditCount(user.id, "session.revoked")).toBe(0);
+    // The guard was told first: the session is dead although D1 does not say so yet.
+    await expectProblem(await api("GET", "/v1/me", { token: other }), 401, "unauthorized");
+    expect((await api("DELETE", `/v1/sessions/${otherSession}`, { token: user.token })).status).toBe(204);
+    expect(await revokedRows()).toBe(1);
+    expect(await auditCount(user.id, "session.revoked")).toBe(1);
+
+    await duringFault("audit_log", "INSERT", () => api("DELETE", `/v1/api-keys/${key.id}`, { token: user.token }));
+    expect(await count("SELECT count(*) AS n FROM api_keys WHERE id = ? AND revoked_at IS NOT NULL", key.id)).toBe(0);
+    await expectProblem(await api("GET", "/v1/images", { token: key.key }), 401, "unauthorized");
+    expect((await api("DELETE", `/v1/api-keys/${key.id}`, { token: user.token })).status).toBe(204);
+    expect(await count("SELECT count(*) AS n FROM api_keys WHERE id = ? AND revoked_at IS NOT NULL", key.id)).toBe(1);
+    expect(await auditCount(user.id, "api_key.revoked")).toBe(1);
+
+    const admin = { token: env.ADMIN_TOKEN };
+    await duringFault("audit_log", "INSERT", () => api("POST", `/v1/admin/users/${user.id}/revoke-all`, admin));
+    expect(await revokedRows()).toBe(1);
+    await expectProblem(await api("GET", "/v1/me", { token: user.token }), 401, "unauthorized");
+    expect((await api("POST", `/v1/admin/users/${user.id}/revoke-all`, admin)).status).toBe(204);
+    expect(await revokedRows()).toBe(2);
+    expect(await auditCount(user.id, "admin.credentials_revoked")).toBe(1);
+  });
+});

@@ -1,8 +1,8 @@
 import { createRoute } from "@hono/zod-openapi";
-import { listLiveApiKeyIds, setApiKeyRevocation } from "../../db/api-keys";
-import { recordAuditEvent } from "../../db/audit";
+import { apiKeyRevocationUpdate, listLiveApiKeyIds } from "../../db/api-keys";
+import { auditEventInsert } from "../../db/audit";
 import { database } from "../../db/client";
-import { listLiveSessionIds, markSessionsRevoked } from "../../db/sessions";
+import { listLiveSessionIds, sessionsRevokedUpdates } from "../../db/sessions";
 import { findUserById } from "../../db/users";
 import { withUserGuard } from "../../durable-objects/guard-client";
 import { ApiError } from "../../errors";
@@ -39,13 +39,16 @@ export const adminRevokeAll = defineEndpoint({
       await guard.revokeSessions(sessionIds);
       await guard.revokeApiKeys(keyIds, now.getTime());
     });
-    await markSessionsRevoked(db, user.id, sessionIds, now);
-    for (const keyId of keyIds) await setApiKeyRevocation(db, user.id, keyId, now);
-    await recordAuditEvent(db, auditContext(c), {
-      type: "admin.credentials_revoked",
-      userId: user.id,
-      metadata: { by: "operator", sessions: sessionIds.length, apiKeys: keyIds.length },
-    });
+    // Then D1, in one batch: every session and key marked revoked, with the audit row.
+    await db.batch([
+      auditEventInsert(db, auditContext(c), {
+        type: "admin.credentials_revoked",
+        userId: user.id,
+        metadata: { by: "operator", sessions: sessionIds.length, apiKeys: keyIds.length },
+      }),
+      ...sessionsRevokedUpdates(db, user.id, sessionIds, now),
+      ...keyIds.map((keyId) => apiKeyRevocationUpdate(db, user.id, keyId, now)),
+    ]);
     return c.body(null, 204);
   },
 });

@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
-import { findOwnApiKey, setApiKeyRevocation } from "../../db/api-keys";
-import { recordAuditEvent } from "../../db/audit";
+import { apiKeyRevocationUpdate, findOwnApiKey } from "../../db/api-keys";
+import { auditEventInsert } from "../../db/audit";
 import { database } from "../../db/client";
 import { withUserGuard } from "../../durable-objects/guard-client";
 import { ApiError } from "../../errors";
@@ -34,12 +34,15 @@ export const revokeApiKey = defineEndpoint({
     const now = Date.now();
     // The Durable Object first: it is what the next request asks, from any isolate.
     await withUserGuard(c.env, principal.userId, (guard) => guard.revokeApiKeys([key.id], now));
-    await setApiKeyRevocation(db, principal.userId, key.id, new Date(now));
-    await recordAuditEvent(db, auditContext(c), {
-      type: "api_key.revoked",
-      userId: principal.userId,
-      metadata: { keyId: key.id },
-    });
+    // The guard first (it is what the next request checks); then the row and its audit row together.
+    await db.batch([
+      apiKeyRevocationUpdate(db, principal.userId, key.id, new Date(now)),
+      auditEventInsert(db, auditContext(c), {
+        type: "api_key.revoked",
+        userId: principal.userId,
+        metadata: { keyId: key.id },
+      }),
+    ]);
     return c.body(null, 204);
   },
 });

@@ -1,10 +1,8 @@
 import { createRoute } from "@hono/zod-openapi";
-import { recordAuditEvent } from "../../db/audit";
 import { database } from "../../db/client";
 import { listLiveSessionIds } from "../../db/sessions";
 import { sessionPrincipalOf } from "../../middleware/authenticate";
 import { sessionOnly } from "../access";
-import { auditContext } from "../audit-context";
 import { defineEndpoint } from "../endpoint";
 import { problemResponse } from "../schemas";
 import { revokeSessions } from "../sessions/revoke-sessions";
@@ -23,8 +21,7 @@ export const logoutAll = defineEndpoint({
     const db = database(c.env.DB);
     const sessionIds = new Set(await listLiveSessionIds(db, userId, new Date()));
     sessionIds.add(sessionId);
-    await revokeSessions(c, userId, [...sessionIds]);
-    await recordAuditEvent(db, auditContext(c), {
+    await revokeSessions(c, userId, [...sessionIds], {
       type: "auth.logout_all",
       userId,
       metadata: { sessionCount: sessionIds.size },

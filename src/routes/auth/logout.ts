@@ -1,9 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
-import { recordAuditEvent } from "../../db/audit";
-import { database } from "../../db/client";
 import { sessionPrincipalOf } from "../../middleware/authenticate";
 import { sessionOnly } from "../access";
-import { auditContext } from "../audit-context";
 import { defineEndpoint } from "../endpoint";
 import { problemResponse } from "../schemas";
 import { revokeSessions } from "../sessions/revoke-sessions";
@@ -19,12 +16,7 @@ export const logout = defineEndpoint({
   }),
   handler: async (c) => {
     const { userId, sessionId } = sessionPrincipalOf(c);
-    await revokeSessions(c, userId, [sessionId]);
-    await recordAuditEvent(database(c.env.DB), auditContext(c), {
-      type: "auth.logout",
-      userId,
-      metadata: { sessionId },
-    });
+    await revokeSessions(c, userId, [sessionId], { type: "auth.logout", userId, metadata: { sessionId } });
     return c.body(null, 204);
   },
 });

@@ -1,12 +1,10 @@
 import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
-import { recordAuditEvent } from "../../db/audit";
 import { database } from "../../db/client";
 import { findLiveSession } from "../../db/sessions";
 import { ApiError } from "../../errors";
 import { principalOf } from "../../middleware/authenticate";
 import { sessionOnly } from "../access";
-import { auditContext } from "../audit-context";
 import { defineEndpoint } from "../endpoint";
 import { problemResponse } from "../schemas";
 import { revokeSessions } from "./revoke-sessions";
@@ -32,8 +30,7 @@ export const deleteSession = defineEndpoint({
     // The tenant filter is part of the lookup: another user's session id is simply not found.
     const session = await findLiveSession(db, userId, id, new Date());
     if (!session) throw new ApiError("not_found");
-    await revokeSessions(c, userId, [session.id]);
-    await recordAuditEvent(db, auditContext(c), {
+    await revokeSessions(c, userId, [session.id], {
       type: "session.revoked",
       userId,
       metadata: { sessionId: session.id },

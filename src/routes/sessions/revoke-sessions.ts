@@ -1,8 +1,10 @@
 import type { Context } from "hono";
+import { type AuditEvent, auditEventInsert } from "../../db/audit";
 import { database } from "../../db/client";
 import { markSessionsRevoked } from "../../db/sessions";
 import { withUserGuard } from "../../durable-objects/guard-client";
 import type { AppEnv } from "../../env";
+import { auditContext } from "../audit-context";
 
 /**
  * Tells the user's guard that these sessions are revoked. This always comes before D1 records
@@ -17,9 +19,13 @@ export async function revokeSessionsInGuard(c: Context<AppEnv>, userId: string, 
   if (current?.kind === "session" && sessionIds.includes(current.sessionId)) c.set("tokenRetired", true);
 }
 
-/** Revokes sessions of one user: the guard first, then D1. */
-export async function revokeSessions(c: Context<AppEnv>, userId: string, sessionIds: string[]) {
+/**
+ * Revokes sessions of one user: the guard first, then D1, where the sessions are marked revoked
+ * and `audit` is written in one batch (both or neither).
+ */
+export async function revokeSessions(c: Context<AppEnv>, userId: string, sessionIds: string[], audit: AuditEvent) {
   if (sessionIds.length === 0) return;
   await revokeSessionsInGuard(c, userId, sessionIds);
-  await markSessionsRevoked(database(c.env.DB), userId, sessionIds, new Date());
+  const db = database(c.env.DB);
+  await markSessionsRevoked(db, userId, sessionIds, new Date(), auditEventInsert(db, auditContext(c), audit));
 }
