@@ -1,4 +1,5 @@
-import { and, eq, type SQL } from "drizzle-orm";
+import { and, eq, type SQL, sql } from "drizzle-orm";
+import { type AuditContext, type AuditEvent, auditEventInsert } from "./audit";
 import type { Database } from "./client";
 import { type User, users } from "./schema";
 
@@ -16,31 +17,44 @@ export async function insertUser(db: Database, user: typeof users.$inferInsert):
   return created;
 }
 
-export async function updateUserProfile(
+/**
+ * Changes a user's row and writes the audit row that records it, in one batch (both or
+ * neither); the audit row only if the user still exists. Returns the updated user.
+ */
+async function updateUserAudited(
+  db: Database,
+  userId: string,
+  changes: Partial<Pick<User, "name" | "email" | "plan" | "rateLimitPerMinute">>,
+  audit: { context: AuditContext; event: AuditEvent },
+): Promise<User | undefined> {
+  const stillThere = sql`EXISTS (SELECT 1 FROM ${users} WHERE ${users.id} = ${userId})`;
+  const [updated] = await db.batch([
+    db
+      .update(users)
+      .set({ ...changes, updatedAt: new Date() })
+      .where(eq(users.id, userId))
+      .returning(),
+    auditEventInsert(db, audit.context, audit.event, stillThere),
+  ]);
+  return updated[0];
+}
+
+export function updateUserProfile(
   db: Database,
   userId: string,
   changes: Partial<Pick<User, "name" | "email">>,
-  now: Date,
+  audit: { context: AuditContext; event: AuditEvent },
 ): Promise<User | undefined> {
-  const [updated] = await db
-    .update(users)
-    .set({ ...changes, updatedAt: now })
-    .where(eq(users.id, userId))
-    .returning();
-  return updated;
+  return updateUserAudited(db, userId, changes, audit);
 }
 
-export async function updateUserPlan(
+export function updateUserPlan(
   db: Database,
   userId: string,
   changes: Partial<Pick<User, "plan" | "rateLimitPerMinute">>,
+  audit: { context: AuditContext; event: AuditEvent },
 ): Promise<User | undefined> {
-  const [updated] = await db
-    .update(users)
-    .set({ ...changes, updatedAt: new Date() })
-    .where(eq(users.id, userId))
-    .returning();
-  return updated;
+  return updateUserAudited(db, userId, changes, audit);
 }
 
 /**

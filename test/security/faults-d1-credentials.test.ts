@@ -218,3 +218,26 @@ describe("a revocation whose audit row cannot be written", () => {
     expect(await auditCount(user.id, "admin.credentials_revoked")).toBe(1);
   });
 });
+
+describe("a profile or plan change whose audit row cannot be written", () => {
+  it("PATCH /v1/me and the operator's plan change answer 500 and change nothing; repeated, they work", async () => {
+    const user = await registerUser({ name: "Before" });
+    const newEmail = `after.${crypto.randomUUID().slice(0, 8)}@example.com`;
+    const change = { name: "After", email: newEmail, currentPassword: user.password };
+    await duringFault("audit_log", "INSERT", () => api("PATCH", "/v1/me", { token: user.token, body: change }));
+    expect(await (await api("GET", "/v1/me", { token: user.token })).json()).toMatchObject({
+      name: "Before",
+      email: user.email,
+    });
+    expect(await auditCount(user.id, "profile.updated")).toBe(0);
+    expect((await api("PATCH", "/v1/me", { token: user.token, body: change })).status).toBe(200);
+    expect(await auditCount(user.id, "profile.updated")).toBe(1);
+
+    const admin = { token: env.ADMIN_TOKEN, body: { plan: "pro" } };
+    await duringFault("audit_log", "INSERT", () => api("PATCH", `/v1/admin/users/${user.id}`, admin));
+    expect(await count("SELECT count(*) AS n FROM users WHERE id = ? AND plan = 'standard'", user.id)).toBe(1);
+    expect((await api("PATCH", `/v1/admin/users/${user.id}`, admin)).status).toBe(200);
+    expect(await count("SELECT count(*) AS n FROM users WHERE id = ? AND plan = 'pro'", user.id)).toBe(1);
+    expect(await auditCount(user.id, "admin.user_updated")).toBe(1);
+  });
+});

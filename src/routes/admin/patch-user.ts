@@ -1,6 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
-import { recordAuditEvent } from "../../db/audit";
 import { database } from "../../db/client";
 import { findUserById, publicUser, updateUserPlan } from "../../db/users";
 import { plans, requestsPerMinute } from "../../domain/plans";
@@ -47,13 +46,20 @@ export const adminPatchUser = defineEndpoint({
     const limit = requestsPerMinute(plan, custom);
     // The user's guard first: it is what the next request asks.
     await withUserGuard(c.env, user.id, (guard) => guard.setRequestLimit(limit));
-    const updated = await updateUserPlan(db, user.id, { plan, rateLimitPerMinute: custom });
+    const updated = await updateUserPlan(
+      db,
+      user.id,
+      { plan, rateLimitPerMinute: custom },
+      {
+        context: auditContext(c),
+        event: {
+          type: "admin.user_updated",
+          userId: user.id,
+          metadata: { by: "operator", plan, rateLimitPerMinute: custom, effectiveRateLimitPerMinute: limit },
+        },
+      },
+    );
     if (!updated) throw new ApiError("not_found");
-    await recordAuditEvent(db, auditContext(c), {
-      type: "admin.user_updated",
-      userId: user.id,
-      metadata: { by: "operator", plan, rateLimitPerMinute: custom, effectiveRateLimitPerMinute: limit },
-    });
     return c.json(
       { ...publicUser(updated), rateLimitPerMinute: updated.rateLimitPerMinute, effectiveRateLimitPerMinute: limit },
       200,

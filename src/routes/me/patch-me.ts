@@ -1,7 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
 import { verifyPassword } from "../../crypto/password";
-import { recordAuditEvent } from "../../db/audit";
 import { database, isUniqueViolation } from "../../db/client";
 import { findUserByEmail, findUserById, publicUser, updateUserProfile } from "../../db/users";
 import { ApiError } from "../../errors";
@@ -76,16 +75,14 @@ export const patchMe = defineEndpoint({
     }
     if (Object.keys(changes).length === 0) return c.json(publicUser(user), 200);
 
-    const updated = await updateUserProfile(db, user.id, changes, new Date()).catch((error: unknown) => {
+    const updated = await updateUserProfile(db, user.id, changes, {
+      context: auditContext(c),
+      event: { type: "profile.updated", userId: user.id, metadata: { fields: Object.keys(changes) } },
+    }).catch((error: unknown) => {
       if (isUniqueViolation(error)) throw new ApiError("email_taken");
       throw error;
     });
     if (!updated) throw new ApiError("not_found");
-    await recordAuditEvent(db, auditContext(c), {
-      type: "profile.updated",
-      userId: user.id,
-      metadata: { fields: Object.keys(changes) },
-    });
     return c.json(publicUser(updated), 200);
   },
 });

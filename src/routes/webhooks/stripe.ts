@@ -181,17 +181,22 @@ const applySubscription: Handler = async (c, db, event) => {
   const user = subscription ? await knownUser(db, subscription.metadata) : undefined;
   if (!subscription || !user) return;
   const plan = planFor(user, event.type, subscription.status);
-  if (user.plan !== "enterprise") {
-    const limit = requestsPerMinute(plan, user.rateLimitPerMinute);
-    // The user's guard first: it is what the next request asks.
-    await withUserGuard(c.env, user.id, (guard) => guard.setRequestLimit(limit));
-    await updateUserPlan(db, user.id, { plan });
+  const audit = {
+    context: auditContext(c),
+    event: {
+      type: "subscription.updated" as const,
+      userId: user.id,
+      metadata: { subscriptionId: subscription.id, status: subscription.status, plan },
+    },
+  };
+  if (user.plan === "enterprise") {
+    await recordAuditEvent(db, audit.context, audit.event);
+    return;
   }
-  await recordAuditEvent(db, auditContext(c), {
-    type: "subscription.updated",
-    userId: user.id,
-    metadata: { subscriptionId: subscription.id, status: subscription.status, plan },
-  });
+  const limit = requestsPerMinute(plan, user.rateLimitPerMinute);
+  // The user's guard first: it is what the next request asks.
+  await withUserGuard(c.env, user.id, (guard) => guard.setRequestLimit(limit));
+  await updateUserPlan(db, user.id, { plan }, audit);
 };
 
 // A Map, not an object literal: an event type such as "constructor" must find no handler.
