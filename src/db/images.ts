@@ -1,4 +1,5 @@
 import { and, desc, eq, gt, isNotNull, isNull } from "drizzle-orm";
+import type { auditEventInsert } from "./audit";
 import type { Database } from "./client";
 import { afterCursor, type CursorPosition } from "./cursor";
 import { type Image, images } from "./schema";
@@ -51,17 +52,20 @@ export function imageSoftDeleteUpdate(db: Database, imageId: string, now: Date) 
   return db.update(images).set({ deletedAt: now, updatedAt: now }).where(eq(images.id, imageId));
 }
 
+/** Changes the image; with `auditRow`, in one batch with it (both or neither). */
 export async function updateImage(
   db: Database,
   imageId: string,
   changes: Partial<Pick<Image, "title" | "prompt" | "deletedAt">>,
+  auditRow?: ReturnType<typeof auditEventInsert>,
 ) {
-  const [row] = await db
+  const update = db
     .update(images)
     .set({ ...changes, updatedAt: new Date() })
     .where(eq(images.id, imageId))
     .returning();
-  return row;
+  const [rows] = auditRow ? await db.batch([update, auditRow]) : [await update];
+  return rows[0];
 }
 
 export async function listTeamImageKeys(db: Database, teamId: string): Promise<string[]> {

@@ -5,10 +5,17 @@ import type { Database } from "./client";
 import { afterCursor, type CursorPosition } from "./cursor";
 import { type Team, teamInvitations, teamMembers, teams, users } from "./schema";
 
-export async function createTeamWithOwner(db: Database, team: typeof teams.$inferInsert, ownerId: string) {
+/** Creates the team, its owner's membership and the audit row, in one batch: all or nothing. */
+export async function createTeamWithOwner(
+  db: Database,
+  team: typeof teams.$inferInsert,
+  ownerId: string,
+  auditRow: ReturnType<typeof auditEventInsert>,
+) {
   await db.batch([
     db.insert(teams).values(team),
     db.insert(teamMembers).values({ teamId: team.id, userId: ownerId, role: "owner", createdAt: team.createdAt }),
+    auditRow,
   ]);
 }
 
@@ -35,13 +42,22 @@ export async function listTeamsOfUser(db: Database, userId: string, page: { limi
     .limit(page.limit);
 }
 
-export async function updateTeam(db: Database, teamId: string, changes: Partial<Pick<Team, "name" | "description">>) {
-  const [row] = await db
-    .update(teams)
-    .set({ ...changes, updatedAt: new Date() })
-    .where(eq(teams.id, teamId))
-    .returning();
-  return row;
+/** Changes the team and writes the audit row, in one batch: both or neither. */
+export async function updateTeam(
+  db: Database,
+  teamId: string,
+  changes: Partial<Pick<Team, "name" | "description">>,
+  auditRow: ReturnType<typeof auditEventInsert>,
+) {
+  const [rows] = await db.batch([
+    db
+      .update(teams)
+      .set({ ...changes, updatedAt: new Date() })
+      .where(eq(teams.id, teamId))
+      .returning(),
+    auditRow,
+  ]);
+  return rows[0];
 }
 
 /**

@@ -87,3 +87,37 @@ describe("DELETE /v1/images/{id} when D1 fails part-way", () => {
     ).toBe(1);
   });
 });
+
+describe("team and image changes whose audit row cannot be written", () => {
+  it("creating or renaming a team and restoring an image answer 500 and change nothing; repeated, they work", async () => {
+    const owner = await registerUser();
+    const auditOf = (type: string) =>
+      count("SELECT count(*) AS n FROM audit_log WHERE user_id = ? AND type = ?", owner.id, type);
+
+    await duringFault("audit_log", "INSERT", () =>
+      api("POST", "/v1/teams", { token: owner.token, body: { name: "Never made" } }),
+    );
+    expect(await count("SELECT count(*) AS n FROM teams WHERE name = 'Never made'")).toBe(0);
+    expect(await count("SELECT count(*) AS n FROM team_members WHERE user_id = ?", owner.id)).toBe(0);
+
+    const team = await createTeam(owner.token, "Old name");
+    await duringFault("audit_log", "INSERT", () =>
+      api("PATCH", `/v1/teams/${team.id}`, { token: owner.token, body: { name: "New name" } }),
+    );
+    expect(await count("SELECT count(*) AS n FROM teams WHERE id = ? AND name = 'Old name'", team.id)).toBe(1);
+    expect(await auditOf("team.updated")).toBe(0);
+    expect(
+      (await api("PATCH", `/v1/teams/${team.id}`, { token: owner.token, body: { name: "New name" } })).status,
+    ).toBe(200);
+    expect(await auditOf("team.updated")).toBe(1);
+
+    const image = await createImage(owner.token);
+    expect((await api("DELETE", `/v1/images/${image.id}`, { token: owner.token })).status).toBe(204);
+    await duringFault("audit_log", "INSERT", () =>
+      api("POST", `/v1/images/${image.id}/restore`, { token: owner.token }),
+    );
+    expect((await api("GET", `/v1/images/${image.id}`, { token: owner.token })).status).toBe(404);
+    expect((await api("POST", `/v1/images/${image.id}/restore`, { token: owner.token })).status).toBe(200);
+    expect(await auditOf("image.restored")).toBe(1);
+  });
+});

@@ -1,5 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import { recordAuditEvent } from "../../db/audit";
+import { auditEventInsert } from "../../db/audit";
 import { database } from "../../db/client";
 import { findRestorableImage, updateImage } from "../../db/images";
 import { ApiError } from "../../errors";
@@ -32,14 +32,18 @@ export const restoreImage = defineEndpoint({
     const image = await findRestorableImage(db, principal.userId, c.req.valid("param").id, new Date());
     if (!image) throw new ApiError("not_found");
     await authorizeOwner(c, image);
-    const restored = await updateImage(db, image.id, { deletedAt: null });
+    const restored = await updateImage(
+      db,
+      image.id,
+      { deletedAt: null },
+      auditEventInsert(db, auditContext(c), {
+        type: "image.restored",
+        userId: principal.userId,
+        teamId: image.teamId,
+        metadata: { imageId: image.id },
+      }),
+    );
     if (!restored) throw new ApiError("not_found");
-    await recordAuditEvent(db, auditContext(c), {
-      type: "image.restored",
-      userId: principal.userId,
-      teamId: image.teamId,
-      metadata: { imageId: image.id },
-    });
     return c.json(imageView(restored), 200);
   },
 });

@@ -1,7 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
 import { newId } from "../../crypto/random";
-import { recordAuditEvent } from "../../db/audit";
+import { auditEventInsert } from "../../db/audit";
 import { database } from "../../db/client";
 import { createTeamWithOwner } from "../../db/teams";
 import { principalOf } from "../../middleware/authenticate";
@@ -36,8 +36,12 @@ export const createTeam = defineEndpoint({
     const now = new Date();
     const team = { id: newId("team"), name, description: description ?? null, createdAt: now, updatedAt: now };
     const db = database(c.env.DB);
-    await createTeamWithOwner(db, team, principal.userId);
-    await recordAuditEvent(db, auditContext(c), { type: "team.created", userId: principal.userId, teamId: team.id });
+    await createTeamWithOwner(
+      db,
+      team,
+      principal.userId,
+      auditEventInsert(db, auditContext(c), { type: "team.created", userId: principal.userId, teamId: team.id }),
+    );
     return c.json(teamView(team, "owner"), 201);
   },
 });

@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
-import { recordAuditEvent } from "../../db/audit";
+import { auditEventInsert } from "../../db/audit";
 import { database } from "../../db/client";
 import { updateTeam } from "../../db/teams";
 import { ApiError } from "../../errors";
@@ -38,14 +38,18 @@ export const patchTeam = defineEndpoint({
     const role = await authorizeTeam(c, id);
     const changes = c.req.valid("json");
     const db = database(c.env.DB);
-    const team = await updateTeam(db, id, changes);
+    const team = await updateTeam(
+      db,
+      id,
+      changes,
+      auditEventInsert(db, auditContext(c), {
+        type: "team.updated",
+        userId: principalOf(c).userId,
+        teamId: id,
+        metadata: { fields: Object.keys(changes) },
+      }),
+    );
     if (!team) throw new ApiError("not_found");
-    await recordAuditEvent(db, auditContext(c), {
-      type: "team.updated",
-      userId: principalOf(c).userId,
-      teamId: id,
-      metadata: { fields: Object.keys(changes) },
-    });
     return c.json(teamView(team, role), 200);
   },
 });
