@@ -241,3 +241,16 @@ describe("a profile or plan change whose audit row cannot be written", () => {
     expect(await auditCount(user.id, "admin.user_updated")).toBe(1);
   });
 });
+
+describe("a new API key whose audit row cannot be written", () => {
+  it("answers 500, and no key exists: a credential is never issued without its audit row", async () => {
+    const user = await registerUser();
+    await duringFault("audit_log", "INSERT", () =>
+      api("POST", "/v1/api-keys", { token: user.token, body: { name: "unaudited", scopes: ["read"] } }),
+    );
+    expect(await count("SELECT count(*) AS n FROM api_keys WHERE user_id = ?", user.id)).toBe(0);
+    const again = await createKey(user.token, { name: "audited" });
+    expect(await auditCount(user.id, "api_key.created")).toBe(1);
+    expect((await api("GET", "/v1/images", { token: again.key })).status).toBe(200);
+  });
+});

@@ -1,5 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
+import { deleteUnissuedApiKey } from "../../db/api-keys";
 import { recordAuditEvent } from "../../db/audit";
 import { database } from "../../db/client";
 import { normaliseAllowlistEntry } from "../../domain/ip-allowlist";
@@ -64,11 +65,18 @@ export const createApiKey = defineEndpoint({
       expiresAt: body.expiresAt ? new Date(body.expiresAt) : null,
       rolledFrom: null,
     });
-    await recordAuditEvent(database(c.env.DB), auditContext(c), {
-      type: "api_key.created",
-      userId: principal.userId,
-      metadata: { keyId: row.id, scopes: row.scopes },
-    });
+    const db = database(c.env.DB);
+    try {
+      await recordAuditEvent(db, auditContext(c), {
+        type: "api_key.created",
+        userId: principal.userId,
+        metadata: { keyId: row.id, scopes: row.scopes },
+      });
+    } catch (error) {
+      // No credential without its audit row: the key was never shown, so it goes.
+      await deleteUnissuedApiKey(db, principal.userId, row.id).catch(() => {});
+      throw error;
+    }
     return c.json({ ...apiKeyView(row), key }, 201);
   },
 });
