@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { expect } from "vitest";
+import { expect, vi } from "vitest";
 
 /**
  * Fault injection over the real bindings. The Worker still talks to the real Durable Object
@@ -91,4 +91,28 @@ export async function expectServerProblem(response: Response) {
   expect(["internal_error", "unavailable"]).toContain(problem.code);
   expect(text).not.toMatch(/injected|SQL|D1_|trigger|DELETE|INSERT|UPDATE|constraint|\bat\s+\S+\s+\(|\.ts:\d/i);
   return problem;
+}
+
+/** Runs `request` while `table` refuses writes of `event`, and checks the 5xx problem it answers. */
+export async function duringFault(
+  table: string,
+  event: "INSERT" | "UPDATE" | "DELETE",
+  request: () => Promise<Response>,
+) {
+  const fault = await failingWrites(table, event);
+  const quiet = vi.spyOn(console, "error").mockImplementation(() => {});
+  try {
+    return await expectServerProblem(await request());
+  } finally {
+    await fault.drop();
+    quiet.mockRestore();
+  }
+}
+
+/** The `n` of a `SELECT count(*) AS n …` over the real D1. */
+export async function count(sql: string, ...values: unknown[]): Promise<number> {
+  const row = await env.DB.prepare(sql)
+    .bind(...values)
+    .first<{ n: number }>();
+  return row?.n ?? 0;
 }

@@ -1,8 +1,8 @@
 // Runs sqlmap against one target and reads its verdict from its log: sqlmap exits 0 whether or
 // not it found an injection, so the exit code alone proves nothing.
-import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
+import { runTool } from "./run-tool.mjs";
 
 // Lines that mean sqlmap found something. "might be injectable" is its heuristic (a DBMS error
 // in the answer), "might be vulnerable" its XSS / file-inclusion heuristics: all are findings.
@@ -31,7 +31,7 @@ const NOT_INJECTABLE = "all tested parameters do not appear to be injectable";
  * seconds }` (`rejected`: candidates sqlmap itself found to be false positives) and keeps sqlmap's
  * log in `outputDir/sqlmap.log`.
  */
-export function runSqlmap(target, { proxy, level, risk, technique, outputDir }) {
+export async function runSqlmap(target, { proxy, level, risk, technique, outputDir }) {
   const args = [
     "-u",
     target.url,
@@ -59,49 +59,27 @@ export function runSqlmap(target, { proxy, level, risk, technique, outputDir }) 
   // Without query or body parameters sqlmap offers to inject into the path as well.
   if (target.noUriInjection) args.push("--answers=URI injections=N");
   if (target.data) args.push("--data", target.data);
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    // No proxy settings from the environment: every request must go through our proxy.
-    const env = { ...process.env, TERM: "dumb" };
-    for (const name of ["http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY"]) {
-      delete env[name];
+  const { code, output, seconds } = await runTool("sqlmap", args, { TERM: "dumb" });
+  writeFileSync(path.join(outputDir, "sqlmap.log"), output);
+  const lines = output.split("\n").map((line) => line.trim());
+  const findings = lines.filter((line) => FINDING.test(line));
+  const candidates = new Map();
+  const rejected = [];
+  let checking;
+  for (const line of lines) {
+    const candidate = CANDIDATE.exec(line);
+    if (candidate) candidates.set(candidate[1], line);
+    checking = CHECKING.exec(line)?.[1] ?? checking;
+    if (REJECTED.test(line) && candidates.has(checking)) {
+      rejected.push(candidates.get(checking));
+      candidates.delete(checking);
     }
-    const child = spawn("sqlmap", args, { stdio: ["ignore", "pipe", "pipe"], env });
-    let output = "";
-    child.stdout.on("data", (chunk) => {
-      output += chunk;
-    });
-    child.stderr.on("data", (chunk) => {
-      output += chunk;
-    });
-    // An interrupted scan (Ctrl-C, SIGTERM from CI) leaves no scanner behind.
-    const kill = () => child.kill();
-    process.on("exit", kill);
-    child.on("error", reject);
-    child.on("exit", (code) => {
-      process.off("exit", kill);
-      writeFileSync(path.join(outputDir, "sqlmap.log"), output);
-      const lines = output.split("\n").map((line) => line.trim());
-      const findings = lines.filter((line) => FINDING.test(line));
-      const candidates = new Map();
-      const rejected = [];
-      let checking;
-      for (const line of lines) {
-        const candidate = CANDIDATE.exec(line);
-        if (candidate) candidates.set(candidate[1], line);
-        checking = CHECKING.exec(line)?.[1] ?? checking;
-        if (REJECTED.test(line) && candidates.has(checking)) {
-          rejected.push(candidates.get(checking));
-          candidates.delete(checking);
-        }
-      }
-      findings.push(...candidates.values());
-      const problems = lines.filter((line) => SETUP_PROBLEM.test(line));
-      if (code !== 0) problems.push(`sqlmap exited ${code}`);
-      if (!findings.length && !output.includes(NOT_INJECTABLE)) problems.push(`no "${NOT_INJECTABLE}" verdict`);
-      // "HTTP error codes detected during run:" is followed by one "<code> (<reason>) - N times" per code.
-      const httpErrors = lines.filter((line) => /^\d{3} \(.*\) - \d+ times$/.test(line));
-      resolve({ findings, rejected, problems, httpErrors, seconds: (Date.now() - started) / 1000 });
-    });
-  });
+  }
+  findings.push(...candidates.values());
+  const problems = lines.filter((line) => SETUP_PROBLEM.test(line));
+  if (code !== 0) problems.push(`sqlmap exited ${code}`);
+  if (!findings.length && !output.includes(NOT_INJECTABLE)) problems.push(`no "${NOT_INJECTABLE}" verdict`);
+  // "HTTP error codes detected during run:" is followed by one "<code> (<reason>) - N times" per code.
+  const httpErrors = lines.filter((line) => /^\d{3} \(.*\) - \d+ times$/.test(line));
+  return { findings, rejected, problems, httpErrors, seconds };
 }

@@ -1,8 +1,8 @@
 // Runs wapiti 3.0.4's header checks against the local Worker and reads its JSON report (wapiti
 // exits 0 whatever it finds).
-import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { runTool } from "./run-tool.mjs";
 
 const MODULES = "http_headers,csp,cookieflags,methods";
 
@@ -21,7 +21,7 @@ const ACCEPTED = [{ category: "HTTP Secure Headers", info: "X-XSS-Protection is 
 const isAccepted = (category, entry) => ACCEPTED.some((rule) => rule.category === category && rule.info === entry.info);
 
 /** Resolves to `{ findings, accepted, anomalies, methods, problems, seconds }`; the log is `workDir/wapiti.log`. */
-export function runWapiti({ base, startPaths, headers, proxy, workDir }) {
+export async function runWapiti({ base, startPaths, headers, proxy, workDir }) {
   const report = path.join(workDir, "wapiti.json");
   const args = [
     "-u",
@@ -51,52 +51,30 @@ export function runWapiti({ base, startPaths, headers, proxy, workDir }) {
   // A JSON API has no links to crawl: the start URLs are given.
   for (const startPath of startPaths) args.push("-s", `${base}${startPath}`);
   for (const header of headers) args.push("-H", header);
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const env = { ...process.env };
-    for (const name of ["http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY"]) {
-      delete env[name];
+  const { code, output, seconds } = await runTool("wapiti", args);
+  const log = path.join(workDir, "wapiti.log");
+  writeFileSync(log, output);
+  const problems = code === 0 ? [] : [`wapiti exited ${code} (${log})`];
+  const findings = [];
+  const accepted = [];
+  const anomalies = [];
+  try {
+    const parsed = JSON.parse(readFileSync(report, "utf8"));
+    for (const [category, entries] of Object.entries(parsed.vulnerabilities ?? {})) {
+      for (const entry of entries) {
+        (isAccepted(category, entry) ? accepted : findings).push(`${category}: ${entry.info} (${entry.path})`);
+      }
     }
-    const child = spawn("wapiti", args, { stdio: ["ignore", "pipe", "pipe"], env });
-    let output = "";
-    child.stdout.on("data", (chunk) => {
-      output += chunk;
-    });
-    child.stderr.on("data", (chunk) => {
-      output += chunk;
-    });
-    // An interrupted scan (Ctrl-C, SIGTERM from CI) leaves no scanner behind.
-    const kill = () => child.kill();
-    process.on("exit", kill);
-    child.on("error", reject);
-    child.on("exit", (code) => {
-      process.off("exit", kill);
-      const log = path.join(workDir, "wapiti.log");
-      writeFileSync(log, output);
-      const problems = code === 0 ? [] : [`wapiti exited ${code} (${log})`];
-      const findings = [];
-      const accepted = [];
-      const anomalies = [];
-      try {
-        const parsed = JSON.parse(readFileSync(report, "utf8"));
-        for (const [category, entries] of Object.entries(parsed.vulnerabilities ?? {})) {
-          for (const entry of entries) {
-            (isAccepted(category, entry) ? accepted : findings).push(`${category}: ${entry.info} (${entry.path})`);
-          }
-        }
-        for (const [category, entries] of Object.entries(parsed.anomalies ?? {})) {
-          for (const entry of entries) anomalies.push(`${category}: ${entry.info} (${entry.path})`);
-        }
-      } catch (error) {
-        problems.push(`no wapiti report: ${error instanceof Error ? error.message : error}`);
-      }
-      for (const module of MODULES.split(",")) {
-        if (!output.includes(`Launching module ${module}`))
-          problems.push(`wapiti did not run module ${module} (${log})`);
-      }
-      // The methods module only prints what it finds (methods beyond GET/POST/OPTIONS/HEAD/TRACE).
-      const methods = output.split("\n").filter((line) => line.includes("Interesting methods allowed"));
-      resolve({ findings, accepted, anomalies, methods, problems, seconds: (Date.now() - started) / 1000 });
-    });
-  });
+    for (const [category, entries] of Object.entries(parsed.anomalies ?? {})) {
+      for (const entry of entries) anomalies.push(`${category}: ${entry.info} (${entry.path})`);
+    }
+  } catch (error) {
+    problems.push(`no wapiti report: ${error instanceof Error ? error.message : error}`);
+  }
+  for (const module of MODULES.split(",")) {
+    if (!output.includes(`Launching module ${module}`)) problems.push(`wapiti did not run module ${module} (${log})`);
+  }
+  // The methods module only prints what it finds (methods beyond GET/POST/OPTIONS/HEAD/TRACE).
+  const methods = output.split("\n").filter((line) => line.includes("Interesting methods allowed"));
+  return { findings, accepted, anomalies, methods, problems, seconds };
 }

@@ -17,29 +17,10 @@ import {
   standIn,
   useWorld,
 } from "../helpers/access-matrix";
-import { api, type RegisteredUser } from "../helpers/api";
-import { codeAt } from "../helpers/totp";
+import type { RegisteredUser } from "../helpers/api";
+import { codeAt, enrollTwoFactor, turnOnTwoFactor } from "../helpers/totp";
 
 const world = useWorld();
-
-async function enroll(user: RegisteredUser) {
-  const response = await api("POST", "/v1/me/2fa/totp", { token: user.token, body: { password: user.password } });
-  expect(response.status).toBe(200);
-  return (await json<{ secret: string }>(response)).secret;
-}
-
-async function turnOnTwoFactor(user: RegisteredUser) {
-  const secret = await enroll(user);
-  const confirmed = await api("POST", "/v1/me/2fa/totp/confirm", {
-    token: user.token,
-    // This step's code: still inside the ±1-step window if a step boundary passes before the
-    // check (a loaded machine). The later DELETE probe then uses the next step's code, which is
-    // past the one used here (codes are single use) and also inside the window.
-    body: { code: codeAt(secret, Date.now()) },
-  });
-  expect(confirmed.status).toBe(200);
-  return secret;
-}
 
 /** null: never enrolled; false: enrolled, not on; true: on. */
 async function twoFactorOn(userId: string) {
@@ -99,7 +80,7 @@ describeAccessMatrix("account", world, {
     };
   },
   "POST /v1/me/2fa/totp/confirm": async (cell) => {
-    const { caller, secret } = await twoFactorCaller(cell, enroll);
+    const { caller, secret } = await twoFactorCaller(cell, enrollTwoFactor);
     return {
       method: "POST",
       path: "/v1/me/2fa/totp/confirm",

@@ -6,26 +6,12 @@
 // user credential cannot lift its own user's rate limit, revoke, unlock, clear a second factor
 // or block an address).
 import { expect } from "vitest";
-import { type Cell, describeAccessMatrix, json, once, type Probe, scalar, useWorld } from "../helpers/access-matrix";
+import { type Cell, describeAccessMatrix, once, type Probe, scalar, useWorld } from "../helpers/access-matrix";
 import { api, type RegisteredUser, registerUser } from "../helpers/api";
 import { asOperator } from "../helpers/operator";
-import { codeAt } from "../helpers/totp";
+import { userWithTwoFactor } from "../helpers/totp";
 
 const world = useWorld();
-
-/** A new user with two-factor authentication on; returns the TOTP secret too. */
-async function userWithTwoFactor() {
-  const user = await registerUser();
-  const enrolled = await api("POST", "/v1/me/2fa/totp", { token: user.token, body: { password: user.password } });
-  expect(enrolled.status).toBe(200);
-  const { secret } = await json<{ secret: string }>(enrolled);
-  const confirmed = await api("POST", "/v1/me/2fa/totp/confirm", {
-    token: user.token,
-    body: { code: codeAt(secret, Date.now()) },
-  });
-  expect(confirmed.status).toBe(200);
-  return { user, secret };
-}
 
 const twoFactorOn = async (userId: string) =>
   (await scalar("SELECT count(*) AS value FROM user_mfa WHERE user_id = ? AND enabled_at IS NOT NULL", userId)) === 1;

@@ -11,23 +11,9 @@ import { type Cell, describeAccessMatrix, json, once, type Probe, scalar, useWor
 import { api, registerUser, uniqueEmail } from "../helpers/api";
 import { tokenFromMail, waitForMail } from "../helpers/outbox";
 import { decodeToken } from "../helpers/tokens";
-import { codeAt } from "../helpers/totp";
+import { codeAt, userWithTwoFactor } from "../helpers/totp";
 
 const world = useWorld();
-
-/** A new user with two-factor authentication on; returns the TOTP secret too. */
-async function userWithTwoFactor() {
-  const user = await registerUser();
-  const enrolled = await api("POST", "/v1/me/2fa/totp", { token: user.token, body: { password: user.password } });
-  expect(enrolled.status).toBe(200);
-  const { secret } = await json<{ secret: string }>(enrolled);
-  const confirmed = await api("POST", "/v1/me/2fa/totp/confirm", {
-    token: user.token,
-    body: { code: codeAt(secret, Date.now()) },
-  });
-  expect(confirmed.status).toBe(200);
-  return { user, secret };
-}
 
 const userIdOf = (token: string) => decodeToken(token).payload.userId;
 

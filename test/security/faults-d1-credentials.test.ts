@@ -7,31 +7,12 @@
 // Where a change also revokes (sessions, an API key), the user's guard is told first, by design:
 // a revocation the guard does not know is not enforced, so when D1 then fails the revocation
 // stands (the safe side) while every D1 row is as before.
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { api, env, expectProblem, login, randomIp, registerUser } from "../helpers/api";
 import { createKey } from "../helpers/api-keys";
-import { expectServerProblem, failingWrites } from "../helpers/faults";
+import { count, duringFault } from "../helpers/faults";
 import { readOutbox, tokenFromMail, waitForMail } from "../helpers/outbox";
 import { awayFromStepBoundary, codeAt } from "../helpers/totp";
-
-/** Runs `request` while `table` refuses writes of `event`, and checks the 5xx it answers. */
-async function duringFault(table: string, event: "INSERT" | "UPDATE" | "DELETE", request: () => Promise<Response>) {
-  const fault = await failingWrites(table, event);
-  const quiet = vi.spyOn(console, "error").mockImplementation(() => {});
-  try {
-    return await expectServerProblem(await request());
-  } finally {
-    await fault.drop();
-    quiet.mockRestore();
-  }
-}
-
-async function count(sql: string, ...values: unknown[]): Promise<number> {
-  const row = await env.DB.prepare(sql)
-    .bind(...values)
-    .first<{ n: number }>();
-  return row?.n ?? 0;
-}
 
 const auditCount = (userId: string, type: string) =>
   count("SELECT count(*) AS n FROM audit_log WHERE user_id = ? AND type = ?", userId, type);

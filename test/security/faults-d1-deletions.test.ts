@@ -10,7 +10,14 @@ import { runRetention } from "../../src/jobs/retention";
 import { api, expectProblem, login, randomIp, registerUser } from "../helpers/api";
 import { createKey } from "../helpers/api-keys";
 import { fetchWithEnv } from "../helpers/custom-env";
-import { expectServerProblem, failingWrites, faultyBucket, faultyNamespace, guardNamespaces } from "../helpers/faults";
+import {
+  count,
+  expectServerProblem,
+  failingWrites,
+  faultyBucket,
+  faultyNamespace,
+  guardNamespaces,
+} from "../helpers/faults";
 import { createCollection, createImage, createTeam } from "../helpers/fixtures";
 import { addMember } from "../helpers/teams";
 
@@ -22,13 +29,6 @@ async function status(method: string, path: string, token: string) {
 
 async function purgeLists(): Promise<string[]> {
   return (await env.IMAGES.list({ prefix: "purge/" })).objects.map((object) => object.key);
-}
-
-async function count(sql: string, ...values: unknown[]): Promise<number> {
-  const row = await env.DB.prepare(sql)
-    .bind(...values)
-    .first<{ n: number }>();
-  return row?.n ?? 0;
 }
 
 describe("DELETE /v1/account when D1 fails part-way", () => {

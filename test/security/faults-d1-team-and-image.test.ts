@@ -4,29 +4,11 @@
 // middle of accepting an invitation or deleting an image (a SQLite trigger raising ABORT inside
 // the real D1 transaction): the API answers 5xx problem+json, and nothing is half-done (an
 // invitation used up without the membership, an image gone without its audit row).
-import { describe, expect, it, vi } from "vitest";
-import { api, env, expectProblem, registerUser } from "../helpers/api";
-import { expectServerProblem, failingWrites } from "../helpers/faults";
+import { describe, expect, it } from "vitest";
+import { api, expectProblem, registerUser } from "../helpers/api";
+import { count, duringFault } from "../helpers/faults";
 import { createImage, createTeam } from "../helpers/fixtures";
 import { tokenFromMail, waitForMail } from "../helpers/outbox";
-
-async function duringFault(table: string, event: "INSERT" | "UPDATE" | "DELETE", request: () => Promise<Response>) {
-  const fault = await failingWrites(table, event);
-  const quiet = vi.spyOn(console, "error").mockImplementation(() => {});
-  try {
-    return await expectServerProblem(await request());
-  } finally {
-    await fault.drop();
-    quiet.mockRestore();
-  }
-}
-
-async function count(sql: string, ...values: unknown[]): Promise<number> {
-  const row = await env.DB.prepare(sql)
-    .bind(...values)
-    .first<{ n: number }>();
-  return row?.n ?? 0;
-}
 
 describe("POST /v1/invitations/accept when D1 fails part-way", () => {
   it("answers 500; the invitation is not used up and no membership exists; the same token then joins", async () => {
