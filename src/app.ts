@@ -1,15 +1,15 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { publicAccess } from "./auth/access";
 import type { AppEnv } from "./env";
 import { ApiError } from "./errors";
-import { authenticate } from "./middleware/authenticate";
 import { clientIp } from "./middleware/client-ip";
 import { requireConfig } from "./middleware/config";
 import { corsPolicy } from "./middleware/cors";
 import { notFoundOrMethodNotAllowed } from "./middleware/method-not-allowed";
+import { pipeline } from "./middleware/pipeline";
 import { handleError } from "./middleware/problem";
 import { requestId } from "./middleware/request-id";
 import { securityHeaders } from "./middleware/security-headers";
-import { publicAccess } from "./routes/access";
 import { accessPolicies, mountEndpoint, policyKey } from "./routes/endpoint";
 import { endpoints } from "./routes/index";
 
@@ -48,7 +48,7 @@ export function createApp() {
     scheme: "bearer",
     description: "A session JWT (HS256) or an API key `imgbot_live_…`",
   });
-  app.use("/openapi.json", authenticate(publicAccess));
+  app.use("/openapi.json", pipeline(publicAccess));
   app.doc31("/openapi.json", {
     openapi: "3.1.0",
     info: {

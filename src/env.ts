@@ -1,8 +1,10 @@
 import * as z from "zod";
+import type { AccessPolicy } from "./auth/access";
+import type { Principal } from "./auth/principal";
 import type { AccountGuard } from "./durable-objects/account-guard";
+import type { IpBlockList } from "./durable-objects/ip-block-list";
 import type { IpGuard } from "./durable-objects/ip-guard";
 import type { UserGuard } from "./durable-objects/user-guard";
-import type { AccessPolicy, ApiKeyScope } from "./routes/access";
 
 /** What wrangler.toml and the secrets give the Worker. Secrets are optional here: `loadConfig` checks them. */
 export interface Bindings {
@@ -11,6 +13,11 @@ export interface Bindings {
   USER_GUARD: DurableObjectNamespace<UserGuard>;
   IP_GUARD: DurableObjectNamespace<IpGuard>;
   ACCOUNT_GUARD: DurableObjectNamespace<AccountGuard>;
+  IP_BLOCK_LIST: DurableObjectNamespace<IpBlockList>;
+  /** The shield (Workers Rate Limiting, per location): requests without a valid credential, by IP. */
+  ANONYMOUS_SHIELD: RateLimit;
+  /** The shield in front of the user's guard, by user id. */
+  USER_SHIELD: RateLimit;
   /** Cloudflare Email Service binding, used when MAIL_TRANSPORT = "send_email". */
   SEND_EMAIL?: SendEmail;
   /** Workers AI, used when IMAGE_GENERATOR = "workers-ai". */
@@ -115,24 +122,6 @@ export function loadConfig(env: Bindings): ConfigResult {
   parsedConfigs.set(env, result);
   return result;
 }
-
-/** Who made an authenticated request, as verified by `authenticate`. */
-export interface SessionPrincipal {
-  kind: "session";
-  userId: string;
-  email: string;
-  sessionId: string;
-  tokenId: string;
-  issuedAt: number;
-  expiresAt: number;
-}
-export interface ApiKeyPrincipal {
-  kind: "api_key";
-  userId: string;
-  keyId: string;
-  scopes: readonly ApiKeyScope[];
-}
-export type Principal = SessionPrincipal | ApiKeyPrincipal;
 
 export interface Variables {
   requestId: string;

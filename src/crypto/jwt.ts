@@ -110,10 +110,11 @@ async function verifiedPayload(token: string, keys: SigningKeys): Promise<unknow
   }
   if (!secret) return null;
 
-  const verified = await jwt.verify(token, await hmacKeyOf(secret), {
-    algorithm: "HS256",
-    clockTolerance: CLOCK_SKEW_SECONDS,
-  });
+  // The library decodes the payload itself and throws when it is not JSON (`<header>.A.<sig>`):
+  // a token it cannot read is a token that fails, never an error of ours.
+  const verified = await jwt
+    .verify(token, await hmacKeyOf(secret), { algorithm: "HS256", clockTolerance: CLOCK_SKEW_SECONDS })
+    .catch(() => undefined);
   return verified ? decodeSegment(encodedPayload) : null;
 }
 

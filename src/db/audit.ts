@@ -121,3 +121,37 @@ export async function listAuditEvents(
     .orderBy(desc(auditLog.createdAt), desc(auditLog.id))
     .limit(filter.limit);
 }
+
+/** API.md "Limits": a key's rejections are audited at most once per key and reason per minute. */
+export const KEY_REJECTION_AUDIT_INTERVAL_MS = 60_000;
+
+/**
+ * Records `api_key.rejected` unless a row for the same key and reason was written in the last
+ * minute. The check and the insert are one statement, and D1 runs statements one at a time, so
+ * concurrent rejections from any number of isolates still write at most one row per minute.
+ * Returns whether a row was written.
+ */
+export async function recordKeyRejection(
+  db: Database,
+  context: AuditContext,
+  rejection: { userId: string; keyId: string; reason: string },
+  now = new Date(),
+): Promise<boolean> {
+  const since = new Date(now.getTime() - KEY_REJECTION_AUDIT_INTERVAL_MS);
+  const notRecentlyRecorded = sql`NOT EXISTS (SELECT 1 FROM ${auditLog}
+    WHERE ${auditLog.userId} = ${rejection.userId} AND ${auditLog.type} = 'api_key.rejected'
+      AND ${auditLog.createdAt} > ${since.getTime()}
+      AND json_extract(${auditLog.metadata}, '$.keyId') = ${rejection.keyId}
+      AND json_extract(${auditLog.metadata}, '$.reason') = ${rejection.reason})`;
+  const result = await auditEventInsert(
+    db,
+    context,
+    {
+      type: "api_key.rejected",
+      userId: rejection.userId,
+      metadata: { keyId: rejection.keyId, reason: rejection.reason },
+    },
+    notRecentlyRecorded,
+  );
+  return result.meta.changes === 1;
+}

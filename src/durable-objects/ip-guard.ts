@@ -71,6 +71,11 @@ export class IpGuard extends DurableObject<Bindings> {
     return admission;
   }
 
+  /** Hands back the newest unit of the unauthenticated window (a key that proved valid). */
+  async refundUnauthenticated(): Promise<void> {
+    this.unauthenticated.refundNewest();
+  }
+
   async block(reason: string, until: number | null): Promise<void> {
     const block = parseArgument(blockSchema, { reason, until }, "block");
     this.blocks.write("block", block);

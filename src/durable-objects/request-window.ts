@@ -48,6 +48,18 @@ export class RequestWindow {
     };
   }
 
+  /** Removes the newest admitted request (a refund); no-op when empty. */
+  refundNewest(): void {
+    const events = this.load();
+    const newest = events.at(-1);
+    if (newest === undefined) return;
+    this.sql.exec(
+      `DELETE FROM ${this.table} WHERE rowid = (SELECT rowid FROM ${this.table} WHERE at = ? LIMIT 1)`,
+      newest,
+    );
+    this.events = events.slice(0, -1);
+  }
+
   /** Drops what has left the window; says whether anything is left. */
   prune(now: number, windowMs: number): boolean {
     this.sql.exec(`DELETE FROM ${this.table} WHERE at <= ?`, now - windowMs);

@@ -1,8 +1,8 @@
 import type { Hono, NotFoundHandler } from "hono";
 import { TrieRouter } from "hono/router/trie-router";
+import { admitAnonymous } from "../auth/admit";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
-import { admitUnauthenticatedRequest } from "./ip-admission";
 import { problemResponse } from "./problem";
 
 /**
@@ -27,7 +27,7 @@ export function notFoundOrMethodNotAllowed(app: Hono<AppEnv>): NotFoundHandler<A
   return async (c) => {
     try {
       // Probing unknown paths is unauthenticated traffic like any other: it counts against the IP.
-      await admitUnauthenticatedRequest(c);
+      await admitAnonymous(c);
     } catch (error) {
       if (error instanceof ApiError) return problemResponse(c, error);
       throw error;

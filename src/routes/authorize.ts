@@ -1,12 +1,12 @@
 import type { Context } from "hono";
+import { auditContext } from "../auth/audit-context";
+import { principalOf } from "../auth/principal";
 import { recordAuditEvent } from "../db/audit";
 import { database } from "../db/client";
 import { findMemberRole } from "../db/teams";
 import { hasPermission, type TeamAction, type TeamRole } from "../domain/permissions";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
-import { principalOf } from "../middleware/authenticate";
-import { auditContext } from "./audit-context";
 
 /** Who owns an object: a user alone (`teamId` null) or a team. */
 export interface Owner {

@@ -1,8 +1,8 @@
 import type { OpenAPIHono, RouteConfig, RouteHandler } from "@hono/zod-openapi";
+import type { AccessPolicy } from "../auth/access";
 import type { AppEnv } from "../env";
-import { authenticate } from "../middleware/authenticate";
 import { jsonBodyLimits, noBodyFields } from "../middleware/body-limits";
-import type { AccessPolicy } from "./access";
+import { pipeline } from "../middleware/pipeline";
 
 /** One endpoint: its route schema, its access policy and its handler, declared together. */
 export interface Endpoint<R extends RouteConfig = RouteConfig> {
@@ -38,7 +38,7 @@ export function mountEndpoint(app: OpenAPIHono<AppEnv>, endpoint: Endpoint) {
   const bodyChecks =
     endpoint.route.request?.body || endpoint.rawBody ? [jsonBodyLimits()] : [jsonBodyLimits(), noBodyFields()];
   app.openapi(
-    { ...endpoint.route, security, middleware: [authenticate(endpoint.access), ...bodyChecks] },
+    { ...endpoint.route, security, middleware: [pipeline(endpoint.access), ...bodyChecks] },
     endpoint.handler,
   );
 }

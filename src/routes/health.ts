@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
-import { unmeteredPublic } from "./access";
+import { unmeteredPublic } from "../auth/access";
 import { defineEndpoint } from "./endpoint";
 import { jsonResponse } from "./schemas";
 

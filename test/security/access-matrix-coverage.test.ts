@@ -7,7 +7,7 @@
 // matrix. The cells themselves are sent as real requests by the area files.
 import { describe, expect, it } from "vitest";
 import { hasPermission, mayManageMember, type TeamRole, teamRoles } from "../../src/domain/permissions";
-import type { AccessPolicy } from "../../src/routes/access";
+import type { AccessPolicy } from "../../src/auth/access";
 import { endpoints } from "../../src/routes/index";
 import { type MatrixRow, type Principal, parseAccessMatrix, principals } from "../helpers/access-matrix";
 

@@ -5,7 +5,7 @@
 // that throws or never answers refuses the request with 503 problem+json, and nothing the
 // request would have done is done.
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { GUARD_TIMEOUT_MS } from "../../src/durable-objects/guard-client";
+import { GUARD_TIMEOUT_MS } from "../../src/services/guard-client";
 import { api, env, expectProblem, randomIp, registerUser, uniqueEmail } from "../helpers/api";
 import { createKey } from "../helpers/api-keys";
 import { fetchWithEnv } from "../helpers/custom-env";

@@ -1,14 +1,14 @@
 import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
+import { sessionOnly } from "../../auth/access";
+import { sessionPrincipalOf } from "../../auth/principal";
 import { verifyPassword } from "../../crypto/password";
 import { eraseUserRows, imageKeysOf, soleOwnedTeams } from "../../db/account";
 import { database } from "../../db/client";
 import { findUserById } from "../../db/users";
-import { withAccountGuard, withUserGuard } from "../../durable-objects/guard-client";
 import { ApiError } from "../../errors";
-import { sessionPrincipalOf } from "../../middleware/authenticate";
+import { withAccountGuard, withUserGuard } from "../../services/guard-client";
 import { purgeAfterCommit, queueImagePurge } from "../../services/image-purge";
-import { sessionOnly } from "../access";
 import { guardedPasswordCheck } from "../auth/guarded-password-check";
 import { defineEndpoint } from "../endpoint";
 import { jsonBody, problemResponse } from "../schemas";

@@ -1,15 +1,15 @@
 import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
+import { sessionOnly } from "../../auth/access";
+import { auditContext } from "../../auth/audit-context";
+import { sessionPrincipalOf } from "../../auth/principal";
 import { collectUserData } from "../../db/account";
 import { recordAuditEvent } from "../../db/audit";
 import { database } from "../../db/client";
 import { findUserById, publicUser } from "../../db/users";
 import { ApiError } from "../../errors";
-import { sessionPrincipalOf } from "../../middleware/authenticate";
-import { sessionOnly } from "../access";
 import { apiKeyView } from "../api-keys/api-key-view";
 import { auditEventView } from "../audit/audit-view";
-import { auditContext } from "../audit-context";
 import { defineEndpoint } from "../endpoint";
 import { imageView } from "../images/image-view";
 import { problemResponse } from "../schemas";

@@ -1,4 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
+import { operatorOnly } from "../../auth/access";
+import { auditContext } from "../../auth/audit-context";
 import { auditEventInsert } from "../../db/audit";
 import { database } from "../../db/client";
 import { disableMfa } from "../../db/mfa";
@@ -6,8 +8,6 @@ import { findUserById } from "../../db/users";
 import { ApiError } from "../../errors";
 import { twoFactorDisabledMail } from "../../services/mail-templates";
 import { mailerFor } from "../../services/mailer";
-import { operatorOnly } from "../access";
-import { auditContext } from "../audit-context";
 import { defineEndpoint } from "../endpoint";
 import { problemResponse } from "../schemas";
 import { adminUserParams } from "./patch-user";

@@ -1,13 +1,13 @@
 import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
+import { operatorOnly } from "../../auth/access";
+import { auditContext } from "../../auth/audit-context";
 import { recordAuditEvent } from "../../db/audit";
 import { database } from "../../db/client";
-import { withIpGuard } from "../../durable-objects/guard-client";
-import { operatorOnly } from "../access";
-import { auditContext } from "../audit-context";
+import { blockTarget } from "../../services/ip-blocks";
 import { defineEndpoint } from "../endpoint";
 import { jsonBody, jsonResponse, plainText, problemResponse } from "../schemas";
-import { ipSchema } from "./ip-address";
+import { ipSchema, isSingleAddress } from "./ip-address";
 
 export const createIpBlockBodySchema = z.strictObject({
   ip: ipSchema,
@@ -28,18 +28,20 @@ export const adminCreateIpBlock = defineEndpoint({
     method: "post",
     path: "/v1/admin/ip-blocks",
     tags: ["operator"],
-    summary: "Contain: every request from this IP gets 403 ip_blocked, from the next one on",
+    summary:
+      "Contain: every request from this address or range gets 403 ip_blocked (at once here, within 5 s everywhere)",
     request: { body: jsonBody(createIpBlockBodySchema) },
     responses: {
       201: jsonResponse("The block", ipBlockSchema),
       400: problemResponse("validation_failed"),
       401: problemResponse("unauthorized"),
+      409: problemResponse("conflict"),
     },
   }),
   handler: async (c) => {
     const { ip, reason, expiresAt } = c.req.valid("json");
     const until = expiresAt ? Date.parse(expiresAt) : null;
-    await withIpGuard(c.env, ip, (guard) => guard.block(reason, until));
+    await blockTarget(c, ip, isSingleAddress(ip), { reason, until });
     await recordAuditEvent(database(c.env.DB), auditContext(c), {
       type: "admin.ip_blocked",
       metadata: { by: "operator", blockedIp: ip, reason, expiresAt: expiresAt ?? null },

@@ -1,13 +1,13 @@
 import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
+import { operatorOnly } from "../../auth/access";
+import { auditContext } from "../../auth/audit-context";
 import { recordAuditEvent } from "../../db/audit";
 import { database } from "../../db/client";
-import { withIpGuard } from "../../durable-objects/guard-client";
-import { operatorOnly } from "../access";
-import { auditContext } from "../audit-context";
+import { unblockTarget } from "../../services/ip-blocks";
 import { defineEndpoint } from "../endpoint";
 import { problemResponse } from "../schemas";
-import { ipSchema } from "./ip-address";
+import { ipSchema, isSingleAddress } from "./ip-address";
 
 export const adminDeleteIpBlock = defineEndpoint({
   access: operatorOnly,
@@ -25,7 +25,7 @@ export const adminDeleteIpBlock = defineEndpoint({
   }),
   handler: async (c) => {
     const { ip } = c.req.valid("param");
-    const wasBlocked = await withIpGuard(c.env, ip, (guard) => guard.unblock());
+    const wasBlocked = await unblockTarget(c, ip, isSingleAddress(ip));
     await recordAuditEvent(database(c.env.DB), auditContext(c), {
       type: "admin.ip_unblocked",
       metadata: { by: "operator", blockedIp: ip, wasBlocked },

@@ -1,12 +1,12 @@
 import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
+import { operatorOnly } from "../../auth/access";
+import { auditContext } from "../../auth/audit-context";
 import { database } from "../../db/client";
 import { findUserById, publicUser, updateUserPlan } from "../../db/users";
 import { plans, requestsPerMinute } from "../../domain/plans";
-import { withUserGuard } from "../../durable-objects/guard-client";
 import { ApiError } from "../../errors";
-import { operatorOnly } from "../access";
-import { auditContext } from "../audit-context";
+import { withUserGuard } from "../../services/guard-client";
 import { defineEndpoint } from "../endpoint";
 import { jsonBody, jsonResponse, problemResponse, userSchema } from "../schemas";
 

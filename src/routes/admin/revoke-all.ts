@@ -1,13 +1,13 @@
 import { createRoute } from "@hono/zod-openapi";
+import { operatorOnly } from "../../auth/access";
+import { auditContext } from "../../auth/audit-context";
 import { apiKeyRevocationUpdate, listLiveApiKeyIds } from "../../db/api-keys";
 import { auditEventInsert } from "../../db/audit";
 import { database } from "../../db/client";
 import { listLiveSessionIds, sessionsRevokedUpdates } from "../../db/sessions";
 import { findUserById } from "../../db/users";
-import { withUserGuard } from "../../durable-objects/guard-client";
 import { ApiError } from "../../errors";
-import { operatorOnly } from "../access";
-import { auditContext } from "../audit-context";
+import { withUserGuard } from "../../services/guard-client";
 import { defineEndpoint } from "../endpoint";
 import { problemResponse } from "../schemas";
 import { adminUserParams } from "./patch-user";

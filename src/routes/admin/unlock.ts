@@ -1,11 +1,11 @@
 import { createRoute } from "@hono/zod-openapi";
+import { operatorOnly } from "../../auth/access";
+import { auditContext } from "../../auth/audit-context";
 import { recordAuditEvent } from "../../db/audit";
 import { database } from "../../db/client";
 import { findUserById } from "../../db/users";
-import { withAccountGuard } from "../../durable-objects/guard-client";
 import { ApiError } from "../../errors";
-import { operatorOnly } from "../access";
-import { auditContext } from "../audit-context";
+import { withAccountGuard } from "../../services/guard-client";
 import { defineEndpoint } from "../endpoint";
 import { problemResponse } from "../schemas";
 import { adminUserParams } from "./patch-user";

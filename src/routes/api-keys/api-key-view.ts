@@ -1,6 +1,6 @@
 import * as z from "zod";
+import { apiKeyScopes } from "../../auth/access";
 import type { ApiKey } from "../../db/schema";
-import { apiKeyScopes } from "../access";
 
 export const apiKeySchema = z
   .object({

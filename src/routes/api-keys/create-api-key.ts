@@ -1,12 +1,12 @@
 import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
+import { apiKeyScopes, sessionOnly } from "../../auth/access";
+import { auditContext } from "../../auth/audit-context";
+import { sessionPrincipalOf } from "../../auth/principal";
 import { deleteUnissuedApiKey } from "../../db/api-keys";
 import { recordAuditEvent } from "../../db/audit";
 import { database } from "../../db/client";
 import { normaliseAllowlistEntry } from "../../domain/ip-allowlist";
-import { sessionPrincipalOf } from "../../middleware/authenticate";
-import { apiKeyScopes, sessionOnly } from "../access";
-import { auditContext } from "../audit-context";
 import { defineEndpoint } from "../endpoint";
 import { jsonBody, jsonResponse, plainText, problemResponse } from "../schemas";
 import { apiKeyView, createdApiKeySchema } from "./api-key-view";

@@ -1,9 +1,9 @@
 import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
+import { sessionOnly } from "../../auth/access";
+import { sessionPrincipalOf } from "../../auth/principal";
 import { listApiKeys } from "../../db/api-keys";
 import { database } from "../../db/client";
-import { sessionPrincipalOf } from "../../middleware/authenticate";
-import { sessionOnly } from "../access";
 import { defineEndpoint } from "../endpoint";
 import { jsonResponse, problemResponse } from "../schemas";
 import { apiKeySchema, apiKeyView } from "./api-key-view";

@@ -1,12 +1,12 @@
 import { createRoute } from "@hono/zod-openapi";
+import { sessionOnly } from "../../auth/access";
+import { auditContext } from "../../auth/audit-context";
+import { sessionPrincipalOf } from "../../auth/principal";
 import { apiKeyRevocationUpdate, findOwnApiKey } from "../../db/api-keys";
 import { auditEventInsert } from "../../db/audit";
 import { database } from "../../db/client";
-import { withUserGuard } from "../../durable-objects/guard-client";
 import { ApiError } from "../../errors";
-import { sessionPrincipalOf } from "../../middleware/authenticate";
-import { sessionOnly } from "../access";
-import { auditContext } from "../audit-context";
+import { withUserGuard } from "../../services/guard-client";
 import { defineEndpoint } from "../endpoint";
 import { problemResponse } from "../schemas";
 import { apiKeyIdParams } from "./api-key-view";

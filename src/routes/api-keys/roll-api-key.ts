@@ -1,13 +1,13 @@
 import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
+import { sessionOnly } from "../../auth/access";
+import { auditContext } from "../../auth/audit-context";
+import { sessionPrincipalOf } from "../../auth/principal";
 import { apiKeyRevocationUpdate, deleteUnissuedApiKey, findOwnApiKey } from "../../db/api-keys";
 import { auditEventInsert } from "../../db/audit";
 import { database } from "../../db/client";
-import { withUserGuard } from "../../durable-objects/guard-client";
 import { ApiError } from "../../errors";
-import { sessionPrincipalOf } from "../../middleware/authenticate";
-import { sessionOnly } from "../access";
-import { auditContext } from "../audit-context";
+import { withUserGuard } from "../../services/guard-client";
 import { defineEndpoint } from "../endpoint";
 import { jsonBody, jsonResponse, problemResponse } from "../schemas";
 import { apiKeyIdParams, apiKeyView, createdApiKeySchema } from "./api-key-view";

@@ -1,9 +1,9 @@
 import { createRoute } from "@hono/zod-openapi";
+import { sessionOnly } from "../../auth/access";
+import { sessionPrincipalOf } from "../../auth/principal";
 import { listAuditEvents } from "../../db/audit";
 import { database } from "../../db/client";
 import { decodeCursor, toPage } from "../../db/cursor";
-import { sessionPrincipalOf } from "../../middleware/authenticate";
-import { sessionOnly } from "../access";
 import { defineEndpoint } from "../endpoint";
 import { jsonResponse, problemResponse } from "../schemas";
 import { auditEventView, auditPageSchema, auditQuerySchema } from "./audit-view";

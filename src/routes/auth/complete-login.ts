@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import { auditContext } from "../../auth/audit-context";
 import { recordAuditEvent } from "../../db/audit";
 import { database } from "../../db/client";
 import type { User } from "../../db/schema";
@@ -6,7 +7,6 @@ import { hasSessionFromIpSince } from "../../db/sessions";
 import type { AppEnv } from "../../env";
 import { newSignInMail } from "../../services/mail-templates";
 import { mailerFor } from "../../services/mailer";
-import { auditContext } from "../audit-context";
 import { startSession } from "./start-session";
 
 const NEW_IP_LOOKBACK_MS = 30 * 24 * 60 * 60 * 1000;

@@ -1,10 +1,10 @@
 import type { Context } from "hono";
+import { auditContext } from "../../auth/audit-context";
 import { recordAuditEvent } from "../../db/audit";
 import { database } from "../../db/client";
-import { withAccountGuard, withIpGuard } from "../../durable-objects/guard-client";
 import type { AppEnv } from "../../env";
 import { ApiError } from "../../errors";
-import { auditContext } from "../audit-context";
+import { withAccountGuard, withIpGuard } from "../../services/guard-client";
 
 export interface PasswordCheck {
   /** Normalised email: the account guard's key, whether or not an account has it. */

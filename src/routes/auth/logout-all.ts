@@ -1,8 +1,8 @@
 import { createRoute } from "@hono/zod-openapi";
+import { sessionOnly } from "../../auth/access";
+import { sessionPrincipalOf } from "../../auth/principal";
 import { database } from "../../db/client";
 import { listLiveSessionIds } from "../../db/sessions";
-import { sessionPrincipalOf } from "../../middleware/authenticate";
-import { sessionOnly } from "../access";
 import { defineEndpoint } from "../endpoint";
 import { problemResponse } from "../schemas";
 import { revokeSessions } from "../sessions/revoke-sessions";

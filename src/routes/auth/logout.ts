@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
-import { sessionPrincipalOf } from "../../middleware/authenticate";
-import { sessionOnly } from "../access";
+import { sessionOnly } from "../../auth/access";
+import { sessionPrincipalOf } from "../../auth/principal";
 import { defineEndpoint } from "../endpoint";
 import { problemResponse } from "../schemas";
 import { revokeSessions } from "../sessions/revoke-sessions";

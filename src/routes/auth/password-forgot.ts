@@ -1,15 +1,15 @@
 import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import * as z from "zod";
+import { publicAccess } from "../../auth/access";
+import { auditContext } from "../../auth/audit-context";
 import { recordAuditEvent } from "../../db/audit";
 import { database } from "../../db/client";
 import { findUserByEmail } from "../../db/users";
-import { withAccountGuard, withIpGuard } from "../../durable-objects/guard-client";
 import type { AppEnv } from "../../env";
 import { ApiError } from "../../errors";
+import { withAccountGuard, withIpGuard } from "../../services/guard-client";
 import { passwordResetRequestedMail } from "../../services/mail-templates";
-import { publicAccess } from "../access";
-import { auditContext } from "../audit-context";
 import { defineEndpoint } from "../endpoint";
 import { emailSchema, jsonBody, jsonResponse, problemResponse } from "../schemas";
 import { mailResetLink } from "./reset-link";

@@ -1,14 +1,15 @@
 import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
+import { sessionOnly } from "../../auth/access";
+import { auditContext } from "../../auth/audit-context";
+import { sessionPrincipalOf } from "../../auth/principal";
+import { signingKeys } from "../../auth/signing-keys";
 import { issueSessionToken } from "../../crypto/jwt";
 import { recordAuditEvent } from "../../db/audit";
 import { database } from "../../db/client";
 import { extendSession } from "../../db/sessions";
-import { withUserGuard } from "../../durable-objects/guard-client";
 import { ApiError } from "../../errors";
-import { sessionPrincipalOf, signingKeys } from "../../middleware/authenticate";
-import { sessionOnly } from "../access";
-import { auditContext } from "../audit-context";
+import { withUserGuard } from "../../services/guard-client";
 import { defineEndpoint } from "../endpoint";
 import { jsonResponse, problemResponse } from "../schemas";
 

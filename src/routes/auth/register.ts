@@ -1,13 +1,13 @@
 import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
+import { publicAccess } from "../../auth/access";
+import { auditContext } from "../../auth/audit-context";
 import { hashPassword } from "../../crypto/password";
 import { newId } from "../../crypto/random";
 import { recordAuditEvent } from "../../db/audit";
 import { database, isUniqueViolation } from "../../db/client";
 import { findUserByEmail, insertUser } from "../../db/users";
 import { ApiError } from "../../errors";
-import { publicAccess } from "../access";
-import { auditContext } from "../audit-context";
 import { defineEndpoint } from "../endpoint";
 import {
   emailSchema,

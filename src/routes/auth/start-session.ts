@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import { signingKeys } from "../../auth/signing-keys";
 import { issueSessionToken } from "../../crypto/jwt";
 import { newId } from "../../crypto/random";
 import { database } from "../../db/client";
@@ -6,7 +7,6 @@ import type { User } from "../../db/schema";
 import { insertSession } from "../../db/sessions";
 import { publicUser } from "../../db/users";
 import type { AppEnv } from "../../env";
-import { signingKeys } from "../../middleware/authenticate";
 
 const MAX_USER_AGENT_CHARS = 256;
 

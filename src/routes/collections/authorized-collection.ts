@@ -1,10 +1,10 @@
 import type { Context } from "hono";
+import { principalOf } from "../../auth/principal";
 import { database } from "../../db/client";
 import { findVisibleCollection } from "../../db/collections";
 import type { Collection } from "../../db/schema";
 import type { AppEnv } from "../../env";
 import { ApiError } from "../../errors";
-import { principalOf } from "../../middleware/authenticate";
 import { authorizeOwner } from "../authorize";
 
 /** The collection if the caller may act on it: tenant filter first (404), then team role (403). */

@@ -1,10 +1,10 @@
 import type { Context } from "hono";
 import * as z from "zod";
+import { principalOf } from "../../auth/principal";
 import { database } from "../../db/client";
 import { findVisibleImage } from "../../db/images";
 import type { AppEnv } from "../../env";
 import { ApiError } from "../../errors";
-import { principalOf } from "../../middleware/authenticate";
 import { problemResponse } from "../schemas";
 import { authorizedCollection } from "./authorized-collection";
 

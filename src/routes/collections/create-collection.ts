@@ -1,10 +1,10 @@
 import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
+import { sessionOrKey } from "../../auth/access";
+import { principalOf } from "../../auth/principal";
 import { newId } from "../../crypto/random";
 import { database } from "../../db/client";
 import { insertCollection } from "../../db/collections";
-import { principalOf } from "../../middleware/authenticate";
-import { sessionOrKey } from "../access";
 import { authorizeTeam } from "../authorize";
 import { defineEndpoint } from "../endpoint";
 import { jsonBody, jsonResponse, problemResponse } from "../schemas";

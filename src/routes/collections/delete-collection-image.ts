@@ -1,8 +1,8 @@
 import { createRoute } from "@hono/zod-openapi";
+import { sessionOrKey } from "../../auth/access";
 import { database } from "../../db/client";
 import { removeImageFromCollection } from "../../db/collections";
 import { ApiError } from "../../errors";
-import { sessionOrKey } from "../access";
 import { defineEndpoint } from "../endpoint";
 import { collectionAndImage, collectionImageParams, collectionImageResponses } from "./collection-and-image";
 

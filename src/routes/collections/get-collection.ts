@@ -1,7 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
+import { sessionOrKey } from "../../auth/access";
 import { database } from "../../db/client";
 import { listCollectionImageIds } from "../../db/collections";
-import { sessionOrKey } from "../access";
 import { defineEndpoint } from "../endpoint";
 import { jsonResponse, problemResponse } from "../schemas";
 import { authorizedCollection } from "./authorized-collection";

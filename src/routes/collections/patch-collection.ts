@@ -1,9 +1,9 @@
 import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
+import { sessionOrKey } from "../../auth/access";
 import { database } from "../../db/client";
 import { renameCollection } from "../../db/collections";
 import { ApiError } from "../../errors";
-import { sessionOrKey } from "../access";
 import { defineEndpoint } from "../endpoint";
 import { jsonBody, jsonResponse, problemResponse } from "../schemas";
 import { authorizedCollection } from "./authorized-collection";

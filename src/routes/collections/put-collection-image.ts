@@ -1,7 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
+import { sessionOrKey } from "../../auth/access";
 import { database } from "../../db/client";
 import { addImageToCollection } from "../../db/collections";
-import { sessionOrKey } from "../access";
 import { defineEndpoint } from "../endpoint";
 import { collectionAndImage, collectionImageParams, collectionImageResponses } from "./collection-and-image";
 

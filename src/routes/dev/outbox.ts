@@ -1,8 +1,8 @@
 import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
+import { developmentOnly } from "../../auth/access";
 import { database } from "../../db/client";
 import { listOutbox } from "../../db/outbox";
-import { developmentOnly } from "../access";
 import { defineEndpoint } from "../endpoint";
 import { emailSchema, jsonResponse, problemResponse } from "../schemas";
 

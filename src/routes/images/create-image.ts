@@ -1,13 +1,13 @@
 import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
+import { sessionOrKey } from "../../auth/access";
+import { auditContext } from "../../auth/audit-context";
+import { principalOf } from "../../auth/principal";
 import { newId } from "../../crypto/random";
 import { recordAuditEvent } from "../../db/audit";
 import { database } from "../../db/client";
 import { insertImage } from "../../db/images";
-import { principalOf } from "../../middleware/authenticate";
 import { imageGeneratorFor } from "../../services/image-generator-config";
-import { sessionOrKey } from "../access";
-import { auditContext } from "../audit-context";
 import { authorizeTeam } from "../authorize";
 import { defineEndpoint } from "../endpoint";
 import { jsonBody, jsonResponse, plainText, problemResponse } from "../schemas";

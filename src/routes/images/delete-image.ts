@@ -1,10 +1,10 @@
 import { createRoute } from "@hono/zod-openapi";
+import { sessionOrKey } from "../../auth/access";
+import { auditContext } from "../../auth/audit-context";
+import { principalOf } from "../../auth/principal";
 import { auditEventInsert } from "../../db/audit";
 import { database } from "../../db/client";
 import { imageSoftDeleteUpdate } from "../../db/images";
-import { principalOf } from "../../middleware/authenticate";
-import { sessionOrKey } from "../access";
-import { auditContext } from "../audit-context";
 import { defineEndpoint } from "../endpoint";
 import { problemResponse } from "../schemas";
 import { authorizedImage } from "./authorized-image";

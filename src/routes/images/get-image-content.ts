@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
+import { sessionOrKey } from "../../auth/access";
 import { ApiError } from "../../errors";
-import { sessionOrKey } from "../access";
 import { defineEndpoint } from "../endpoint";
 import { problemResponse } from "../schemas";
 import { authorizedImage } from "./authorized-image";

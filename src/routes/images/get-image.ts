@@ -1,5 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import { sessionOrKey } from "../access";
+import { sessionOrKey } from "../../auth/access";
 import { defineEndpoint } from "../endpoint";
 import { jsonResponse, problemResponse } from "../schemas";
 import { authorizedImage } from "./authorized-image";

@@ -1,9 +1,9 @@
 import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
+import { sessionOrKey } from "../../auth/access";
 import { database } from "../../db/client";
 import { listComments } from "../../db/comments";
 import { decodeCursor, toPage } from "../../db/cursor";
-import { sessionOrKey } from "../access";
 import { defineEndpoint } from "../endpoint";
 import { jsonResponse, paginationQuerySchema, problemResponse } from "../schemas";
 import { authorizedImage } from "./authorized-image";

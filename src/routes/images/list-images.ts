@@ -1,10 +1,10 @@
 import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
+import { sessionOrKey } from "../../auth/access";
+import { principalOf } from "../../auth/principal";
 import { database } from "../../db/client";
 import { decodeCursor, toPage } from "../../db/cursor";
 import { listImages } from "../../db/images";
-import { principalOf } from "../../middleware/authenticate";
-import { sessionOrKey } from "../access";
 import { authorizeTeam } from "../authorize";
 import { defineEndpoint } from "../endpoint";
 import { jsonResponse, paginationQuerySchema, problemResponse } from "../schemas";

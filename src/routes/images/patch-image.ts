@@ -1,9 +1,9 @@
 import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
+import { sessionOrKey } from "../../auth/access";
 import { database } from "../../db/client";
 import { updateImage } from "../../db/images";
 import { ApiError } from "../../errors";
-import { sessionOrKey } from "../access";
 import { defineEndpoint } from "../endpoint";
 import { jsonBody, jsonResponse, plainText, problemResponse } from "../schemas";
 import { authorizedImage } from "./authorized-image";

@@ -1,11 +1,11 @@
 import { createRoute } from "@hono/zod-openapi";
+import { sessionOrKey } from "../../auth/access";
+import { auditContext } from "../../auth/audit-context";
+import { principalOf } from "../../auth/principal";
 import { auditEventInsert } from "../../db/audit";
 import { database } from "../../db/client";
 import { findRestorableImage, updateImage } from "../../db/images";
 import { ApiError } from "../../errors";
-import { principalOf } from "../../middleware/authenticate";
-import { sessionOrKey } from "../access";
-import { auditContext } from "../audit-context";
 import { authorizeOwner } from "../authorize";
 import { defineEndpoint } from "../endpoint";
 import { jsonResponse, problemResponse } from "../schemas";

@@ -1,9 +1,9 @@
 import { createRoute } from "@hono/zod-openapi";
+import { sessionOnly } from "../../auth/access";
+import { principalOf } from "../../auth/principal";
 import { database } from "../../db/client";
 import { findUserById, publicUser } from "../../db/users";
 import { ApiError } from "../../errors";
-import { principalOf } from "../../middleware/authenticate";
-import { sessionOnly } from "../access";
 import { defineEndpoint } from "../endpoint";
 import { jsonResponse, problemResponse, userSchema } from "../schemas";
 

@@ -1,12 +1,12 @@
 import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
+import { sessionOnly } from "../../auth/access";
+import { auditContext } from "../../auth/audit-context";
+import { principalOf } from "../../auth/principal";
 import { verifyPassword } from "../../crypto/password";
 import { database, isUniqueViolation } from "../../db/client";
 import { findUserByEmail, findUserById, publicUser, updateUserProfile } from "../../db/users";
 import { ApiError } from "../../errors";
-import { principalOf } from "../../middleware/authenticate";
-import { sessionOnly } from "../access";
-import { auditContext } from "../audit-context";
 import { guardedPasswordCheck } from "../auth/guarded-password-check";
 import { consumeSecondFactor, isTwoFactorEnabled } from "../auth/second-factor";
 import { defineEndpoint } from "../endpoint";

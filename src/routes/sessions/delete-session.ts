@@ -1,10 +1,10 @@
 import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
+import { sessionOnly } from "../../auth/access";
+import { principalOf } from "../../auth/principal";
 import { database } from "../../db/client";
 import { findLiveSession } from "../../db/sessions";
 import { ApiError } from "../../errors";
-import { principalOf } from "../../middleware/authenticate";
-import { sessionOnly } from "../access";
 import { defineEndpoint } from "../endpoint";
 import { problemResponse } from "../schemas";
 import { revokeSessions } from "./revoke-sessions";

@@ -1,10 +1,10 @@
 import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
+import { sessionOnly } from "../../auth/access";
+import { sessionPrincipalOf } from "../../auth/principal";
 import { database } from "../../db/client";
 import { findLiveSession, listLiveSessions } from "../../db/sessions";
 import { ApiError } from "../../errors";
-import { sessionPrincipalOf } from "../../middleware/authenticate";
-import { sessionOnly } from "../access";
 import { defineEndpoint } from "../endpoint";
 import { jsonResponse, paginationQuerySchema, problemResponse } from "../schemas";
 

@@ -1,10 +1,10 @@
 import type { Context } from "hono";
+import { auditContext } from "../../auth/audit-context";
 import { type AuditEvent, auditEventInsert } from "../../db/audit";
 import { database } from "../../db/client";
 import { markSessionsRevoked } from "../../db/sessions";
-import { withUserGuard } from "../../durable-objects/guard-client";
 import type { AppEnv } from "../../env";
-import { auditContext } from "../audit-context";
+import { withUserGuard } from "../../services/guard-client";
 
 /**
  * Tells the user's guard that these sessions are revoked. This always comes before D1 records

@@ -1,14 +1,14 @@
 import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
+import { sessionOnly } from "../../auth/access";
+import { auditContext } from "../../auth/audit-context";
+import { principalOf } from "../../auth/principal";
 import { sha256Hex } from "../../crypto/hash";
 import { recordAuditEvent } from "../../db/audit";
 import { database } from "../../db/client";
 import { acceptInvitation as acceptInvitationRow, findMemberRole, findTeam } from "../../db/teams";
 import { findUserById } from "../../db/users";
 import { ApiError } from "../../errors";
-import { principalOf } from "../../middleware/authenticate";
-import { sessionOnly } from "../access";
-import { auditContext } from "../audit-context";
 import { defineEndpoint } from "../endpoint";
 import { jsonBody, jsonResponse, problemResponse } from "../schemas";
 import { teamSchema, teamView } from "./team-view";

@@ -1,12 +1,12 @@
 import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
+import { sessionOnly } from "../../auth/access";
+import { auditContext } from "../../auth/audit-context";
+import { principalOf } from "../../auth/principal";
 import { newId } from "../../crypto/random";
 import { auditEventInsert } from "../../db/audit";
 import { database } from "../../db/client";
 import { createTeamWithOwner } from "../../db/teams";
-import { principalOf } from "../../middleware/authenticate";
-import { sessionOnly } from "../access";
-import { auditContext } from "../audit-context";
 import { defineEndpoint } from "../endpoint";
 import { jsonBody, jsonResponse, problemResponse } from "../schemas";
 import { teamDescriptionSchema, teamNameSchema, teamSchema, teamView } from "./team-view";

@@ -1,12 +1,12 @@
 import { createRoute } from "@hono/zod-openapi";
+import { sessionWithTeamAction } from "../../auth/access";
+import { auditContext } from "../../auth/audit-context";
+import { principalOf } from "../../auth/principal";
 import { recordAuditEvent } from "../../db/audit";
 import { database } from "../../db/client";
 import { findMemberRole, removeMember } from "../../db/teams";
 import { mayManageMember } from "../../domain/permissions";
 import { ApiError } from "../../errors";
-import { principalOf } from "../../middleware/authenticate";
-import { sessionWithTeamAction } from "../access";
-import { auditContext } from "../audit-context";
 import { authorizeTeam } from "../authorize";
 import { defineEndpoint } from "../endpoint";
 import { problemResponse } from "../schemas";

@@ -1,12 +1,12 @@
 import { createRoute } from "@hono/zod-openapi";
+import { sessionWithTeamAction } from "../../auth/access";
+import { auditContext } from "../../auth/audit-context";
+import { principalOf } from "../../auth/principal";
 import { auditEventInsert } from "../../db/audit";
 import { database } from "../../db/client";
 import { listTeamImageKeys } from "../../db/images";
 import { deleteTeam as deleteTeamRows } from "../../db/teams";
-import { principalOf } from "../../middleware/authenticate";
 import { purgeAfterCommit, queueImagePurge } from "../../services/image-purge";
-import { sessionWithTeamAction } from "../access";
-import { auditContext } from "../audit-context";
 import { authorizeTeam } from "../authorize";
 import { defineEndpoint } from "../endpoint";
 import { problemResponse } from "../schemas";

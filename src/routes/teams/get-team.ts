@@ -1,8 +1,8 @@
 import { createRoute } from "@hono/zod-openapi";
+import { sessionWithTeamAction } from "../../auth/access";
 import { database } from "../../db/client";
 import { findTeam } from "../../db/teams";
 import { ApiError } from "../../errors";
-import { sessionWithTeamAction } from "../access";
 import { authorizeTeam } from "../authorize";
 import { defineEndpoint } from "../endpoint";
 import { jsonResponse, problemResponse } from "../schemas";

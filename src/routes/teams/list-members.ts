@@ -1,8 +1,8 @@
 import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
+import { sessionWithTeamAction } from "../../auth/access";
 import { database } from "../../db/client";
 import { listMembers } from "../../db/teams";
-import { sessionWithTeamAction } from "../access";
 import { authorizeTeam } from "../authorize";
 import { defineEndpoint } from "../endpoint";
 import { jsonResponse, problemResponse } from "../schemas";

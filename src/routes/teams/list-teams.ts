@@ -1,10 +1,10 @@
 import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
+import { sessionOnly } from "../../auth/access";
+import { principalOf } from "../../auth/principal";
 import { database } from "../../db/client";
 import { decodeCursor, encodeCursor } from "../../db/cursor";
 import { listTeamsOfUser } from "../../db/teams";
-import { principalOf } from "../../middleware/authenticate";
-import { sessionOnly } from "../access";
 import { defineEndpoint } from "../endpoint";
 import { jsonResponse, paginationQuerySchema, problemResponse } from "../schemas";
 import { teamSchema, teamView } from "./team-view";

@@ -1,13 +1,13 @@
 import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
+import { sessionWithTeamAction } from "../../auth/access";
+import { auditContext } from "../../auth/audit-context";
+import { principalOf } from "../../auth/principal";
 import { recordAuditEvent } from "../../db/audit";
 import { database } from "../../db/client";
 import { changeMemberRole, findMemberRole, listMembers } from "../../db/teams";
 import { mayManageMember } from "../../domain/permissions";
 import { ApiError } from "../../errors";
-import { principalOf } from "../../middleware/authenticate";
-import { sessionWithTeamAction } from "../access";
-import { auditContext } from "../audit-context";
 import { authorizeTeam } from "../authorize";
 import { defineEndpoint } from "../endpoint";
 import { jsonBody, jsonResponse, problemResponse } from "../schemas";

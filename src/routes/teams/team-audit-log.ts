@@ -1,8 +1,8 @@
 import { createRoute } from "@hono/zod-openapi";
+import { sessionWithTeamAction } from "../../auth/access";
 import { listAuditEvents } from "../../db/audit";
 import { database } from "../../db/client";
 import { decodeCursor, toPage } from "../../db/cursor";
-import { sessionWithTeamAction } from "../access";
 import { auditEventView, auditPageSchema, auditQuerySchema } from "../audit/audit-view";
 import { authorizeTeam } from "../authorize";
 import { defineEndpoint } from "../endpoint";

@@ -2,6 +2,9 @@ import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import Stripe from "stripe";
 import * as z from "zod";
+import { unmeteredPublic } from "../../auth/access";
+import { admitAnonymous } from "../../auth/admit";
+import { auditContext } from "../../auth/audit-context";
 import { newId } from "../../crypto/random";
 import { recordAuditEvent } from "../../db/audit";
 import { type Database, database } from "../../db/client";
@@ -10,12 +13,9 @@ import type { User } from "../../db/schema";
 import { forgetStripeEvent, recordStripeEvent } from "../../db/stripe-events";
 import { findUserById, updateUserPlan } from "../../db/users";
 import { type Plan, requestsPerMinute } from "../../domain/plans";
-import { withUserGuard } from "../../durable-objects/guard-client";
 import type { AppEnv } from "../../env";
 import { ApiError } from "../../errors";
-import { admitUnauthenticatedRequest } from "../../middleware/ip-admission";
-import { unmeteredPublic } from "../access";
-import { auditContext } from "../audit-context";
+import { withUserGuard } from "../../services/guard-client";
 import { defineEndpoint } from "../endpoint";
 import { jsonResponse, problemResponse } from "../schemas";
 
@@ -72,7 +72,7 @@ async function verifiedPayload(c: Context<AppEnv>, secret: string): Promise<unkn
  * audit log through this route.
  */
 async function refuse(c: Context<AppEnv>, reason: Refusal): Promise<never> {
-  await admitUnauthenticatedRequest(c);
+  await admitAnonymous(c);
   await recordAuditEvent(database(c.env.DB), auditContext(c), {
     type: "webhook.signature_failed",
     metadata: { provider: "stripe", reason },

@@ -1,5 +1,8 @@
 import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
+import { sessionOnly } from "../../../auth/access";
+import { auditContext } from "../../../auth/audit-context";
+import { sessionPrincipalOf } from "../../../auth/principal";
 import { randomToken } from "../../../crypto/random";
 import { openSecret } from "../../../crypto/secret-box";
 import { auditEventInsert } from "../../../db/audit";
@@ -7,9 +10,6 @@ import { database } from "../../../db/client";
 import { enableMfa, findMfa } from "../../../db/mfa";
 import { matchTotpStep } from "../../../domain/totp";
 import { ApiError } from "../../../errors";
-import { sessionPrincipalOf } from "../../../middleware/authenticate";
-import { sessionOnly } from "../../access";
-import { auditContext } from "../../audit-context";
 import { hashBackupCode, totpKey } from "../../auth/second-factor";
 import { defineEndpoint } from "../../endpoint";
 import { jsonBody, jsonResponse, problemResponse } from "../../schemas";

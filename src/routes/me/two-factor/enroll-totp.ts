@@ -1,5 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
+import { sessionOnly } from "../../../auth/access";
+import { sessionPrincipalOf } from "../../../auth/principal";
 import { verifyPassword } from "../../../crypto/password";
 import { sealSecret } from "../../../crypto/secret-box";
 import { database } from "../../../db/client";
@@ -7,8 +9,6 @@ import { storePendingMfa } from "../../../db/mfa";
 import { findUserById } from "../../../db/users";
 import { newTotpSecret, otpauthUri } from "../../../domain/totp";
 import { ApiError } from "../../../errors";
-import { sessionPrincipalOf } from "../../../middleware/authenticate";
-import { sessionOnly } from "../../access";
 import { guardedPasswordCheck } from "../../auth/guarded-password-check";
 import { totpKey } from "../../auth/second-factor";
 import { defineEndpoint } from "../../endpoint";

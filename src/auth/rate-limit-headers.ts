@@ -1,5 +1,4 @@
 import type { Context } from "hono";
-import { withIpGuard } from "../durable-objects/guard-client";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 
@@ -28,17 +27,3 @@ export function rateLimited(limit: number, retryAfterSeconds: number): ApiError 
 }
 
 export const ipBlocked = () => new ApiError("ip_blocked");
-
-/**
- * Counts a request without a valid credential against its client IP (1000 in any rolling hour)
- * and refuses it if the IP is blocked or over budget. Every such request passes here once:
- * public routes, failed authentications, unknown paths.
- */
-export async function admitUnauthenticatedRequest(c: Context<AppEnv>): Promise<void> {
-  const admission = await withIpGuard(c.env, c.get("clientIp"), (guard) => guard.admitUnauthenticated());
-  if (!admission.admitted) {
-    if ("blocked" in admission) throw ipBlocked();
-    throw rateLimited(admission.limit, admission.retryAfterSeconds);
-  }
-  setRateLimitHeaders(c, admission);
-}

@@ -1,6 +1,6 @@
+import { ipGuardKey } from "../domain/client-address";
 import type { Bindings } from "../env";
 import { ApiError } from "../errors";
-import { ipGuardKey } from "../middleware/client-ip";
 
 /**
  * How long the Worker waits for a guard. A guard answers in milliseconds (one SQLite read and
@@ -41,7 +41,7 @@ async function callGuard<T extends Rpc.DurableObjectBranded, R>(
   }
 }
 
-type Stub<K extends "USER_GUARD" | "IP_GUARD" | "ACCOUNT_GUARD"> =
+type Stub<K extends "USER_GUARD" | "IP_GUARD" | "ACCOUNT_GUARD" | "IP_BLOCK_LIST"> =
   Bindings[K] extends DurableObjectNamespace<infer T> ? DurableObjectStub<T> : never;
 
 /** The user's guard: revocation (and rate limits); keyed by user id. */
@@ -57,4 +57,9 @@ export function withIpGuard<R>(env: Bindings, ip: string, call: (guard: Stub<"IP
 /** The account's guard: lockout and reset-mail window; keyed by the normalised email. */
 export function withAccountGuard<R>(env: Bindings, email: string, call: (guard: Stub<"ACCOUNT_GUARD">) => R) {
   return callGuard("account guard", env.ACCOUNT_GUARD, email, call);
+}
+
+/** The one list of active IP blocks (addresses and ranges) that every isolate caches. */
+export function withIpBlockList<R>(env: Bindings, call: (list: Stub<"IP_BLOCK_LIST">) => R) {
+  return callGuard("ip block list", env.IP_BLOCK_LIST, "global", call);
 }

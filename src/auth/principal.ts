@@ -1,0 +1,36 @@
+import type { Context } from "hono";
+import type { AppEnv } from "../env";
+import { ApiError } from "../errors";
+import type { ApiKeyScope } from "./access";
+
+/** Who made an authenticated request, as verified by the pipeline. */
+export interface SessionPrincipal {
+  kind: "session";
+  userId: string;
+  email: string;
+  sessionId: string;
+  tokenId: string;
+  issuedAt: number;
+  expiresAt: number;
+}
+export interface ApiKeyPrincipal {
+  kind: "api_key";
+  userId: string;
+  keyId: string;
+  scopes: readonly ApiKeyScope[];
+}
+export type Principal = SessionPrincipal | ApiKeyPrincipal;
+
+/** The authenticated caller (a session or an API key) of a credentialed route. */
+export function principalOf(c: Context<AppEnv>): Principal {
+  const principal = c.get("principal");
+  if (!principal) throw new ApiError("unauthorized", { headers: { "WWW-Authenticate": 'Bearer realm="imagebot"' } });
+  return principal;
+}
+
+/** The session of a session-only route (the pipeline refuses API keys there). */
+export function sessionPrincipalOf(c: Context<AppEnv>): SessionPrincipal {
+  const principal = principalOf(c);
+  if (principal.kind !== "session") throw new ApiError("forbidden");
+  return principal;
+}
