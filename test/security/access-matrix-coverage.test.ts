@@ -6,8 +6,8 @@
 // agrees with what each route declares (auth kind, key scope, team action) and with the role
 // matrix. The cells themselves are sent as real requests by the area files.
 import { describe, expect, it } from "vitest";
-import { hasPermission, mayManageMember, type TeamRole, teamRoles } from "../../src/domain/permissions";
 import type { AccessPolicy } from "../../src/auth/access";
+import { hasPermission, mayManageMember, type TeamRole, teamRoles } from "../../src/domain/permissions";
 import { endpoints } from "../../src/routes/index";
 import { type MatrixRow, type Principal, parseAccessMatrix, principals } from "../helpers/access-matrix";
 
