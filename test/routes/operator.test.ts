@@ -98,7 +98,7 @@ describe("containment actions take effect on the next request and are audited wi
   });
 
   it.each([
-    ["a range", { ip: "10.0.0.0/8", reason: "x" }],
+    ["a prefix out of bounds", { ip: "10.0.0.0/33", reason: "x" }],
     ["a hostname", { ip: "example.com", reason: "x" }],
     ["a past expiry", { ip: "192.0.2.9", reason: "x", expiresAt: "2020-01-01T00:00:00.000Z" }],
     ["no reason", { ip: "192.0.2.9" }],
