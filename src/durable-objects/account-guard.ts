@@ -8,6 +8,7 @@ import {
   isLocked,
   settleAccountLoginAttempt,
 } from "../domain/account-lockout";
+import { toSeconds } from "../domain/seconds";
 import { admitToWindow } from "../domain/sliding-window";
 import type { Bindings } from "../env";
 import type { GuardDecision } from "./ip-guard";
@@ -21,7 +22,6 @@ const lockoutMsSchema = z
   .int()
   .min(60_000)
   .max(30 * 24 * 60 * 60 * 1000);
-const toSeconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
 /**
  * One instance per normalised email (known or not, so the answers never tell them apart):

@@ -9,6 +9,7 @@ import {
   LOGIN_FAILURE_WINDOW,
   settleIpLoginAttempt,
 } from "../domain/login-backoff";
+import { toSeconds } from "../domain/seconds";
 import { admitToWindow } from "../domain/sliding-window";
 import type { Bindings } from "../env";
 import { JsonState } from "./json-state";
@@ -29,8 +30,6 @@ export type IpAdmission = WindowAdmission | { admitted: false; blocked: true };
 const blockSchema = z.object({ reason: z.string().min(1).max(500), until: z.int().positive().nullable() });
 
 const settleSchema = z.object({ attemptAt: z.int(), outcome: z.enum(["success", "failure", "cancelled"]) });
-
-const toSeconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
 /**
  * One instance per client IP (`CF-Connecting-IP`). Holds the failed-login window and backoff,

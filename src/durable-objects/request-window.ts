@@ -1,10 +1,9 @@
+import { toSeconds } from "../domain/seconds";
 import { admitToWindow, type WindowPolicy } from "../domain/sliding-window";
 
 export type WindowAdmission =
   | { admitted: true; limit: number; remaining: number; resetSeconds: number }
   | { admitted: false; limit: number; retryAfterSeconds: number };
-
-const toSeconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
 /**
  * An exact rolling request window kept in a Durable Object's SQLite storage (one row per
