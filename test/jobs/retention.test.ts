@@ -1,7 +1,12 @@
+import { createScheduledController } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import type { Bindings } from "../../src/env";
+import worker from "../../src/index";
 import { runRetention } from "../../src/jobs/retention";
 import { env, registerUser } from "../helpers/api";
+import { failingWrites } from "../helpers/faults";
 import { createImage } from "../helpers/fixtures";
+import { capturedLines } from "../helpers/log-capture";
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2027, 5, 1, 3, 17);
@@ -122,5 +127,36 @@ describe("the daily retention run (injected clock)", () => {
     expect(await exists("images", image.id)).toBe(false);
     const second = await runRetention(env, new Date(NOW));
     expect(second).toMatchObject({ auditRows: 0, images: 0, resetTokens: 0, invitations: 0 });
+  });
+});
+
+describe("the cron trigger", () => {
+  const runCron = () =>
+    worker.scheduled(createScheduledController({ scheduledTime: NOW, cron: "17 3 * * *" }), env as Bindings);
+
+  it("logs the report of a run", async () => {
+    const before = capturedLines().length;
+    await runCron();
+    expect(capturedLines().slice(before)).toContainEqual(expect.stringMatching(/^retention: \{"auditRows":\d+,/));
+  });
+
+  it("logs a failed run by the error's name only, and fails the invocation so the platform records it", async () => {
+    const user = await registerUser();
+    await env.DB.prepare(
+      "INSERT INTO audit_log (id, type, user_id, metadata, created_at) VALUES ('aud_stuck', 'test.event', ?, '{}', ?)",
+    )
+      .bind(user.id, NOW - 366 * DAY)
+      .run();
+    // D1 itself refuses to delete the expired row: the run fails in the real database.
+    const fault = await failingWrites("audit_log", "DELETE");
+    const before = capturedLines().length;
+    try {
+      await expect(runCron()).rejects.toThrow();
+    } finally {
+      await fault.drop();
+    }
+    const logged = capturedLines().slice(before);
+    expect(logged).toContainEqual("retention failed: Error");
+    expect(logged.join("\n")).not.toMatch(/injected|audit_log|DELETE/);
   });
 });
