@@ -1,7 +1,8 @@
-import { evictDurableObject } from "cloudflare:test";
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { env } from "../helpers/api";
 import { injectClock, ManualClock } from "../helpers/clock";
+import { holdsNoStorage, runAlarm, storedState } from "../helpers/guard-storage";
 
 const SECOND = 1000;
 const HOUR = 3600 * SECOND;
@@ -67,5 +68,66 @@ describe("IpGuard with an injected clock", () => {
     expect(await guard.admitResetRequest()).toEqual({ admitted: false, retryAfterSeconds: 3600 });
     clock.advance(HOUR);
     expect((await guard.admitResetRequest()).admitted).toBe(true);
+  });
+});
+
+describe("IpGuard storage", () => {
+  it("wakes when the first thing runs out, and holds no storage once windows, backoff and block are over", async () => {
+    const guard = guardOf("192.0.2.10");
+    const clock = new ManualClock();
+    await injectClock(guard, clock);
+    const start = clock.time;
+    await guard.block("incident 42", start + 2 * HOUR);
+    clock.advance(SECOND);
+    await failOnce(guard);
+    await guard.admitResetRequest();
+    await guard.admitUnauthenticated();
+    expect(await storedState(guard)).toEqual({
+      tables: ["ip_block", "login_failures", "login_run", "reset_requests", "unauthenticated_window"],
+      alarm: start + SECOND + HOUR,
+    });
+
+    clock.advance(HOUR);
+    expect(await runAlarm(guard)).toBe(true);
+    // Only the block is left, and the alarm waits for its end.
+    expect((await storedState(guard)).alarm).toBe(start + 2 * HOUR);
+    expect((await guard.beginLoginAttempt()).admitted).toBe(true);
+    expect(await guard.isBlocked()).toBe(true);
+
+    clock.time = start + 2 * HOUR + 2 * SECOND;
+    expect(await runAlarm(guard)).toBe(true);
+    expect(await holdsNoStorage(guard)).toBe(true);
+    expect(await guard.isBlocked()).toBe(false);
+    expect(await holdsNoStorage(guard)).toBe(true);
+
+    // The emptied guard counts again from its first request.
+    expect(await guard.admitUnauthenticated()).toMatchObject({ admitted: true, remaining: 999 });
+  });
+
+  it("keeps a block without an end and no alarm for it; lifting it leaves nothing", async () => {
+    const guard = guardOf("192.0.2.11");
+    await guard.block("until lifted", null);
+    expect(await storedState(guard)).toEqual({ tables: expect.arrayContaining(["ip_block"]), alarm: null });
+    expect(await guard.unblock()).toBe(true);
+    // Lifting it wakes the alarm at once (it may already have gone off by itself).
+    await runAlarm(guard);
+    expect(await holdsNoStorage(guard)).toBe(true);
+  });
+
+  it("completes storage an earlier version wrote with fewer tables, and keeps its counts", async () => {
+    const guard = guardOf("192.0.2.15");
+    await runInDurableObject(guard as unknown as DurableObjectStub, (_instance, state) => {
+      state.storage.sql.exec("CREATE TABLE unauthenticated_window (at INTEGER NOT NULL)");
+      state.storage.sql.exec("INSERT INTO unauthenticated_window (at) VALUES (?)", Date.now());
+    });
+    expect(await guard.isBlocked()).toBe(false);
+    expect(await guard.admitUnauthenticated()).toMatchObject({ admitted: true, remaining: 998 });
+  });
+
+  it("stores nothing for an address that is only asked about", async () => {
+    const guard = guardOf("192.0.2.12");
+    expect(await guard.isBlocked()).toBe(false);
+    expect(await guard.unblock()).toBe(false);
+    expect(await holdsNoStorage(guard)).toBe(true);
   });
 });
