@@ -79,6 +79,15 @@ export class IpGuard extends DurableObject<Bindings> {
     return admission;
   }
 
+  /**
+   * Gives back the unit most recently admitted by `admitUnauthenticated` (a request charged as
+   * unauthenticated turned out to carry a valid API key, which the user's window counts instead).
+   * Nothing to give back, nothing happens.
+   */
+  async refundUnauthenticated(): Promise<void> {
+    this.unauthenticated.refundNewest();
+  }
+
   async block(reason: string, until: number | null): Promise<void> {
     const block = parseArgument(blockSchema, { reason, until }, "block");
     this.storage.store((sql) =>

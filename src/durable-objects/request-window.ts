@@ -55,6 +55,16 @@ export class RequestWindow {
     };
   }
 
+  /** Takes back the most recently admitted request, if any: its place in the window is free again. */
+  refundNewest(): void {
+    const events = this.load();
+    if (events.length === 0) return;
+    this.storage.ifStored(undefined, (sql) =>
+      sql.exec(`DELETE FROM ${this.table} WHERE rowid = (SELECT rowid FROM ${this.table} ORDER BY at DESC LIMIT 1)`),
+    );
+    this.events = events.slice(0, -1);
+  }
+
   /**
    * Drops what has left the window; returns when the rest will have left it (the newest entry's
    * time plus the window), or -Infinity when nothing is left.

@@ -1,5 +1,6 @@
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import type { IpGuard } from "../../src/durable-objects/ip-guard";
 import { env } from "../helpers/api";
 import { injectClock, ManualClock } from "../helpers/clock";
 import { holdsNoStorage, runAlarm, storedState } from "../helpers/guard-storage";
@@ -128,6 +129,46 @@ describe("IpGuard storage", () => {
     const guard = guardOf("192.0.2.12");
     expect(await guard.isBlocked()).toBe(false);
     expect(await guard.unblock()).toBe(false);
+    await guard.refundUnauthenticated();
     expect(await holdsNoStorage(guard)).toBe(true);
+  });
+});
+
+describe("refundUnauthenticated", () => {
+  /** `count` requests without a credential at the clock's time (inside the instance: no RPC per request). */
+  async function admitMany(guard: ReturnType<typeof guardOf>, count: number) {
+    // The guard is typed with the Worker's bindings, the pool with the test env: bridge by hand.
+    const admitted = await runInDurableObject(guard as unknown as DurableObjectStub, async (instance) => {
+      let admitted = 0;
+      for (let index = 0; index < count; index++) {
+        if ((await (instance as unknown as IpGuard).admitUnauthenticated()).admitted) admitted += 1;
+      }
+      return admitted;
+    });
+    expect(admitted).toBe(count);
+  }
+
+  it("gives back one unit of the hourly budget: 1000 admitted, one refund, one more admitted, then refused", async () => {
+    const guard = guardOf("192.0.2.13");
+    await injectClock(guard, new ManualClock());
+    await admitMany(guard, 1000);
+    expect((await guard.admitUnauthenticated()).admitted).toBe(false);
+    await guard.refundUnauthenticated();
+    expect(await guard.admitUnauthenticated()).toMatchObject({ admitted: true, remaining: 0 });
+    expect((await guard.admitUnauthenticated()).admitted).toBe(false);
+  });
+
+  it("takes back the newest unit, so the oldest still frees the next one when it leaves the hour", async () => {
+    const guard = guardOf("192.0.2.14");
+    const clock = new ManualClock();
+    await injectClock(guard, clock);
+    await admitMany(guard, 1);
+    clock.advance(10 * SECOND);
+    await admitMany(guard, 999);
+    await guard.refundUnauthenticated();
+    clock.advance(10 * SECOND);
+    expect((await guard.admitUnauthenticated()).admitted).toBe(true);
+    // Full again: the request 20 s ago is the oldest, so the next place frees in 3580 s.
+    expect(await guard.admitUnauthenticated()).toEqual({ admitted: false, limit: 1000, retryAfterSeconds: 3580 });
   });
 });
