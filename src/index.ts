@@ -11,11 +11,18 @@ const app = createApp();
 
 export default {
   fetch: app.fetch,
-  async scheduled(controller, env, ctx) {
-    ctx.waitUntil(
-      runRetention(env, new Date(controller.scheduledTime)).then((report) =>
-        console.log(`retention: ${JSON.stringify(report)}`),
-      ),
-    );
+  /**
+   * The daily retention run. It is awaited rather than left to waitUntil, so a failed run fails the
+   * invocation and the platform records it (Cron Events show it as an exception). The log names the
+   * error only: a D1 or R2 message may quote the data it was working on.
+   */
+  async scheduled(controller, env) {
+    try {
+      const report = await runRetention(env, new Date(controller.scheduledTime));
+      console.log(`retention: ${JSON.stringify(report)}`);
+    } catch (error) {
+      console.error(`retention failed: ${error instanceof Error ? error.name : "unknown"}`);
+      throw error;
+    }
   },
 } satisfies ExportedHandler<Bindings>;

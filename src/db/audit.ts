@@ -1,4 +1,4 @@
-import { and, desc, eq, getTableColumns, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, inArray, lt, type SQL, sql } from "drizzle-orm";
 import { newId } from "../crypto/random";
 import type { Database } from "./client";
 import { afterCursor, type CursorPosition } from "./cursor";
@@ -154,4 +154,14 @@ export async function recordKeyRejection(
     notRecentlyRecorded,
   );
   return result.meta.changes === 1;
+}
+
+/** Ids of audit rows written before `before`, at most `limit` (retention). */
+export async function listAuditRowIdsCreatedBefore(db: Database, before: Date, limit: number): Promise<string[]> {
+  const rows = await db.select({ id: auditLog.id }).from(auditLog).where(lt(auditLog.createdAt, before)).limit(limit);
+  return rows.map((row) => row.id);
+}
+
+export async function deleteAuditRows(db: Database, ids: string[]): Promise<void> {
+  await db.delete(auditLog).where(inArray(auditLog.id, ids));
 }

@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, isNotNull, isNull } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, isNotNull, isNull, lt } from "drizzle-orm";
 import type { auditEventInsert } from "./audit";
 import type { Database } from "./client";
 import { afterCursor, type CursorPosition } from "./cursor";
@@ -71,4 +71,37 @@ export async function updateImage(
 export async function listTeamImageKeys(db: Database, teamId: string): Promise<string[]> {
   const rows = await db.select({ r2Key: images.r2Key }).from(images).where(eq(images.teamId, teamId));
   return rows.map((row) => row.r2Key);
+}
+
+/** Soft-deleted images whose deletion is older than `before`, at most `limit` (retention). */
+export async function listImagesDeletedBefore(
+  db: Database,
+  before: Date,
+  limit: number,
+): Promise<{ id: string; r2Key: string }[]> {
+  return db
+    .select({ id: images.id, r2Key: images.r2Key })
+    .from(images)
+    .where(and(isNotNull(images.deletedAt), lt(images.deletedAt, before)))
+    .limit(limit);
+}
+
+export async function deleteImageRows(db: Database, ids: string[]): Promise<void> {
+  await db.delete(images).where(inArray(images.id, ids));
+}
+
+// D1 binds at most 100 parameters per statement.
+const KEYS_PER_QUERY = 90;
+
+/** The R2 keys among `keys` that an image row still references (its deletion was not committed). */
+export async function findReferencedImageKeys(db: Database, keys: string[]): Promise<Set<string>> {
+  const referenced = new Set<string>();
+  for (let start = 0; start < keys.length; start += KEYS_PER_QUERY) {
+    const rows = await db
+      .select({ key: images.r2Key })
+      .from(images)
+      .where(inArray(images.r2Key, keys.slice(start, start + KEYS_PER_QUERY)));
+    for (const row of rows) referenced.add(row.key);
+  }
+  return referenced;
 }

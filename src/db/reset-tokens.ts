@@ -1,4 +1,4 @@
-import { and, eq, gt, isNull, lte, ne, sql } from "drizzle-orm";
+import { and, eq, gt, inArray, isNull, lt, lte, ne, sql } from "drizzle-orm";
 import { newId } from "../crypto/random";
 import { type AuditContext, type AuditEvent, auditEventInsert } from "./audit";
 import type { Database } from "./client";
@@ -80,4 +80,18 @@ export async function resetPasswordWithToken(
   ]);
   const used = results.at(-1) as { userId: string }[];
   return used.length === 1;
+}
+
+/** Ids of reset tokens that expired before `now`, at most `limit` (retention). */
+export async function listResetTokenIdsExpiredBefore(db: Database, now: Date, limit: number): Promise<string[]> {
+  const rows = await db
+    .select({ id: passwordResetTokens.id })
+    .from(passwordResetTokens)
+    .where(lt(passwordResetTokens.expiresAt, now))
+    .limit(limit);
+  return rows.map((row) => row.id);
+}
+
+export async function deleteResetTokens(db: Database, ids: string[]): Promise<void> {
+  await db.delete(passwordResetTokens).where(inArray(passwordResetTokens.id, ids));
 }

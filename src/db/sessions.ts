@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, inArray, isNull, lt, or, type SQL } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, isNotNull, isNull, lt, or, type SQL } from "drizzle-orm";
 import type { auditEventInsert } from "./audit";
 import type { Database } from "./client";
 import { type Session, sessions } from "./schema";
@@ -116,4 +116,30 @@ export async function hasSessionFromIpSince(db: Database, userId: string, ip: st
     where: and(eq(sessions.userId, userId), eq(sessions.ip, ip), gt(sessions.createdAt, since)),
   });
   return row !== undefined;
+}
+
+/**
+ * Ids of sessions no request can use any more: expired before `now`, or revoked before
+ * `revokedBefore`; at most `limit` (retention).
+ */
+export async function listSessionIdsToForget(
+  db: Database,
+  filter: { now: Date; revokedBefore: Date },
+  limit: number,
+): Promise<string[]> {
+  const rows = await db
+    .select({ id: sessions.id })
+    .from(sessions)
+    .where(
+      or(
+        lt(sessions.expiresAt, filter.now),
+        and(isNotNull(sessions.revokedAt), lt(sessions.revokedAt, filter.revokedBefore)),
+      ),
+    )
+    .limit(limit);
+  return rows.map((row) => row.id);
+}
+
+export async function deleteSessions(db: Database, ids: string[]): Promise<void> {
+  await db.delete(sessions).where(inArray(sessions.id, ids));
 }

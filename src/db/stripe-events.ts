@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { eq, inArray, lt } from "drizzle-orm";
 import type { Database } from "./client";
 import { stripeEvents } from "./schema";
 
@@ -18,4 +18,18 @@ export async function recordStripeEvent(db: Database, id: string, type: string, 
 /** Forgets an event whose handling failed, so that Stripe's retry of it is processed, not skipped. */
 export async function forgetStripeEvent(db: Database, id: string): Promise<void> {
   await db.delete(stripeEvents).where(eq(stripeEvents.id, id));
+}
+
+/** Ids of Stripe events received before `before`, at most `limit` (retention). */
+export async function listStripeEventIdsReceivedBefore(db: Database, before: Date, limit: number): Promise<string[]> {
+  const rows = await db
+    .select({ id: stripeEvents.id })
+    .from(stripeEvents)
+    .where(lt(stripeEvents.receivedAt, before))
+    .limit(limit);
+  return rows.map((row) => row.id);
+}
+
+export async function deleteStripeEvents(db: Database, ids: string[]): Promise<void> {
+  await db.delete(stripeEvents).where(inArray(stripeEvents.id, ids));
 }

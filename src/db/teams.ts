@@ -1,4 +1,4 @@
-import { and, desc, eq, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, lt, sql } from "drizzle-orm";
 import type { TeamRole } from "../domain/permissions";
 import type { auditEventInsert } from "./audit";
 import type { Database } from "./client";
@@ -164,4 +164,18 @@ export async function acceptInvitation(
       .returning({ teamId: teamInvitations.teamId, role: teamInvitations.role }),
   ]);
   return accepted[0] ?? null;
+}
+
+/** Ids of invitations that expired before `now`, at most `limit` (retention). */
+export async function listInvitationIdsExpiredBefore(db: Database, now: Date, limit: number): Promise<string[]> {
+  const rows = await db
+    .select({ id: teamInvitations.id })
+    .from(teamInvitations)
+    .where(lt(teamInvitations.expiresAt, now))
+    .limit(limit);
+  return rows.map((row) => row.id);
+}
+
+export async function deleteInvitations(db: Database, ids: string[]): Promise<void> {
+  await db.delete(teamInvitations).where(inArray(teamInvitations.id, ids));
 }

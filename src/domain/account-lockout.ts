@@ -6,18 +6,41 @@
  */
 export const LOCKOUT_THRESHOLD = 10;
 
+/**
+ * How long a run of failures without a lock is remembered after its latest attempt. API.md counts
+ * "10 consecutive failures", with no time limit; without one, 9 failures would be kept forever and
+ * an account's guard would never be empty. A day keeps the rule's point: a guesser who wants to stay
+ * below the lock gets at most 9 passwords a day, far fewer than the 10 per lockout period the lock
+ * itself lets through, and every faster attempt still locks the account and mails its owner.
+ */
+export const FAILURE_RUN_MEMORY_MS = 24 * 60 * 60 * 1000;
+
 export interface AccountLockState {
   consecutiveFailures: number;
   lockedUntil: number | null;
   /** Whether the owner has been told about the current lock (one mail and audit row per lock). */
   lockAnnounced: boolean;
+  /** When the latest attempt of the run was admitted (null: no run). */
+  lastAttemptAt: number | null;
 }
 
 export const initialAccountLockState: AccountLockState = {
   consecutiveFailures: 0,
   lockedUntil: null,
   lockAnnounced: false,
+  lastAttemptAt: null,
 };
+
+/**
+ * From when the state can refuse nothing and counts nothing (it may then be dropped): the end of
+ * its lock, else FAILURE_RUN_MEMORY_MS after the latest attempt of its run; -Infinity when it holds
+ * neither.
+ */
+export function accountLockStateEndsAt(state: AccountLockState): number {
+  if (state.lockedUntil !== null) return state.lockedUntil;
+  if (state.consecutiveFailures > 0 && state.lastAttemptAt !== null) return state.lastAttemptAt + FAILURE_RUN_MEMORY_MS;
+  return Number.NEGATIVE_INFINITY;
+}
 
 export type AccountAttemptDecision =
   | { admitted: true; state: AccountLockState }
@@ -28,12 +51,12 @@ export function beginAccountLoginAttempt(
   now: number,
   lockoutMs: number,
 ): AccountAttemptDecision {
-  // A lock that has run out starts a fresh count.
-  const state = current.lockedUntil !== null && current.lockedUntil <= now ? initialAccountLockState : current;
+  // A lock that has run out, or a run of failures a day old, starts a fresh count.
+  const state = accountLockStateEndsAt(current) <= now ? initialAccountLockState : current;
   if (state.lockedUntil !== null) return { admitted: false, retryAfterMs: state.lockedUntil - now };
   const consecutiveFailures = state.consecutiveFailures + 1;
   const lockedUntil = consecutiveFailures >= LOCKOUT_THRESHOLD ? now + lockoutMs : null;
-  return { admitted: true, state: { ...state, consecutiveFailures, lockedUntil } };
+  return { admitted: true, state: { ...state, consecutiveFailures, lockedUntil, lastAttemptAt: now } };
 }
 
 export type AccountSettlement = { state: AccountLockState; newlyLocked: boolean };

@@ -1,4 +1,4 @@
-import { admitToWindow, pruneWindow } from "./sliding-window";
+import { admitToWindow } from "./sliding-window";
 
 /**
  * Per-IP login throttle (API.md "Login"): at most 5 failed logins in any rolling hour, and after
@@ -66,8 +66,15 @@ export function settleIpLoginAttempt(
   return { ...state, failures };
 }
 
-/** True when nothing in the state can refuse an attempt any more, so it may be deleted. */
-export function isIpLoginStateIdle(state: IpLoginState, now: number): boolean {
-  const backoffOver = state.lastFailureAt === null || state.lastFailureAt + backoffMs(state.consecutiveFailures) <= now;
-  return backoffOver && pruneWindow(state.failures, now, LOGIN_FAILURE_WINDOW.windowMs).length === 0;
+/**
+ * From when nothing in the state can refuse an attempt any more (it may then be dropped, and the
+ * consecutive run with it): the end of the backoff or of the hour of the latest failure, whichever
+ * is later; -Infinity when it holds neither.
+ */
+export function ipLoginStateEndsAt(state: IpLoginState): number {
+  const backoffEndsAt =
+    state.lastFailureAt === null
+      ? Number.NEGATIVE_INFINITY
+      : state.lastFailureAt + backoffMs(state.consecutiveFailures);
+  return Math.max(backoffEndsAt, ...state.failures.map((at) => at + LOGIN_FAILURE_WINDOW.windowMs));
 }

@@ -3,15 +3,17 @@ import * as z from "zod";
 import {
   type AccountLockState,
   type AccountOutcome,
+  accountLockStateEndsAt,
   beginAccountLoginAttempt,
   initialAccountLockState,
   isLocked,
   settleAccountLoginAttempt,
 } from "../domain/account-lockout";
-import { admitToWindow } from "../domain/sliding-window";
+import { toSeconds } from "../domain/seconds";
 import type { Bindings } from "../env";
+import { GuardStorage } from "./guard-storage";
 import type { GuardDecision } from "./ip-guard";
-import { JsonState } from "./json-state";
+import { REQUEST_WINDOW_COLUMNS, RequestWindow } from "./request-window";
 import { parseArgument } from "./rpc-arguments";
 
 /** At most 3 password-reset mails per email in any rolling hour. */
@@ -21,57 +23,130 @@ const lockoutMsSchema = z
   .int()
   .min(60_000)
   .max(30 * 24 * 60 * 60 * 1000);
-const toSeconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
+
+type LockRow = {
+  consecutive_failures: number;
+  locked_until: number | null;
+  lock_announced: number;
+  last_attempt_at: number | null;
+};
 
 /**
  * One instance per normalised email (known or not, so the answers never tell them apart):
  * consecutive failed logins, the lock, and the reset-mail window.
+ *
+ * Storage (see guard-storage.ts): `account_lock`, one row while a run of failures or a lock can
+ * still refuse something (until the lock ends, or a day after the run's latest attempt), and
+ * `reset_mails`, one row per reset mail of the last hour. Once both have run out, the alarm
+ * deletes everything: an email that anyone ever tried keeps no storage.
  */
 export class AccountGuard extends DurableObject<Bindings> {
   /** The clock; tests replace it to let a lock run out without waiting. */
   now: () => number = () => Date.now();
-  private readonly lock: JsonState<AccountLockState>;
-  private readonly resetMails: JsonState<number[]>;
+  private readonly storage: GuardStorage;
+  private readonly resetMails: RequestWindow;
 
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
-    this.lock = new JsonState(ctx.storage.sql, initialAccountLockState);
-    this.resetMails = new JsonState<number[]>(ctx.storage.sql, []);
+    this.storage = new GuardStorage(ctx.storage, {
+      account_lock: `id INTEGER PRIMARY KEY CHECK (id = 1),
+        consecutive_failures INTEGER NOT NULL,
+        locked_until INTEGER,
+        lock_announced INTEGER NOT NULL,
+        last_attempt_at INTEGER`,
+      reset_mails: REQUEST_WINDOW_COLUMNS,
+    });
+    this.resetMails = new RequestWindow(this.storage, "reset_mails");
   }
 
   async beginLoginAttempt(lockoutMs: number): Promise<GuardDecision> {
+    const now = this.now();
     const decision = beginAccountLoginAttempt(
-      this.lock.read("lock"),
-      this.now(),
+      this.readLock(),
+      now,
       parseArgument(lockoutMsSchema, lockoutMs, "lockout"),
     );
     if (!decision.admitted) return { admitted: false, retryAfterSeconds: toSeconds(decision.retryAfterMs) };
-    this.lock.write("lock", decision.state);
+    await this.writeLock(decision.state, now);
     return { admitted: true };
   }
 
   /** Returns whether this failure is the one that announces a new lock (mail and audit once). */
   async settleLoginAttempt(outcome: AccountOutcome): Promise<{ newlyLocked: boolean }> {
     const settlement = settleAccountLoginAttempt(
-      this.lock.read("lock"),
+      this.readLock(),
       parseArgument(z.enum(["success", "failure", "partial"]), outcome, "outcome"),
     );
-    this.lock.write("lock", settlement.state);
+    await this.writeLock(settlement.state, this.now());
     return { newlyLocked: settlement.newlyLocked };
   }
 
   /** Clears the count and any lock (completed reset, operator unlock). Says whether a lock was on. */
   async clearLock(): Promise<{ wasLocked: boolean }> {
-    const wasLocked = isLocked(this.lock.read("lock"), this.now());
-    this.lock.delete("lock");
+    const now = this.now();
+    const wasLocked = isLocked(this.readLock(), now);
+    await this.writeLock(initialAccountLockState, now);
     return { wasLocked };
   }
 
   async admitResetMail(): Promise<GuardDecision> {
     const now = this.now();
-    const decision = admitToWindow(this.resetMails.read("reset"), now, RESET_MAIL_WINDOW);
-    if (!decision.admitted) return { admitted: false, retryAfterSeconds: toSeconds(decision.retryAfterMs) };
-    this.resetMails.write("reset", decision.events);
+    const admission = this.resetMails.admit(now, RESET_MAIL_WINDOW);
+    if (!admission.admitted) return { admitted: false, retryAfterSeconds: admission.retryAfterSeconds };
+    await this.storage.wakeBy(now + RESET_MAIL_WINDOW.windowMs);
     return { admitted: true };
+  }
+
+  /** Drops the lock state once it can refuse nothing and the reset window once it is empty. */
+  override async alarm(): Promise<void> {
+    const now = this.now();
+    const lockEndsAt = accountLockStateEndsAt(this.readLock());
+    if (lockEndsAt <= now) this.deleteLock();
+    const resetMailsEndAt = this.resetMails.prune(now, RESET_MAIL_WINDOW.windowMs);
+    await this.storage.finishCleanup(now, [lockEndsAt, resetMailsEndAt]);
+  }
+
+  private readLock(): AccountLockState {
+    const row = this.storage.ifStored(undefined, (sql) =>
+      sql
+        .exec<LockRow>("SELECT consecutive_failures, locked_until, lock_announced, last_attempt_at FROM account_lock")
+        .toArray()
+        .at(0),
+    );
+    if (!row) return initialAccountLockState;
+    return {
+      consecutiveFailures: row.consecutive_failures,
+      lockedUntil: row.locked_until,
+      lockAnnounced: row.lock_announced === 1,
+      lastAttemptAt: row.last_attempt_at,
+    };
+  }
+
+  /** Keeps `state` while it can still refuse something, and wakes the alarm for when it no longer can. */
+  private async writeLock(state: AccountLockState, now: number): Promise<void> {
+    const endsAt = accountLockStateEndsAt(state);
+    if (endsAt <= now) {
+      if (this.deleteLock()) await this.storage.wakeBy(now);
+      return;
+    }
+    this.storage.store((sql) =>
+      sql.exec(
+        `INSERT INTO account_lock (id, consecutive_failures, locked_until, lock_announced, last_attempt_at)
+         VALUES (1, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET consecutive_failures = excluded.consecutive_failures,
+           locked_until = excluded.locked_until, lock_announced = excluded.lock_announced,
+           last_attempt_at = excluded.last_attempt_at`,
+        state.consecutiveFailures,
+        state.lockedUntil,
+        state.lockAnnounced ? 1 : 0,
+        state.lastAttemptAt,
+      ),
+    );
+    await this.storage.wakeBy(endsAt);
+  }
+
+  /** Says whether there was a row to delete. */
+  private deleteLock(): boolean {
+    return this.storage.ifStored(false, (sql) => sql.exec("DELETE FROM account_lock").rowsWritten > 0);
   }
 }

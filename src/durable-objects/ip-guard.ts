@@ -5,14 +5,13 @@ import {
   beginIpLoginAttempt,
   type IpLoginState,
   initialIpLoginState,
-  isIpLoginStateIdle,
-  LOGIN_FAILURE_WINDOW,
+  ipLoginStateEndsAt,
   settleIpLoginAttempt,
 } from "../domain/login-backoff";
-import { admitToWindow } from "../domain/sliding-window";
+import { toSeconds } from "../domain/seconds";
 import type { Bindings } from "../env";
-import { JsonState } from "./json-state";
-import { RequestWindow, type WindowAdmission } from "./request-window";
+import { GuardStorage } from "./guard-storage";
+import { REQUEST_WINDOW_COLUMNS, RequestWindow, type WindowAdmission } from "./request-window";
 import { parseArgument } from "./rpc-arguments";
 
 export type GuardDecision = { admitted: true } | { admitted: false; retryAfterSeconds: number };
@@ -30,32 +29,41 @@ const blockSchema = z.object({ reason: z.string().min(1).max(500), until: z.int(
 
 const settleSchema = z.object({ attemptAt: z.int(), outcome: z.enum(["success", "failure", "cancelled"]) });
 
-const toSeconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
-
 /**
- * One instance per client IP (`CF-Connecting-IP`). Holds the failed-login window and backoff,
- * and the password-reset request window. A Durable Object serialises its calls, so these
- * counters are exact under any concurrency.
+ * One instance per client IP (`CF-Connecting-IP`). Holds the operator's block, the failed-login
+ * window and backoff, the password-reset request window and the unauthenticated request window.
+ * A Durable Object serialises its calls, so these counters are exact under any concurrency.
+ *
+ * Storage (see guard-storage.ts): `ip_block` (one row while blocked), `login_failures` (one row
+ * per failed or running login attempt of the hour) with `login_run` (the consecutive failures
+ * and the latest one, for the backoff), and one row per request in `reset_requests` and
+ * `unauthenticated_window`. The alarm drops each once it can refuse nothing; an address with
+ * nothing left keeps no storage.
  */
 export class IpGuard extends DurableObject<Bindings> {
   /** The clock; tests replace it to walk through backoff and windows without waiting. */
   now: () => number = () => Date.now();
-  private readonly state: JsonState<IpLoginState>;
-  private readonly resetRequests: JsonState<number[]>;
-  private readonly blocks: JsonState<IpBlock | null>;
+  private readonly storage: GuardStorage;
+  private readonly resetRequests: RequestWindow;
   private readonly unauthenticated: RequestWindow;
 
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
-    this.state = new JsonState(ctx.storage.sql, initialIpLoginState);
-    this.resetRequests = new JsonState<number[]>(ctx.storage.sql, []);
-    this.blocks = new JsonState<IpBlock | null>(ctx.storage.sql, null);
-    this.unauthenticated = new RequestWindow(ctx.storage.sql, "unauthenticated_window");
+    this.storage = new GuardStorage(ctx.storage, {
+      ip_block: "id INTEGER PRIMARY KEY CHECK (id = 1), reason TEXT NOT NULL, until INTEGER",
+      login_failures: "at INTEGER NOT NULL",
+      login_run:
+        "id INTEGER PRIMARY KEY CHECK (id = 1), consecutive_failures INTEGER NOT NULL, last_failure_at INTEGER",
+      reset_requests: REQUEST_WINDOW_COLUMNS,
+      unauthenticated_window: REQUEST_WINDOW_COLUMNS,
+    });
+    this.resetRequests = new RequestWindow(this.storage, "reset_requests");
+    this.unauthenticated = new RequestWindow(this.storage, "unauthenticated_window");
   }
 
   /** Whether an operator has blocked this IP (an expired block no longer counts). */
   async isBlocked(): Promise<boolean> {
-    const block = this.blocks.read("block");
+    const block = this.readBlock();
     return block !== null && (block.until === null || block.until > this.now());
   }
 
@@ -67,74 +75,133 @@ export class IpGuard extends DurableObject<Bindings> {
     if (await this.isBlocked()) return { admitted: false, blocked: true };
     const now = this.now();
     const admission = this.unauthenticated.admit(now, UNAUTHENTICATED_WINDOW);
-    if (admission.admitted) await this.scheduleCleanup(now + UNAUTHENTICATED_WINDOW.windowMs);
+    if (admission.admitted) await this.storage.wakeBy(now + UNAUTHENTICATED_WINDOW.windowMs);
     return admission;
   }
 
-  /** Hands back the newest unit of the unauthenticated window (a key that proved valid). */
+  /**
+   * Gives back the unit most recently admitted by `admitUnauthenticated` (a request charged as
+   * unauthenticated turned out to carry a valid API key, which the user's window counts instead).
+   * Nothing to give back, nothing happens.
+   */
   async refundUnauthenticated(): Promise<void> {
     this.unauthenticated.refundNewest();
   }
 
   async block(reason: string, until: number | null): Promise<void> {
     const block = parseArgument(blockSchema, { reason, until }, "block");
-    this.blocks.write("block", block);
-    if (block.until !== null) await this.scheduleCleanup(block.until);
+    this.storage.store((sql) =>
+      sql.exec(
+        `INSERT INTO ip_block (id, reason, until) VALUES (1, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET reason = excluded.reason, until = excluded.until`,
+        block.reason,
+        block.until,
+      ),
+    );
+    if (block.until !== null) await this.storage.wakeBy(block.until);
   }
 
   async unblock(): Promise<boolean> {
     const wasBlocked = await this.isBlocked();
-    this.blocks.delete("block");
+    const deleted = this.storage.ifStored(false, (sql) => sql.exec("DELETE FROM ip_block").rowsWritten > 0);
+    // A permanent block scheduled no cleanup: the alarm now sees whether anything is left.
+    if (deleted) await this.storage.wakeBy(this.now());
     return wasBlocked;
   }
 
   async beginLoginAttempt(): Promise<LoginAttemptTicket> {
     const now = this.now();
-    const decision = beginIpLoginAttempt(this.state.read("login"), now);
+    const decision = beginIpLoginAttempt(this.readLogin(), now);
     if (!decision.admitted) return { admitted: false, retryAfterSeconds: toSeconds(decision.retryAfterMs) };
-    this.state.write("login", decision.state);
-    await this.scheduleCleanup(now + LOGIN_FAILURE_WINDOW.windowMs);
+    await this.writeLogin(decision.state, now);
     return { admitted: true, attemptAt: decision.attemptAt };
   }
 
   async settleLoginAttempt(attemptAt: number, outcome: AttemptOutcome): Promise<void> {
     const settlement = parseArgument(settleSchema, { attemptAt, outcome }, "login settlement");
     const now = this.now();
-    const next = settleIpLoginAttempt(this.state.read("login"), settlement.attemptAt, settlement.outcome, now);
-    this.state.write("login", next);
+    const next = settleIpLoginAttempt(this.readLogin(), settlement.attemptAt, settlement.outcome, now);
+    await this.writeLogin(next, now);
   }
 
   async admitResetRequest(): Promise<GuardDecision> {
     const now = this.now();
-    const decision = admitToWindow(this.resetRequests.read("reset"), now, RESET_REQUEST_WINDOW);
-    if (!decision.admitted) return { admitted: false, retryAfterSeconds: toSeconds(decision.retryAfterMs) };
-    this.resetRequests.write("reset", decision.events);
-    await this.scheduleCleanup(now + RESET_REQUEST_WINDOW.windowMs);
+    const admission = this.resetRequests.admit(now, RESET_REQUEST_WINDOW);
+    if (!admission.admitted) return { admitted: false, retryAfterSeconds: admission.retryAfterSeconds };
+    await this.storage.wakeBy(now + RESET_REQUEST_WINDOW.windowMs);
     return { admitted: true };
   }
 
   /** Drops state that can no longer refuse anything, so idle IPs cost no storage. */
   override async alarm(): Promise<void> {
     const now = this.now();
-    const login = this.state.read("login");
-    if (isIpLoginStateIdle(login, now)) this.state.delete("login");
-    const resets = this.resetRequests.read("reset").filter((at) => at > now - RESET_REQUEST_WINDOW.windowMs);
-    if (resets.length === 0) this.resetRequests.delete("reset");
-    else this.resetRequests.write("reset", resets);
-    const block = this.blocks.read("block");
-    if (block?.until != null && block.until <= now) this.blocks.delete("block");
-    const requestsLeft = this.unauthenticated.prune(now, UNAUTHENTICATED_WINDOW.windowMs);
-    if (!isIpLoginStateIdle(login, now) || resets.length > 0 || requestsLeft) {
-      await this.ctx.storage.setAlarm(now + 60 * 60 * 1000);
-    }
+    const loginEndsAt = ipLoginStateEndsAt(this.readLogin());
+    if (loginEndsAt <= now) this.deleteLogin();
+    const block = this.readBlock();
+    // A block without an end stays until an operator lifts it.
+    const blockEndsAt = block === null ? Number.NEGATIVE_INFINITY : (block.until ?? Number.POSITIVE_INFINITY);
+    if (blockEndsAt <= now) this.storage.ifStored(undefined, (sql) => sql.exec("DELETE FROM ip_block"));
+    await this.storage.finishCleanup(now, [
+      loginEndsAt,
+      blockEndsAt,
+      this.resetRequests.prune(now, RESET_REQUEST_WINDOW.windowMs),
+      this.unauthenticated.prune(now, UNAUTHENTICATED_WINDOW.windowMs),
+    ]);
   }
 
-  /**
-   * Keeps one alarm, at about the latest time anything here ages out. It may fire up to five
-   * minutes early (it then looks again), which saves an alarm write on most requests.
-   */
-  private async scheduleCleanup(at: number): Promise<void> {
-    const current = await this.ctx.storage.getAlarm();
-    if (current === null || current < at - 5 * 60_000) await this.ctx.storage.setAlarm(at);
+  private readBlock(): IpBlock | null {
+    return this.storage.ifStored(
+      null,
+      (sql) => sql.exec<IpBlock>("SELECT reason, until FROM ip_block").toArray().at(0) ?? null,
+    );
+  }
+
+  private readLogin(): IpLoginState {
+    return this.storage.ifStored(initialIpLoginState, (sql) => {
+      const run = sql
+        .exec<{ consecutive_failures: number; last_failure_at: number | null }>(
+          "SELECT consecutive_failures, last_failure_at FROM login_run",
+        )
+        .toArray()
+        .at(0);
+      const failures = sql
+        .exec<{ at: number }>("SELECT at FROM login_failures ORDER BY at")
+        .toArray()
+        .map((row) => row.at);
+      return {
+        failures,
+        consecutiveFailures: run?.consecutive_failures ?? 0,
+        lastFailureAt: run?.last_failure_at ?? null,
+      };
+    });
+  }
+
+  /** Keeps `state` while it can still refuse something, and wakes the alarm for when it no longer can. */
+  private async writeLogin(state: IpLoginState, now: number): Promise<void> {
+    const endsAt = ipLoginStateEndsAt(state);
+    if (endsAt <= now) {
+      if (this.deleteLogin()) await this.storage.wakeBy(now);
+      return;
+    }
+    this.storage.store((sql) => {
+      sql.exec("DELETE FROM login_failures");
+      for (const at of state.failures) sql.exec("INSERT INTO login_failures (at) VALUES (?)", at);
+      sql.exec(
+        `INSERT INTO login_run (id, consecutive_failures, last_failure_at) VALUES (1, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET consecutive_failures = excluded.consecutive_failures,
+           last_failure_at = excluded.last_failure_at`,
+        state.consecutiveFailures,
+        state.lastFailureAt,
+      );
+    });
+    await this.storage.wakeBy(endsAt);
+  }
+
+  /** Says whether there was anything to delete. */
+  private deleteLogin(): boolean {
+    return this.storage.ifStored(
+      false,
+      (sql) => sql.exec("DELETE FROM login_failures").rowsWritten + sql.exec("DELETE FROM login_run").rowsWritten > 0,
+    );
   }
 }

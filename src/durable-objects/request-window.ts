@@ -1,31 +1,34 @@
+import { toSeconds } from "../domain/seconds";
 import { admitToWindow, type WindowPolicy } from "../domain/sliding-window";
+import type { GuardStorage } from "./guard-storage";
 
 export type WindowAdmission =
   | { admitted: true; limit: number; remaining: number; resetSeconds: number }
   | { admitted: false; limit: number; retryAfterSeconds: number };
 
-const toSeconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
+/** The columns of a request window's table (declare it with the guard's other tables). */
+export const REQUEST_WINDOW_COLUMNS = "at INTEGER NOT NULL";
 
 /**
- * An exact rolling request window kept in a Durable Object's SQLite storage (one row per
- * admitted request still inside the window, so at most `limit` rows), mirrored in memory so a
- * decision costs no read. Eviction or a restart reloads it: no counter is ever reset by them.
+ * An exact rolling request window kept in a guard's SQLite storage (one row per admitted request
+ * still inside the window, so at most `limit` rows), mirrored in memory so a decision costs no
+ * read. Eviction or a restart reloads it: no counter is ever reset by them.
  */
 export class RequestWindow {
   private events: number[] | null = null;
 
   constructor(
-    private readonly sql: SqlStorage,
+    private readonly storage: GuardStorage,
     private readonly table: string,
-  ) {
-    sql.exec(`CREATE TABLE IF NOT EXISTS ${table} (at INTEGER NOT NULL)`);
-  }
+  ) {}
 
   private load(): number[] {
-    this.events ??= this.sql
-      .exec<{ at: number }>(`SELECT at FROM ${this.table} ORDER BY at`)
-      .toArray()
-      .map((row) => row.at);
+    this.events ??= this.storage.ifStored([], (sql) =>
+      sql
+        .exec<{ at: number }>(`SELECT at FROM ${this.table} ORDER BY at`)
+        .toArray()
+        .map((row) => row.at),
+    );
     return this.events;
   }
 
@@ -34,12 +37,16 @@ export class RequestWindow {
     const previous = this.load();
     const decision = admitToWindow(previous, now, policy);
     const keptCount = decision.events.length - (decision.admitted ? 1 : 0);
-    if (keptCount < previous.length) this.sql.exec(`DELETE FROM ${this.table} WHERE at <= ?`, now - policy.windowMs);
+    if (keptCount < previous.length) {
+      this.storage.ifStored(undefined, (sql) =>
+        sql.exec(`DELETE FROM ${this.table} WHERE at <= ?`, now - policy.windowMs),
+      );
+    }
     this.events = decision.events;
     if (!decision.admitted) {
       return { admitted: false, limit: policy.limit, retryAfterSeconds: toSeconds(decision.retryAfterMs) };
     }
-    this.sql.exec(`INSERT INTO ${this.table} (at) VALUES (?)`, now);
+    this.storage.store((sql) => sql.exec(`INSERT INTO ${this.table} (at) VALUES (?)`, now));
     return {
       admitted: true,
       limit: policy.limit,
@@ -48,22 +55,25 @@ export class RequestWindow {
     };
   }
 
-  /** Removes the newest admitted request (a refund); no-op when empty. */
+  /** Takes back the most recently admitted request, if any: its place in the window is free again. */
   refundNewest(): void {
     const events = this.load();
-    const newest = events.at(-1);
-    if (newest === undefined) return;
-    this.sql.exec(
-      `DELETE FROM ${this.table} WHERE rowid = (SELECT rowid FROM ${this.table} WHERE at = ? LIMIT 1)`,
-      newest,
+    if (events.length === 0) return;
+    this.storage.ifStored(undefined, (sql) =>
+      sql.exec(`DELETE FROM ${this.table} WHERE rowid = (SELECT rowid FROM ${this.table} ORDER BY at DESC LIMIT 1)`),
     );
     this.events = events.slice(0, -1);
   }
 
-  /** Drops what has left the window; says whether anything is left. */
-  prune(now: number, windowMs: number): boolean {
-    this.sql.exec(`DELETE FROM ${this.table} WHERE at <= ?`, now - windowMs);
+  /**
+   * Drops what has left the window; returns when the rest will have left it (the newest entry's
+   * time plus the window), or -Infinity when nothing is left.
+   */
+  prune(now: number, windowMs: number): number {
+    this.storage.ifStored(undefined, (sql) => sql.exec(`DELETE FROM ${this.table} WHERE at <= ?`, now - windowMs));
     this.events = null;
-    return this.load().length > 0;
+    // Loaded in time order: the newest entry is the last.
+    const newest = this.load().at(-1);
+    return newest === undefined ? Number.NEGATIVE_INFINITY : newest + windowMs;
   }
 }

@@ -1,8 +1,11 @@
-import { and, inArray, isNotNull, lt, or } from "drizzle-orm";
 import { CLOCK_SKEW_SECONDS, TOKEN_LIFETIME_SECONDS } from "../crypto/jwt";
+import { deleteAuditRows, listAuditRowIdsCreatedBefore } from "../db/audit";
 import { database } from "../db/client";
-import { RESTORE_WINDOW_MS } from "../db/images";
-import { auditLog, images, passwordResetTokens, sessions, stripeEvents, teamInvitations } from "../db/schema";
+import { deleteImageRows, listImagesDeletedBefore, RESTORE_WINDOW_MS } from "../db/images";
+import { deleteResetTokens, listResetTokenIdsExpiredBefore } from "../db/reset-tokens";
+import { deleteSessions, listSessionIdsToForget } from "../db/sessions";
+import { deleteStripeEvents, listStripeEventIdsReceivedBefore } from "../db/stripe-events";
+import { deleteInvitations, listInvitationIdsExpiredBefore } from "../db/teams";
 import type { Bindings } from "../env";
 import { sweepImagePurges } from "../services/image-purge";
 
@@ -48,83 +51,39 @@ export async function runRetention(env: Bindings, now: Date): Promise<RetentionR
   }
 
   const auditRows = await deleteInBatches(
-    async () =>
-      (
-        await db
-          .select({ id: auditLog.id })
-          .from(auditLog)
-          .where(lt(auditLog.createdAt, new Date(at - AUDIT_RETENTION_MS)))
-          .limit(BATCH)
-      ).map((row) => row.id),
-    (ids) => db.delete(auditLog).where(inArray(auditLog.id, ids)),
+    () => listAuditRowIdsCreatedBefore(db, new Date(at - AUDIT_RETENTION_MS), BATCH),
+    (ids) => deleteAuditRows(db, ids),
   );
 
   const purgedImages = await deleteInBatches(
     async () => {
-      const rows = await db
-        .select({ id: images.id, r2Key: images.r2Key })
-        .from(images)
-        .where(and(isNotNull(images.deletedAt), lt(images.deletedAt, new Date(at - RESTORE_WINDOW_MS))))
-        .limit(BATCH);
+      const rows = await listImagesDeletedBefore(db, new Date(at - RESTORE_WINDOW_MS), BATCH);
       if (rows.length > 0) await env.IMAGES.delete(rows.map((row) => row.r2Key));
       return rows.map((row) => row.id);
     },
-    (ids) => db.delete(images).where(inArray(images.id, ids)),
+    (ids) => deleteImageRows(db, ids),
   );
 
   const imagePurges = await sweepImagePurges(env.IMAGES, db, now);
 
   const resetTokens = await deleteInBatches(
-    async () =>
-      (
-        await db
-          .select({ id: passwordResetTokens.id })
-          .from(passwordResetTokens)
-          .where(lt(passwordResetTokens.expiresAt, now))
-          .limit(BATCH)
-      ).map((row) => row.id),
-    (ids) => db.delete(passwordResetTokens).where(inArray(passwordResetTokens.id, ids)),
+    () => listResetTokenIdsExpiredBefore(db, now, BATCH),
+    (ids) => deleteResetTokens(db, ids),
   );
 
   const invitations = await deleteInBatches(
-    async () =>
-      (
-        await db
-          .select({ id: teamInvitations.id })
-          .from(teamInvitations)
-          .where(lt(teamInvitations.expiresAt, now))
-          .limit(BATCH)
-      ).map((row) => row.id),
-    (ids) => db.delete(teamInvitations).where(inArray(teamInvitations.id, ids)),
+    () => listInvitationIdsExpiredBefore(db, now, BATCH),
+    (ids) => deleteInvitations(db, ids),
   );
 
   const expiredSessions = await deleteInBatches(
-    async () =>
-      (
-        await db
-          .select({ id: sessions.id })
-          .from(sessions)
-          .where(
-            or(
-              lt(sessions.expiresAt, now),
-              and(isNotNull(sessions.revokedAt), lt(sessions.revokedAt, new Date(at - REVOKED_SESSION_RETENTION_MS))),
-            ),
-          )
-          .limit(BATCH)
-      ).map((row) => row.id),
-    (ids) => db.delete(sessions).where(inArray(sessions.id, ids)),
+    () => listSessionIdsToForget(db, { now, revokedBefore: new Date(at - REVOKED_SESSION_RETENTION_MS) }, BATCH),
+    (ids) => deleteSessions(db, ids),
   );
 
   const processedStripeEvents = await deleteInBatches(
-    async () =>
-      (
-        await db
-          .select({ id: stripeEvents.id })
-          .from(stripeEvents)
-          .where(lt(stripeEvents.receivedAt, new Date(at - STRIPE_EVENT_RETENTION_MS)))
-          .limit(BATCH)
-      ).map((row) => row.id),
-    (ids) => db.delete(stripeEvents).where(inArray(stripeEvents.id, ids)),
+    () => listStripeEventIdsReceivedBefore(db, new Date(at - STRIPE_EVENT_RETENTION_MS), BATCH),
+    (ids) => deleteStripeEvents(db, ids),
   );
 
   return {

@@ -1,8 +1,7 @@
-import { inArray } from "drizzle-orm";
 import * as z from "zod";
 import { randomToken } from "../crypto/random";
 import type { Database } from "../db/client";
-import { images } from "../db/schema";
+import { findReferencedImageKeys } from "../db/images";
 
 /**
  * Deleting image bytes together with their rows. R2 and D1 share no transaction, so the bytes
@@ -16,8 +15,6 @@ const PURGE_PREFIX = "purge/";
 /** A list younger than this may belong to a request still on its way to the commit. */
 const SWEEP_AFTER_MS = 60 * 60 * 1000;
 const KEYS_PER_DELETE = 1000;
-// D1 binds at most 100 parameters per statement.
-const KEYS_PER_QUERY = 90;
 const LISTS_PER_SWEEP = 100;
 const purgeListSchema = z.array(z.string().startsWith("images/"));
 
@@ -56,19 +53,6 @@ export async function purgeAfterCommit(bucket: R2Bucket, purge: ImagePurge | nul
   }
 }
 
-/** The keys of `keys` that an image row still references (its deletion was not committed). */
-async function referencedKeys(db: Database, keys: string[]): Promise<Set<string>> {
-  const referenced = new Set<string>();
-  for (let start = 0; start < keys.length; start += KEYS_PER_QUERY) {
-    const rows = await db
-      .select({ key: images.r2Key })
-      .from(images)
-      .where(inArray(images.r2Key, keys.slice(start, start + KEYS_PER_QUERY)));
-    for (const row of rows) referenced.add(row.key);
-  }
-  return referenced;
-}
-
 /** Finishes purge lists left behind by earlier requests. Idempotent; returns the lists done. */
 export async function sweepImagePurges(bucket: R2Bucket, db: Database, now: Date): Promise<number> {
   const listed = await bucket.list({ prefix: PURGE_PREFIX, limit: LISTS_PER_SWEEP });
@@ -84,7 +68,7 @@ export async function sweepImagePurges(bucket: R2Bucket, db: Database, now: Date
       console.error(`image purge ${entry.key} is unreadable`);
       continue;
     }
-    const referenced = await referencedKeys(db, keys);
+    const referenced = await findReferencedImageKeys(db, keys);
     await deleteKeys(
       bucket,
       keys.filter((key) => !referenced.has(key)),

@@ -2,7 +2,9 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   type AccountLockState,
+  accountLockStateEndsAt,
   beginAccountLoginAttempt,
+  FAILURE_RUN_MEMORY_MS,
   initialAccountLockState,
   isLocked,
   settleAccountLoginAttempt,
@@ -63,6 +65,27 @@ describe("account lockout", () => {
         expect(admitted).toBe(Math.min(concurrent, 10));
       }),
     );
+  });
+});
+
+describe("how long the state matters", () => {
+  it("forgets a run of failures without a lock a day after its latest attempt", () => {
+    let state = initialAccountLockState;
+    for (let index = 0; index < 9; index++) state = attempt(state, index, false).state;
+    const lastAttemptAt = 8;
+    expect(accountLockStateEndsAt(state)).toBe(lastAttemptAt + FAILURE_RUN_MEMORY_MS);
+    const justBefore = attempt(state, lastAttemptAt + FAILURE_RUN_MEMORY_MS - 1, false);
+    expect(justBefore.newlyLocked).toBe(true);
+    const dayAfter = attempt(state, lastAttemptAt + FAILURE_RUN_MEMORY_MS, false);
+    expect(dayAfter).toMatchObject({ newlyLocked: false, state: { consecutiveFailures: 1, lockedUntil: null } });
+  });
+
+  it("ends with the lock; holds nothing after a success", () => {
+    let state = initialAccountLockState;
+    for (let index = 0; index < 10; index++) state = attempt(state, 0, false).state;
+    expect(accountLockStateEndsAt(state)).toBe(LOCKOUT);
+    expect(accountLockStateEndsAt(attempt(state, LOCKOUT, true).state)).toBe(Number.NEGATIVE_INFINITY);
+    expect(accountLockStateEndsAt(initialAccountLockState)).toBe(Number.NEGATIVE_INFINITY);
   });
 });
 

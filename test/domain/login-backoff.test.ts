@@ -4,6 +4,7 @@ import {
   beginIpLoginAttempt,
   type IpLoginState,
   initialIpLoginState,
+  ipLoginStateEndsAt,
   settleIpLoginAttempt,
 } from "../../src/domain/login-backoff";
 
@@ -98,6 +99,34 @@ describe("per-IP login backoff", () => {
           }
         },
       ),
+    );
+  });
+});
+
+describe("how long the IP's login state matters", () => {
+  it("holds nothing at first; after a failure, until the failure has left the hour", () => {
+    expect(ipLoginStateEndsAt(initialIpLoginState)).toBe(Number.NEGATIVE_INFINITY);
+    expect(ipLoginStateEndsAt(fail(initialIpLoginState, 1000))).toBe(1000 + HOUR);
+  });
+
+  it("until the backoff ends when that is later than the hour", () => {
+    const state: IpLoginState = { failures: [0], consecutiveFailures: 12, lastFailureAt: 0 };
+    expect(ipLoginStateEndsAt(state)).toBe(2 ** 12 * 1000);
+  });
+
+  it("refuses nothing from then on, whatever came before", () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 2 * HOUR }), { maxLength: 30 }), (gaps) => {
+        let state = initialIpLoginState;
+        let now = 0;
+        for (const gap of gaps) {
+          now += gap;
+          const decision = beginIpLoginAttempt(state, now);
+          if (decision.admitted) state = settleIpLoginAttempt(decision.state, decision.attemptAt, "failure", now);
+        }
+        const endsAt = ipLoginStateEndsAt(state);
+        expect(beginIpLoginAttempt(state, Math.max(now, endsAt)).admitted).toBe(true);
+      }),
     );
   });
 });

@@ -1,6 +1,8 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { api, env, expectProblem, registerUser } from "../helpers/api";
+import { injectClock, ManualClock } from "../helpers/clock";
+import { holdsNoStorage, runAlarm, storedState } from "../helpers/guard-storage";
 
 const guardOf = (userId: string) => env.USER_GUARD.get(env.USER_GUARD.idFromName(userId));
 const admitSession = (sessionId: string, tokenId = "jti_aaaaaaaaaaaaaaaa") => ({
@@ -49,9 +51,71 @@ describe("UserGuard", () => {
   });
 });
 
+describe("UserGuard storage", () => {
+  const MINUTE = 60_000;
+  const DAY = 24 * 60 * MINUTE;
+
+  it("wakes when the first thing runs out, and holds no storage once the window and revocations are over", async () => {
+    const guard = guardOf("usr_guard_storage");
+    const clock = new ManualClock();
+    await injectClock(guard, clock);
+    const start = clock.time;
+    expect(await guard.admit(admitSession("ses_live"))).toMatchObject({ outcome: "admitted" });
+    await guard.revokeSessions(["ses_gone"]);
+    await guard.revokeApiKeys(["key_gone"], start);
+    expect(await storedState(guard)).toEqual({
+      tables: ["request_window", "revoked", "revoked_api_keys", "settings"],
+      alarm: start + MINUTE,
+    });
+
+    clock.advance(MINUTE);
+    expect(await runAlarm(guard)).toBe(true);
+    // The revoked key is remembered for a day, the session for as long as its tokens can live (7 days).
+    expect((await storedState(guard)).alarm).toBe(start + DAY);
+    clock.advance(DAY);
+    expect(await runAlarm(guard)).toBe(true);
+    expect(await guard.admit({ credential: { kind: "api_key", keyId: "key_gone" } })).toMatchObject({
+      outcome: "admitted",
+    });
+    clock.advance(8 * DAY);
+    expect(await runAlarm(guard)).toBe(true);
+    expect(await holdsNoStorage(guard)).toBe(true);
+
+    // The emptied guard still refuses what is revoked from now on.
+    await guard.revokeSessions(["ses_live"]);
+    expect(await guard.admit(admitSession("ses_live"))).toEqual({ outcome: "revoked" });
+  });
+
+  it("keeps the operator's limit and the erasure tombstone, which never expire, without an alarm", async () => {
+    const limited = guardOf("usr_guard_limited");
+    const clock = new ManualClock();
+    await injectClock(limited, clock);
+    await limited.setRequestLimit(1);
+    expect(await limited.admit(admitSession("ses_a"))).toMatchObject({ outcome: "admitted", limit: 1 });
+    clock.advance(MINUTE);
+    expect(await runAlarm(limited)).toBe(true);
+    expect(await storedState(limited)).toMatchObject({ alarm: null });
+    expect(await limited.admit(admitSession("ses_a"))).toMatchObject({ outcome: "admitted", limit: 1 });
+
+    const erased = guardOf("usr_guard_erased");
+    await erased.eraseUser();
+    expect(await storedState(erased)).toMatchObject({ tables: expect.arrayContaining(["settings"]) });
+    expect(await erased.admit(admitSession("ses_b"))).toEqual({ outcome: "revoked" });
+  });
+
+  it("stores nothing when there is nothing to revoke (a user without sessions or keys)", async () => {
+    const guard = guardOf("usr_guard_untouched");
+    await guard.revokeSessions([]);
+    await guard.revokeApiKeys([], Date.now());
+    expect(await holdsNoStorage(guard)).toBe(true);
+  });
+});
+
 describe("when the user's guard fails", () => {
   it("refuses the request with 503 instead of letting it through", async () => {
     const user = await registerUser();
+    // A guard has tables once it has stored something: one admitted request.
+    expect((await api("GET", "/v1/me", { token: user.token })).status).toBe(200);
     await runInDurableObject(guardOf(user.id), (_instance, state) => {
       // Break the instance's storage: every admit now throws inside the Durable Object.
       state.storage.sql.exec("DROP TABLE revoked");

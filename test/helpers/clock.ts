@@ -5,9 +5,12 @@ import type { UserGuard } from "../../src/durable-objects/user-guard";
 
 type ClockedGuard = IpGuard | AccountGuard | UserGuard;
 
-/** A clock a test moves by hand. */
+/**
+ * A clock a test moves by hand. It starts at the real time: a guard sets its cleanup alarm from
+ * this clock, and an alarm set in the real past would go off by itself in the middle of a test.
+ */
 export class ManualClock {
-  constructor(public time = Date.UTC(2026, 10, 28, 12)) {}
+  constructor(public time = Date.now()) {}
   advance(ms: number) {
     this.time += ms;
   }

@@ -1,7 +1,12 @@
+import { createScheduledController } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import type { Bindings } from "../../src/env";
+import worker from "../../src/index";
 import { runRetention } from "../../src/jobs/retention";
 import { env, registerUser } from "../helpers/api";
+import { failingWrites } from "../helpers/faults";
 import { createImage } from "../helpers/fixtures";
+import { capturedLines } from "../helpers/log-capture";
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2027, 5, 1, 3, 17);
@@ -61,6 +66,55 @@ describe("the daily retention run (injected clock)", () => {
     expect(await exists("password_reset_tokens", "rst_live")).toBe(true);
   });
 
+  it("deletes invitations, revoked sessions and Stripe events just past their limits and keeps the rest", async () => {
+    const user = await registerUser();
+    const run = (sql: string, ...values: unknown[]) =>
+      env.DB.prepare(sql)
+        .bind(...values)
+        .run();
+    await run("INSERT INTO teams (id, name, created_at, updated_at) VALUES ('tea_retention', 'R', ?, ?)", NOW, NOW);
+    const invitation = (id: string, expiresAt: number) =>
+      run(
+        `INSERT INTO team_invitations (id, team_id, email, role, token_hash, created_at, expires_at)
+         VALUES (?, 'tea_retention', 'invitee@example.com', 'member', ?, ?, ?)`,
+        id,
+        `hash_${id}`,
+        NOW - 8 * DAY,
+        expiresAt,
+      );
+    await invitation("inv_expired", NOW - 1);
+    await invitation("inv_live", NOW + 1);
+
+    // A revoked session is kept while a token it issued may still be valid (7 days and 60 s of skew).
+    const tokensOutlive = 7 * DAY + 60_000;
+    const revokedSession = (id: string, revokedAt: number) =>
+      run(
+        "INSERT INTO sessions (id, user_id, created_at, last_seen_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?)",
+        id,
+        user.id,
+        NOW - 9 * DAY,
+        NOW - 9 * DAY,
+        NOW + DAY,
+        revokedAt,
+      );
+    await revokedSession("ses_revoked_long_ago", NOW - tokensOutlive - 1);
+    await revokedSession("ses_revoked_recently", NOW - tokensOutlive + 1);
+
+    const stripeEvent = (id: string, receivedAt: number) =>
+      run("INSERT INTO stripe_events (id, type, received_at) VALUES (?, 'invoice.paid', ?)", id, receivedAt);
+    await stripeEvent("evt_old", NOW - 7 * DAY - 1);
+    await stripeEvent("evt_recent", NOW - 7 * DAY + 1);
+
+    const report = await runRetention(env, new Date(NOW));
+    expect(report).toMatchObject({ invitations: 1, stripeEvents: 1 });
+    expect(await exists("team_invitations", "inv_expired")).toBe(false);
+    expect(await exists("team_invitations", "inv_live")).toBe(true);
+    expect(await exists("sessions", "ses_revoked_long_ago")).toBe(false);
+    expect(await exists("sessions", "ses_revoked_recently")).toBe(true);
+    expect(await exists("stripe_events", "evt_old")).toBe(false);
+    expect(await exists("stripe_events", "evt_recent")).toBe(true);
+  });
+
   it("is idempotent: a second run finds nothing more, and a run after bytes went but rows stayed finishes", async () => {
     const user = await registerUser();
     const image = await createImage(user.token);
@@ -73,5 +127,36 @@ describe("the daily retention run (injected clock)", () => {
     expect(await exists("images", image.id)).toBe(false);
     const second = await runRetention(env, new Date(NOW));
     expect(second).toMatchObject({ auditRows: 0, images: 0, resetTokens: 0, invitations: 0 });
+  });
+});
+
+describe("the cron trigger", () => {
+  const runCron = () =>
+    worker.scheduled(createScheduledController({ scheduledTime: NOW, cron: "17 3 * * *" }), env as Bindings);
+
+  it("logs the report of a run", async () => {
+    const before = capturedLines().length;
+    await runCron();
+    expect(capturedLines().slice(before)).toContainEqual(expect.stringMatching(/^retention: \{"auditRows":\d+,/));
+  });
+
+  it("logs a failed run by the error's name only, and fails the invocation so the platform records it", async () => {
+    const user = await registerUser();
+    await env.DB.prepare(
+      "INSERT INTO audit_log (id, type, user_id, metadata, created_at) VALUES ('aud_stuck', 'test.event', ?, '{}', ?)",
+    )
+      .bind(user.id, NOW - 366 * DAY)
+      .run();
+    // D1 itself refuses to delete the expired row: the run fails in the real database.
+    const fault = await failingWrites("audit_log", "DELETE");
+    const before = capturedLines().length;
+    try {
+      await expect(runCron()).rejects.toThrow();
+    } finally {
+      await fault.drop();
+    }
+    const logged = capturedLines().slice(before);
+    expect(logged).toContainEqual("retention failed: Error");
+    expect(logged.join("\n")).not.toMatch(/injected|audit_log|DELETE/);
   });
 });

@@ -95,6 +95,8 @@ describe("every kind of status carries the security headers and shows no interna
       503,
       async () => {
         const address = randomIp();
+        // A guard has tables once it has stored something: one counted request.
+        await api("GET", "/v1/no-such-route", { ip: address });
         await runInDurableObject(env.IP_GUARD.get(env.IP_GUARD.idFromName(address)), (_instance, state) => {
           state.storage.sql.exec("DROP TABLE unauthenticated_window");
         });
