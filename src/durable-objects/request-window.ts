@@ -7,6 +7,8 @@ export type WindowAdmission =
   | { admitted: false; limit: number; retryAfterSeconds: number };
 
 /** The columns of a request window's table (declare it with the guard's other tables). */
+const AGED_OUT_BATCH = 64;
+
 export const REQUEST_WINDOW_COLUMNS = "at INTEGER NOT NULL";
 
 /**
@@ -16,6 +18,8 @@ export const REQUEST_WINDOW_COLUMNS = "at INTEGER NOT NULL";
  */
 export class RequestWindow {
   private events: number[] | null = null;
+  /** Entries that left the window in memory but are still stored (deleted in batches). */
+  private agedOutStored = 0;
 
   constructor(
     private readonly storage: GuardStorage,
@@ -37,10 +41,14 @@ export class RequestWindow {
     const previous = this.load();
     const decision = admitToWindow(previous, now, policy);
     const keptCount = decision.events.length - (decision.admitted ? 1 : 0);
-    if (keptCount < previous.length) {
+    // Stored entries that left the window are deleted in batches: one DELETE per request would
+    // scan a busy window's table every time, and a reload filters old entries out anyway.
+    this.agedOutStored += previous.length - keptCount;
+    if (this.agedOutStored >= AGED_OUT_BATCH) {
       this.storage.ifStored(undefined, (sql) =>
         sql.exec(`DELETE FROM ${this.table} WHERE at <= ?`, now - policy.windowMs),
       );
+      this.agedOutStored = 0;
     }
     this.events = decision.events;
     if (!decision.admitted) {
@@ -72,6 +80,7 @@ export class RequestWindow {
   prune(now: number, windowMs: number): number {
     this.storage.ifStored(undefined, (sql) => sql.exec(`DELETE FROM ${this.table} WHERE at <= ?`, now - windowMs));
     this.events = null;
+    this.agedOutStored = 0;
     // Loaded in time order: the newest entry is the last.
     const newest = this.load().at(-1);
     return newest === undefined ? Number.NEGATIVE_INFINITY : newest + windowMs;
