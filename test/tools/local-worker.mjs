@@ -56,13 +56,19 @@ export async function startLocalWorker({ port, state, verbose = false }) {
   const exited = new Promise((resolve) => server.once("exit", resolve));
   const kill = () => {
     try {
-      process.kill(-server.pid, "SIGTERM");
+      process.kill(-server.pid, "SIGKILL");
     } catch {}
   };
-  /** Kills the group and waits (at most 5 s) for wrangler to go, so its state can be removed. */
+  /**
+   * Asks start.mjs to stop (it passes SIGTERM to wrangler, which stops workerd and esbuild in
+   * order: a group-wide signal kills esbuild under wrangler's feet, and wrangler then prints "The
+   * service is no longer running"), waits at most 5 s, then kills the whole group, so nothing
+   * outlives the caller and the state directory can be removed.
+   */
   const stop = async () => {
-    kill();
+    server.kill("SIGTERM");
     await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
+    kill();
   };
   process.on("exit", kill);
   for (const [signal, code] of [
