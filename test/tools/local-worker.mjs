@@ -1,23 +1,19 @@
-// Starts the Worker under `wrangler dev` with fresh local state, for the scripts that drive the
-// real service over HTTP (`npm run bench`, `npm run scan`). Shared so both start it the same way.
+// Starts the Worker the way `npm start` does (src/cli/start.mjs: .dev.vars, D1 migrations, wrangler
+// dev), on its own port with fresh state, for the scripts and tests that drive the real service over
+// HTTP (`npm run bench`, `npm run scan`, `npm run test:e2e`). Shared so all start it the same way.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+const startScript = fileURLToPath(new URL("../../src/cli/start.mjs", import.meta.url));
 
 /** A random secret, well over the 32 bytes `loadConfig` asks for. */
 export const randomSecret = () => randomBytes(48).toString("base64url");
 
-function run(command, args) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ["ignore", "ignore", "inherit"] });
-    child.on("error", reject);
-    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args[0]} exited ${code}`))));
-  });
-}
-
 async function waitForHealth(base, deadline, server) {
   while (Date.now() < deadline) {
-    if (server.exitCode !== null) throw new Error(`wrangler dev exited ${server.exitCode} before answering /health`);
+    if (server.exitCode !== null) throw new Error(`npm start exited ${server.exitCode} before answering /health`);
     try {
       // A bounded wait: a wrangler whose build failed accepts connections and never answers.
       if ((await fetch(`${base}/health`, { signal: AbortSignal.timeout(2000) })).ok) return;
@@ -28,30 +24,31 @@ async function waitForHealth(base, deadline, server) {
 }
 
 /**
- * Wipes `state`, applies the D1 migrations to it, starts `wrangler dev` on 127.0.0.1:`port` with
- * random secrets (development mode, mails kept in the outbox) and resolves once /health answers.
- * The returned `stop` kills wrangler's whole process group (workerd included); the kill also runs
- * on process exit, Ctrl-C and SIGTERM, so no instance outlives its script.
+ * Wipes `state`, then runs src/cli/start.mjs (what `npm start` runs) with PORT=`port` and
+ * IMAGEBOT_STATE_DIR=`state`, random secrets as `--var`s (they win over `.dev.vars`, so the caller
+ * knows them) and resolves once /health answers. The returned `stop` kills the whole process group
+ * (wrangler, workerd and esbuild included); the kill also runs on process exit, Ctrl-C and SIGTERM,
+ * so no instance outlives its script. `running()` tells whether the server process is still there.
  */
 export async function startLocalWorker({ port, state, verbose = false }) {
   const base = `http://127.0.0.1:${port}`;
   const adminToken = randomSecret();
-  const vars = {
-    ENVIRONMENT: "development",
-    MAIL_TRANSPORT: "outbox",
-    APP_URL: base,
+  const secrets = {
     JWT_SECRET: randomSecret(),
     ADMIN_TOKEN: adminToken,
     TOTP_ENCRYPTION_KEY: randomSecret(),
     STRIPE_WEBHOOK_SECRET: `whsec_${randomSecret()}`,
   };
   rmSync(state, { recursive: true, force: true });
-  await run("wrangler", ["d1", "migrations", "apply", "DB", "--local", "--persist-to", state]);
-  const args = ["dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", state, "--log-level", "warn"];
-  for (const [name, value] of Object.entries(vars)) args.push("--var", `${name}:${value}`);
+  const args = [startScript, "--log-level", "warn"];
+  for (const [name, value] of Object.entries(secrets)) args.push("--var", `${name}:${value}`);
   // stdin and stdout are pipes: with "ignore", wrangler dev misbehaves. `detached` gives it its
-  // own process group, so one signal reaches workerd and esbuild too.
-  const server = spawn("wrangler", args, { stdio: ["pipe", "pipe", "inherit"], detached: true });
+  // own process group, so one signal reaches wrangler, workerd and esbuild too.
+  const server = spawn(process.execPath, args, {
+    env: { ...process.env, PORT: String(port), IMAGEBOT_STATE_DIR: state },
+    stdio: ["pipe", "pipe", "inherit"],
+    detached: true,
+  });
   server.stdout.on("data", (chunk) => {
     if (verbose) process.stdout.write(chunk);
   });
@@ -59,13 +56,19 @@ export async function startLocalWorker({ port, state, verbose = false }) {
   const exited = new Promise((resolve) => server.once("exit", resolve));
   const kill = () => {
     try {
-      process.kill(-server.pid, "SIGTERM");
+      process.kill(-server.pid, "SIGKILL");
     } catch {}
   };
-  /** Kills the group and waits (at most 5 s) for wrangler to go, so its state can be removed. */
+  /**
+   * Asks start.mjs to stop (it passes SIGTERM to wrangler, which stops workerd and esbuild in
+   * order: a group-wide signal kills esbuild under wrangler's feet, and wrangler then prints "The
+   * service is no longer running"), waits at most 5 s, then kills the whole group, so nothing
+   * outlives the caller and the state directory can be removed.
+   */
   const stop = async () => {
-    kill();
+    server.kill("SIGTERM");
     await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
+    kill();
   };
   process.on("exit", kill);
   for (const [signal, code] of [
@@ -83,7 +86,7 @@ export async function startLocalWorker({ port, state, verbose = false }) {
     kill();
     throw error;
   }
-  return { base, adminToken, stop };
+  return { base, adminToken, stop, running: () => server.exitCode === null && server.signalCode === null };
 }
 
 /**
