@@ -10,7 +10,7 @@ import { callJson, startLocalWorker } from "../tools/local-worker.mjs";
 const PORT = 8788;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
-const STATE = ".wrangler/bench-state";
+const STATE = process.env.BENCH_STATE_DIR ?? ".wrangler/bench-state";
 
 // Clients come from a pool of 32 addresses, as a few dozen real clients would (a new address per
 // request would measure the creation of a Durable Object per request instead).
