@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { toSeconds } from "../../src/domain/seconds";
 import { admitToWindow } from "../../src/domain/sliding-window";
 
 const policy = { limit: 5, windowMs: 60_000 };
@@ -78,5 +79,11 @@ describe("admitToWindow", () => {
   it("is not a fixed window: 2x the limit cannot pass around a boundary", () => {
     const arrivals = [59_000, 59_001, 59_002, 59_003, 59_004, 60_000, 60_001, 60_002, 60_003, 60_004];
     expect(run(arrivals).admitted).toHaveLength(5);
+  });
+});
+
+describe("toSeconds", () => {
+  it("rounds a wait up to whole seconds and never says 0", () => {
+    expect([0, 1, 999, 1000, 1001, 3_600_000].map(toSeconds)).toEqual([1, 1, 1, 1, 2, 3600]);
   });
 });

@@ -9,12 +9,17 @@ import { defineEndpoint } from "../endpoint";
 import { jsonBody, jsonResponse, plainText, problemResponse } from "../schemas";
 import { ipSchema, isSingleAddress } from "./ip-address";
 
+const MAX_BLOCK_MS = 366 * 24 * 60 * 60 * 1000;
+
 export const createIpBlockBodySchema = z.strictObject({
   ip: ipSchema,
   reason: plainText({ max: 500, trim: true }),
+  // A block meant to outlast a year is a permanent one (no expiresAt), to be reviewed: the cap
+  // also keeps every expiry within the range a Durable Object alarm can be set to.
   expiresAt: z.iso
     .datetime()
     .refine((value) => Date.parse(value) > Date.now(), { error: "must be in the future" })
+    .refine((value) => Date.parse(value) <= Date.now() + MAX_BLOCK_MS, { error: "must be within a year" })
     .optional(),
 });
 

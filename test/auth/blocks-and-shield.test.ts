@@ -1,9 +1,14 @@
-// API.md "Operator": a block may be a CIDR range; it reaches every location within 5 s, at once
-// where it was made. Authenticated requests see blocks through their isolate's copy of the list
-// (no extra Durable Object call); requests without a valid credential through it and their guard.
+// What admission refuses before a guard counts anything. API.md "Operator": a block may be a CIDR
+// range; it reaches every location within 5 s, at once where it was made. Authenticated requests
+// see blocks through their isolate's copy of the list (no extra Durable Object call); requests
+// without a valid credential through it and their guard. The shield (Workers Rate Limiting) sheds
+// a flood before any Durable Object is asked: its count for one address is used up straight
+// through the binding, so the test needs no flood of HTTP requests.
 import { describe, expect, it } from "vitest";
 import { BLOCKS_MAX_AGE_MS } from "../../src/auth/ip-blocks";
-import { api, env, expectProblem, registerUser } from "../helpers/api";
+import { SHIELD_LIMITS } from "../../src/auth/shield";
+import { UNAUTHENTICATED_WINDOW } from "../../src/durable-objects/ip-guard";
+import { api, env, expectProblem, randomIp, registerUser } from "../helpers/api";
 import { createKey } from "../helpers/api-keys";
 import { asOperator } from "../helpers/operator";
 
@@ -38,6 +43,15 @@ describe("CIDR blocks", () => {
     await expectProblem(await api("GET", "/v1/me", { token: user.token, ip: "2001:db8:aa:ff::9" }), 403, "ip_blocked");
     await expectProblem(await api("GET", "/v1/me", { token: user.token, ip: "2001:db8:bb:cc::77" }), 403, "ip_blocked");
     expect((await api("GET", "/v1/me", { token: user.token, ip: "2001:db8:bb:cd::1" })).status).toBe(200);
+  });
+
+  it("refuses an expiry more than a year ahead, and stores nothing", async () => {
+    const user = await registerUser();
+    const response = await asOperator("POST", "/v1/admin/ip-blocks", {
+      body: { ip: "198.18.9.0/24", reason: "x", expiresAt: "2262-04-11T23:47:16.855Z" },
+    });
+    await expectProblem(response, 400, "validation_failed");
+    expect((await api("GET", "/v1/me", { token: user.token, ip: "198.18.9.1" })).status).toBe(200);
   });
 
   it("refuses what is no range: hostnames, short IPv4 forms, prefixes out of bounds, mapped ranges", async () => {
@@ -87,5 +101,28 @@ describe("how fast a block spreads", () => {
     await expectProblem(await api("GET", "/v1/me", { token: user.token, ip: "198.19.2.3" }), 403, "ip_blocked");
     await new Promise((resolve) => setTimeout(resolve, until - Date.now() + 50));
     expect((await api("GET", "/v1/me", { token: user.token, ip: "198.19.2.3" })).status).toBe(200);
+  });
+});
+
+/** Uses up a key's count in the binding's current window (windows follow the wall clock). */
+async function exhaust(binding: RateLimit, key: string) {
+  for (;;) {
+    const outcomes = await Promise.all(Array.from({ length: 100 }, () => binding.limit({ key })));
+    if (outcomes.some((outcome) => !outcome.success)) return;
+  }
+}
+
+describe("the shield", () => {
+  it("sheds an address's flood without a valid credential before its guard counts it", async () => {
+    const ip = randomIp();
+    await exhaust(env.ANONYMOUS_SHIELD, ip);
+    const response = await api("GET", "/openapi.json", { ip });
+    await expectProblem(response, 429, "rate_limited");
+    expect(response.headers.get("Retry-After")).toBe(String(SHIELD_LIMITS.anonymous.periodSeconds));
+    const guard = env.IP_GUARD.get(env.IP_GUARD.idFromName(ip));
+    expect(await guard.admitUnauthenticated()).toMatchObject({
+      admitted: true,
+      remaining: UNAUTHENTICATED_WINDOW.limit - 1,
+    });
   });
 });
