@@ -15,7 +15,8 @@ export const BLOCKS_MAX_AGE_MS = 5_000;
 const REFRESH_AFTER_MS = 2_000;
 
 let current: { version: number; blocks: IpBlockSet; readAt: number } | undefined;
-let refreshing: Promise<void> | undefined;
+/** When this isolate's background refresh started (at most one at a time). */
+let backgroundReadSince: number | undefined;
 
 /** Takes a snapshot the isolate just got (from a read, or from the operator's own change). */
 export function applyBlockSnapshot(snapshot: IpBlockSnapshot, readAt: number): void {
@@ -24,26 +25,35 @@ export function applyBlockSnapshot(snapshot: IpBlockSnapshot, readAt: number): v
   current = { version: snapshot.version, blocks: new IpBlockSet(snapshot.blocks), readAt };
 }
 
-function refresh(env: Bindings): Promise<void> {
-  refreshing ??= (async () => {
-    const readAt = Date.now();
-    const answer: SnapshotAnswer = await withIpBlockList(env, (list) => list.snapshot(current?.version ?? null));
-    if ("unchanged" in answer) {
-      if (current && current.version === answer.version) current.readAt = readAt;
-    } else {
-      applyBlockSnapshot(answer, readAt);
-    }
-  })().finally(() => {
-    refreshing = undefined;
-  });
-  return refreshing;
+async function readBlockList(env: Bindings): Promise<void> {
+  const readAt = Date.now();
+  const answer: SnapshotAnswer = await withIpBlockList(env, (list) => list.snapshot(current?.version ?? null));
+  if (!("unchanged" in answer)) applyBlockSnapshot(answer, readAt);
+  else if (current && current.version === answer.version) current.readAt = Math.max(current.readAt, readAt);
 }
 
-/** Whether an operator block covers the client's address, from a copy at most 5 s old. */
+/**
+ * Whether an operator block covers the client's address, from a copy at most 5 s old. A request
+ * never awaits a read that another request started (a promise resolved from another request's
+ * context may never resume): a stale copy is read by the request that needs it.
+ */
 export async function isClientBlocked(c: Context<AppEnv>): Promise<boolean> {
   const now = Date.now();
   const age = current ? now - current.readAt : Number.POSITIVE_INFINITY;
-  if (age >= BLOCKS_MAX_AGE_MS) await refresh(c.env);
-  else if (age >= REFRESH_AFTER_MS) c.executionCtx.waitUntil(refresh(c.env).catch(() => undefined));
+  if (age >= BLOCKS_MAX_AGE_MS) {
+    await readBlockList(c.env);
+  } else if (
+    age >= REFRESH_AFTER_MS &&
+    (backgroundReadSince === undefined || now - backgroundReadSince >= BLOCKS_MAX_AGE_MS)
+  ) {
+    backgroundReadSince = now;
+    c.executionCtx.waitUntil(
+      readBlockList(c.env)
+        .catch(() => undefined)
+        .finally(() => {
+          backgroundReadSince = undefined;
+        }),
+    );
+  }
   return current?.blocks.isBlocked(c.get("clientIp"), now) ?? false;
 }
