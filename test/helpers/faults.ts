@@ -45,6 +45,7 @@ export const guardNamespaces = {
   USER_GUARD: env.USER_GUARD as unknown as Namespace,
   IP_GUARD: env.IP_GUARD as unknown as Namespace,
   ACCOUNT_GUARD: env.ACCOUNT_GUARD as unknown as Namespace,
+  IP_BLOCK_LIST: env.IP_BLOCK_LIST as unknown as Namespace,
 };
 
 /**

@@ -5,6 +5,7 @@
 // that throws or never answers refuses the request with 503 problem+json, and nothing the
 // request would have done is done.
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { BLOCKS_MAX_AGE_MS } from "../../src/auth/ip-blocks";
 import { GUARD_TIMEOUT_MS } from "../../src/services/guard-client";
 import { api, env, expectProblem, randomIp, registerUser, uniqueEmail } from "../helpers/api";
 import { createKey } from "../helpers/api-keys";
@@ -221,5 +222,20 @@ describe("an unauthenticated metered request while the IP guard fails", () => {
       .first<{ n: number }>();
     expect(mails?.n).toBe(0);
     expect(await auditTypes(user.id)).toEqual(["user.registered"]);
+  });
+});
+
+describe("the block list cannot be read", () => {
+  it("an isolate whose copy of the blocks is 5 s old refuses (503) rather than skip the check", async () => {
+    const user = await registerUser();
+    const errors = consoleErrors();
+    // No request for 5 s: this isolate's copy of the block list is now too old to use.
+    await new Promise((resolve) => setTimeout(resolve, BLOCKS_MAX_AGE_MS + 100));
+    await expectUnavailable(
+      await withFaultyGuard("IP_BLOCK_LIST", { snapshot: "throws" }, "GET", "/v1/me", { token: user.token }),
+    );
+    expect(errors.mock.calls.map((call) => call.join(" "))).toContain("ip block list unavailable: Error");
+    // Once the list answers again, so does the service.
+    expect((await api("GET", "/v1/me", { token: user.token })).status).toBe(200);
   });
 });
