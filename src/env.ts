@@ -36,6 +36,7 @@ export interface Bindings {
   IMAGE_GENERATOR?: string;
   STRIPE_WEBHOOK_SECRET?: string;
   TOTP_ENCRYPTION_KEY?: string;
+  TOTP_ENCRYPTION_KEY_PREVIOUS?: string;
 }
 
 const MIN_SECRET_BYTES = 32;
@@ -84,6 +85,8 @@ const configSchema = z.object({
   STRIPE_WEBHOOK_SECRET: z.string().min(16, { error: "STRIPE_WEBHOOK_SECRET is too short" }).optional(),
   /** Encrypts TOTP secrets at rest; without it, two-factor enrolment refuses (500). */
   TOTP_ENCRYPTION_KEY: secret("TOTP_ENCRYPTION_KEY").optional(),
+  /** The key before the last rotation: it still opens the secrets it sealed, which are re-sealed on use. */
+  TOTP_ENCRYPTION_KEY_PREVIOUS: secret("TOTP_ENCRYPTION_KEY_PREVIOUS").optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -115,6 +118,7 @@ export function loadConfig(env: Bindings): ConfigResult {
     IMAGE_GENERATOR: env.IMAGE_GENERATOR || undefined,
     STRIPE_WEBHOOK_SECRET: env.STRIPE_WEBHOOK_SECRET || undefined,
     TOTP_ENCRYPTION_KEY: env.TOTP_ENCRYPTION_KEY || undefined,
+    TOTP_ENCRYPTION_KEY_PREVIOUS: env.TOTP_ENCRYPTION_KEY_PREVIOUS || undefined,
   });
   const result: ConfigResult = parsed.success
     ? { ok: true, config: parsed.data }

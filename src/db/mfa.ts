@@ -27,6 +27,17 @@ export async function storePendingMfa(
   return rows.length === 1;
 }
 
+/**
+ * Replaces a seed sealed under a retired key with the same seed sealed under the current one;
+ * only if it is still the value that was read (a concurrent re-enrolment wins).
+ */
+export async function resealTotpSecret(db: Database, userId: string, sealed: string, resealed: string) {
+  await db
+    .update(userMfa)
+    .set({ secretCiphertext: resealed })
+    .where(and(eq(userMfa.userId, userId), eq(userMfa.secretCiphertext, sealed)));
+}
+
 /** Turns 2FA on with its backup codes and its audit row, in one batch. */
 export async function enableMfa(
   db: Database,

@@ -76,6 +76,8 @@ describe("enrolment", () => {
     const { backupCodes } = (await right.json()) as { backupCodes: string[] };
     expect(backupCodes).toHaveLength(10);
     expect(new Set(backupCodes).size).toBe(10);
+    // 16 characters of Crockford base32 (5 bits each): 80 random bits per code, at least the 64 asked.
+    for (const code of backupCodes) expect(code).toMatch(/^[0-9a-hjkmnp-tv-z]{4}(-[0-9a-hjkmnp-tv-z]{4}){3}$/);
 
     const row = await env.DB.prepare("SELECT secret_ciphertext FROM user_mfa WHERE user_id = ?")
       .bind(user.id)

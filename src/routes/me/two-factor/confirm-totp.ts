@@ -3,27 +3,24 @@ import * as z from "zod";
 import { sessionOnly } from "../../../auth/access";
 import { auditContext } from "../../../auth/audit-context";
 import { sessionPrincipalOf } from "../../../auth/principal";
-import { randomToken } from "../../../crypto/random";
-import { openSecret } from "../../../crypto/secret-box";
+import { randomBase32 } from "../../../crypto/random";
 import { auditEventInsert } from "../../../db/audit";
 import { database } from "../../../db/client";
 import { enableMfa, findMfa } from "../../../db/mfa";
 import { matchTotpStep } from "../../../domain/totp";
 import { ApiError } from "../../../errors";
-import { hashBackupCode, totpKey } from "../../auth/second-factor";
+import { hashBackupCode, openTotpSecret } from "../../auth/second-factor";
 import { defineEndpoint } from "../../endpoint";
 import { jsonBody, jsonResponse, problemResponse } from "../../schemas";
 
 const BACKUP_CODE_COUNT = 10;
 
-/** `xxxxx-xxxxx` from 64 random bits: enough that guessing one is hopeless, short enough to type. */
+/**
+ * `xxxx-xxxx-xxxx-xxxx`: 16 base32 characters, 80 random bits (a code is used without a rate
+ * limit of its own beyond the login guards, so it carries at least 64), grouped to be typed.
+ */
 function newBackupCode(): string {
-  const raw = randomToken(8)
-    .toLowerCase()
-    .replaceAll(/[^a-z0-9]/g, "")
-    .padEnd(10, "0")
-    .slice(0, 10);
-  return `${raw.slice(0, 5)}-${raw.slice(5)}`;
+  return randomBase32(16).match(/.{4}/g)?.join("-") ?? "";
 }
 
 export const confirmTotp = defineEndpoint({
@@ -51,7 +48,7 @@ export const confirmTotp = defineEndpoint({
       });
     }
     const step = matchTotpStep(
-      await openSecret(mfa.secretCiphertext, totpKey(c)),
+      await openTotpSecret(c, db, userId, mfa.secretCiphertext),
       c.req.valid("json").code,
       Date.now(),
     );

@@ -10,7 +10,7 @@ import { findUserById } from "../../../db/users";
 import { newTotpSecret, otpauthUri } from "../../../domain/totp";
 import { ApiError } from "../../../errors";
 import { guardedPasswordCheck } from "../../auth/guarded-password-check";
-import { totpKey } from "../../auth/second-factor";
+import { totpKeys } from "../../auth/second-factor";
 import { defineEndpoint } from "../../endpoint";
 import { jsonBody, jsonResponse, problemResponse } from "../../schemas";
 
@@ -47,7 +47,7 @@ export const enrollTotp = defineEndpoint({
     if (!passed) throw new ApiError("invalid_credentials", { detail: "The password is wrong." });
     const secret = newTotpSecret();
     // Stored sealed (AES-GCM); turned on only by a confirmation with a code from the app.
-    if (!(await storePendingMfa(db, user.id, await sealSecret(secret, totpKey(c)), new Date()))) {
+    if (!(await storePendingMfa(db, user.id, await sealSecret(secret, totpKeys(c)), new Date()))) {
       throw new ApiError("conflict", { detail: "Two-factor authentication is already on." });
     }
     return c.json({ secret, otpauthUri: otpauthUri(secret, user.email) }, 200);
