@@ -48,46 +48,54 @@ const secret = (name: string) =>
       error: `${name} must be at least ${MIN_SECRET_BYTES} bytes`,
     });
 
-const configSchema = z.object({
-  ENVIRONMENT: z.enum(["development", "staging", "production"], {
-    error: "ENVIRONMENT must be development, staging or production",
-  }),
-  ALLOWED_ORIGINS: z
-    .string()
-    .default("")
-    .transform((list) =>
-      list
-        .split(",")
-        .map((origin) => origin.trim())
-        .filter(Boolean),
-    ),
-  JWT_SECRET: secret("JWT_SECRET"),
-  JWT_SECRET_PREVIOUS: secret("JWT_SECRET_PREVIOUS").optional(),
-  ADMIN_TOKEN: secret("ADMIN_TOKEN").optional(),
-  LOCKOUT_MINUTES: z.coerce
-    .number({ error: "LOCKOUT_MINUTES must be a number of minutes" })
-    .int()
-    .min(1, { error: "LOCKOUT_MINUTES must be at least 1" })
-    .max(43_200, { error: "LOCKOUT_MINUTES must be at most 43200 (30 days)" })
-    .default(60),
-  /** The frontend that links in mails point to (reset page). */
-  APP_URL: z.url({ protocol: /^https?$/, error: "APP_URL must be an http(s) URL" }).default("http://127.0.0.1:8787"),
-  MAIL_TRANSPORT: z
-    .enum(["outbox", "send_email", "http"], { error: "MAIL_TRANSPORT must be outbox, send_email or http" })
-    .default("outbox"),
-  MAIL_FROM: z.string().default("ImageBot <no-reply@imagebot.app>"),
-  MAIL_HTTP_URL: z.url({ protocol: /^https$/, error: "MAIL_HTTP_URL must be an https URL" }).optional(),
-  MAIL_HTTP_TOKEN: z.string().min(1).optional(),
-  IMAGE_GENERATOR: z
-    .enum(["local", "workers-ai"], { error: "IMAGE_GENERATOR must be local or workers-ai" })
-    .default("local"),
-  /** Stripe's signing secret of the webhook endpoint (`whsec_…`); without it the webhook refuses. */
-  STRIPE_WEBHOOK_SECRET: z.string().min(16, { error: "STRIPE_WEBHOOK_SECRET is too short" }).optional(),
-  /** Encrypts TOTP secrets at rest; without it, two-factor enrolment refuses (500). */
-  TOTP_ENCRYPTION_KEY: secret("TOTP_ENCRYPTION_KEY").optional(),
-  /** The key before the last rotation: it still opens the secrets it sealed, which are re-sealed on use. */
-  TOTP_ENCRYPTION_KEY_PREVIOUS: secret("TOTP_ENCRYPTION_KEY_PREVIOUS").optional(),
-});
+const configSchema = z
+  .object({
+    ENVIRONMENT: z.enum(["development", "staging", "production"], {
+      error: "ENVIRONMENT must be development, staging or production",
+    }),
+    ALLOWED_ORIGINS: z
+      .string()
+      .default("")
+      .transform((list) =>
+        list
+          .split(",")
+          .map((origin) => origin.trim())
+          .filter(Boolean),
+      ),
+    JWT_SECRET: secret("JWT_SECRET"),
+    JWT_SECRET_PREVIOUS: secret("JWT_SECRET_PREVIOUS").optional(),
+    ADMIN_TOKEN: secret("ADMIN_TOKEN").optional(),
+    LOCKOUT_MINUTES: z.coerce
+      .number({ error: "LOCKOUT_MINUTES must be a number of minutes" })
+      .int()
+      .min(1, { error: "LOCKOUT_MINUTES must be at least 1" })
+      .max(43_200, { error: "LOCKOUT_MINUTES must be at most 43200 (30 days)" })
+      .default(60),
+    /** The frontend that links in mails point to (reset page). */
+    APP_URL: z.url({ protocol: /^https?$/, error: "APP_URL must be an http(s) URL" }).default("http://127.0.0.1:8787"),
+    MAIL_TRANSPORT: z
+      .enum(["outbox", "send_email", "http"], { error: "MAIL_TRANSPORT must be outbox, send_email or http" })
+      .default("outbox"),
+    MAIL_FROM: z.string().default("ImageBot <no-reply@imagebot.app>"),
+    MAIL_HTTP_URL: z.url({ protocol: /^https$/, error: "MAIL_HTTP_URL must be an https URL" }).optional(),
+    MAIL_HTTP_TOKEN: z.string().min(1).optional(),
+    IMAGE_GENERATOR: z
+      .enum(["local", "workers-ai"], { error: "IMAGE_GENERATOR must be local or workers-ai" })
+      .default("local"),
+    /** Stripe's signing secret of the webhook endpoint (`whsec_…`); without it the webhook refuses. */
+    STRIPE_WEBHOOK_SECRET: z.string().min(16, { error: "STRIPE_WEBHOOK_SECRET is too short" }).optional(),
+    /** Encrypts TOTP secrets at rest; without it, two-factor enrolment refuses (500). */
+    TOTP_ENCRYPTION_KEY: secret("TOTP_ENCRYPTION_KEY").optional(),
+    /** The key before the last rotation: it still opens the secrets it sealed, which are re-sealed on use. */
+    TOTP_ENCRYPTION_KEY_PREVIOUS: secret("TOTP_ENCRYPTION_KEY_PREVIOUS").optional(),
+  })
+  .superRefine((config, context) => {
+    // Without them every mail would fail at delivery and keep its text (a live link) in the outbox:
+    // better refuse to start than to run and strand mail.
+    if (config.MAIL_TRANSPORT === "http" && !(config.MAIL_HTTP_URL && config.MAIL_HTTP_TOKEN)) {
+      context.addIssue({ code: "custom", message: "MAIL_TRANSPORT=http needs MAIL_HTTP_URL and MAIL_HTTP_TOKEN" });
+    }
+  });
 
 export type Config = z.infer<typeof configSchema>;
 

@@ -65,7 +65,8 @@ describe("sign-in from a new IP", () => {
 describe("mail delivery", () => {
   it("a failed delivery does not fail the request, and the mail stays in the outbox with its error", async () => {
     const user = await registerUser();
-    const failing = { MAIL_TRANSPORT: "http", MAIL_HTTP_URL: undefined, MAIL_HTTP_TOKEN: undefined };
+    // Nothing listens on the discard port of the loopback address: the connection is refused.
+    const failing = { MAIL_TRANSPORT: "http", MAIL_HTTP_URL: "https://127.0.0.1:9/emails", MAIL_HTTP_TOKEN: "re_test" };
     const quiet = vi.spyOn(console, "error").mockImplementation(() => {});
     try {
       const response = await fetchWithEnv(
@@ -85,7 +86,7 @@ describe("mail delivery", () => {
     )
       .bind(user.email)
       .first<{ status: string; error: string; text: string }>();
-    expect(row).toMatchObject({ status: "failed", error: expect.stringContaining("MAIL_HTTP_URL") });
+    expect(row).toMatchObject({ status: "failed", error: expect.any(String) });
     expect(row?.text).toContain("signed in to from an address");
   });
 

@@ -3,9 +3,9 @@
 // Every registered route, and every status the edge can answer with, carries the security
 // headers; unknown and dangerous methods get 405; CORS trusts only the listed origins.
 import { runInDurableObject } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { endpoints } from "../../src/routes/index";
-import { api, env, randomIp, registerUser } from "../helpers/api";
+import { api, env, expectProblem, randomIp, registerUser } from "../helpers/api";
 import { fetchWithEnv } from "../helpers/custom-env";
 import { createImage } from "../helpers/fixtures";
 
@@ -160,6 +160,22 @@ describe("CORS in production", () => {
       // Credentials travel in the Authorization header, never in cookies: no credentialed CORS.
       expect(response.headers.get("Access-Control-Allow-Credentials")).toBeNull();
       expect(response.headers.get("Set-Cookie")).toBeNull();
+    }
+  });
+});
+
+describe("a configuration that would strand mail", () => {
+  it("MAIL_TRANSPORT=http without MAIL_HTTP_TOKEN refuses every request with 500, naming the settings in the log", async () => {
+    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      const response = await fetchWithEnv(
+        { MAIL_TRANSPORT: "http", MAIL_HTTP_URL: "https://mail.example/emails", MAIL_HTTP_TOKEN: undefined },
+        new Request("https://edge.test/health", { headers: ip() }),
+      );
+      await expectProblem(response, 500, "server_misconfigured");
+      expect(logged.mock.calls.flat().join("\n")).toContain("MAIL_HTTP_TOKEN");
+    } finally {
+      logged.mockRestore();
     }
   });
 });
