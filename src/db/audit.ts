@@ -126,24 +126,37 @@ export async function listAuditEvents(
 export const KEY_REJECTION_AUDIT_INTERVAL_MS = 60_000;
 
 /**
- * Records `api_key.rejected` unless a row for the same key and reason was written in the last
- * minute. The check and the insert are one statement, and D1 runs statements one at a time, so
- * concurrent rejections from any number of isolates still write at most one row per minute.
- * Returns whether a row was written.
+ * Records `event` unless a row of the same user, type and `sameMetadata` fields was written in the
+ * last `withinMs`. The check and the insert are one statement, and D1 runs statements one at a
+ * time, so concurrent calls from any number of isolates still write at most one row per interval.
+ * The fields are matched with bound JSON paths (no SQL is built from strings). Returns whether a
+ * row was written.
  */
-export async function recordKeyRejection(
+export async function recordAuditEventAtMostEvery(
+  db: Database,
+  context: AuditContext,
+  event: AuditEvent & { userId: string; metadata: Record<string, string> },
+  { withinMs, sameMetadata, now = new Date() }: { withinMs: number; sameMetadata: string[]; now?: Date },
+): Promise<boolean> {
+  const since = now.getTime() - withinMs;
+  const fieldsMatch = sameMetadata.map(
+    (field) => sql`AND json_extract(${auditLog.metadata}, ${`$.${field}`}) = ${event.metadata[field] ?? null}`,
+  );
+  const notRecentlyRecorded = sql`NOT EXISTS (SELECT 1 FROM ${auditLog}
+    WHERE ${auditLog.userId} = ${event.userId} AND ${auditLog.type} = ${event.type}
+      AND ${auditLog.createdAt} > ${since} ${sql.join(fieldsMatch, sql` `)})`;
+  const result = await auditEventInsert(db, context, event, notRecentlyRecorded);
+  return result.meta.changes === 1;
+}
+
+/** `api_key.rejected`, at most once per key and reason per minute (API.md "Limits"). */
+export function recordKeyRejection(
   db: Database,
   context: AuditContext,
   rejection: { userId: string; keyId: string; reason: string },
   now = new Date(),
 ): Promise<boolean> {
-  const since = new Date(now.getTime() - KEY_REJECTION_AUDIT_INTERVAL_MS);
-  const notRecentlyRecorded = sql`NOT EXISTS (SELECT 1 FROM ${auditLog}
-    WHERE ${auditLog.userId} = ${rejection.userId} AND ${auditLog.type} = 'api_key.rejected'
-      AND ${auditLog.createdAt} > ${since.getTime()}
-      AND json_extract(${auditLog.metadata}, '$.keyId') = ${rejection.keyId}
-      AND json_extract(${auditLog.metadata}, '$.reason') = ${rejection.reason})`;
-  const result = await auditEventInsert(
+  return recordAuditEventAtMostEvery(
     db,
     context,
     {
@@ -151,9 +164,8 @@ export async function recordKeyRejection(
       userId: rejection.userId,
       metadata: { keyId: rejection.keyId, reason: rejection.reason },
     },
-    notRecentlyRecorded,
+    { withinMs: KEY_REJECTION_AUDIT_INTERVAL_MS, sameMetadata: ["keyId", "reason"], now },
   );
-  return result.meta.changes === 1;
 }
 
 /** Ids of audit rows written before `before`, at most `limit` (retention). */

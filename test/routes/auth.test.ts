@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { api, expectProblem, login, registerUser, uniqueEmail } from "../helpers/api";
+import { api, env, expectProblem, login, registerUser, uniqueEmail } from "../helpers/api";
 import { decodeToken, nowSeconds, resign } from "../helpers/tokens";
 
 describe("POST /v1/auth/register", () => {
@@ -142,6 +142,26 @@ describe("logout, logout-all and refresh", () => {
       Array.from({ length: 6 }, () => api("POST", "/v1/auth/refresh", { token: user.token })),
     );
     expect(responses.map((response) => response.status).sort()).toEqual([200, 401, 401, 401, 401, 401]);
+  });
+
+  it("audits refreshes once per session and day, however often a client refreshes", async () => {
+    const user = await registerUser();
+    const secondToken = await login(user.email, user.password);
+    let token = user.token;
+    for (let round = 0; round < 4; round++) {
+      const response = await api("POST", "/v1/auth/refresh", { token });
+      expect(response.status).toBe(200);
+      token = ((await response.json()) as { token: string }).token;
+    }
+    expect((await api("POST", "/v1/auth/refresh", { token: secondToken })).status).toBe(200);
+    const { results } = await env.DB.prepare(
+      "SELECT json_extract(metadata, '$.sessionId') AS session FROM audit_log WHERE user_id = ? AND type = 'auth.token_refreshed'",
+    )
+      .bind(user.id)
+      .all<{ session: string }>();
+    // One row for each of the two sessions, not one per refresh.
+    expect(results).toHaveLength(2);
+    expect(new Set(results.map((row) => row.session)).size).toBe(2);
   });
 
   it("a refreshed token dies with its session", async () => {

@@ -5,13 +5,15 @@ import { auditContext } from "../../auth/audit-context";
 import { sessionPrincipalOf } from "../../auth/principal";
 import { signingKeys } from "../../auth/signing-keys";
 import { issueSessionToken } from "../../crypto/jwt";
-import { recordAuditEvent } from "../../db/audit";
+import { recordAuditEventAtMostEvery } from "../../db/audit";
 import { database } from "../../db/client";
 import { extendSession } from "../../db/sessions";
 import { ApiError } from "../../errors";
 import { withUserGuard } from "../../services/guard-client";
 import { defineEndpoint } from "../endpoint";
 import { jsonResponse, problemResponse } from "../schemas";
+
+const REFRESH_AUDIT_INTERVAL_MS = 24 * 60 * 60 * 1000;
 
 export const refreshResponseSchema = z.object({ token: z.string(), expiresAt: z.iso.datetime() });
 
@@ -39,11 +41,14 @@ export const refresh = defineEndpoint({
     const { token, expiresAt } = await issueSessionToken(principal, signingKeys(c));
     const db = database(c.env.DB);
     await extendSession(db, principal.sessionId, expiresAt);
-    await recordAuditEvent(db, auditContext(c), {
-      type: "auth.token_refreshed",
-      userId: principal.userId,
-      metadata: { sessionId: principal.sessionId },
-    });
+    // Once per session and day: a client refreshing on every call (100/min) would otherwise write
+    // 144,000 rows a day that say nothing the first one did not.
+    await recordAuditEventAtMostEvery(
+      db,
+      auditContext(c),
+      { type: "auth.token_refreshed", userId: principal.userId, metadata: { sessionId: principal.sessionId } },
+      { withinMs: REFRESH_AUDIT_INTERVAL_MS, sameMetadata: ["sessionId"] },
+    );
     return c.json({ token, expiresAt: expiresAt.toISOString() }, 200);
   },
 });
