@@ -36,6 +36,17 @@ export async function voidOlderResetTokens(
     );
 }
 
+/**
+ * The update that voids every unused reset token of the user: after a password change, a link
+ * mailed before it must not set yet another password (the mailbox may be what leaked).
+ */
+export function resetTokensVoidedUpdate(db: Database, userId: string, now: Date) {
+  return db
+    .update(passwordResetTokens)
+    .set({ usedAt: now })
+    .where(and(eq(passwordResetTokens.userId, userId), isNull(passwordResetTokens.usedAt)));
+}
+
 const live = (tokenHash: string, now: Date) =>
   and(
     eq(passwordResetTokens.tokenHash, tokenHash),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { api, expectProblem, login, registerUser } from "../helpers/api";
-import { waitForMail } from "../helpers/outbox";
+import { tokenFromMail, waitForMail } from "../helpers/outbox";
 
 const change = (token: string, currentPassword: string, newPassword: string) =>
   api("POST", "/v1/auth/password/change", { token, body: { currentPassword, newPassword } });
@@ -14,6 +14,19 @@ describe("POST /v1/auth/password/change", () => {
     await expectProblem(await api("GET", "/v1/me", { token: other }), 401, "unauthorized");
     expect(await login(user.email, "a changed passphrase")).toEqual(expect.any(String));
     await waitForMail(user.email, /password was changed/i);
+  });
+
+  it("voids a reset link mailed before the change: it cannot set yet another password", async () => {
+    const user = await registerUser();
+    expect((await api("POST", "/v1/auth/password/forgot", { body: { email: user.email } })).status).toBe(202);
+    const resetToken = tokenFromMail(await waitForMail(user.email, /reset your/i));
+    expect((await change(user.token, user.password, "a changed passphrase")).status).toBe(204);
+    await expectProblem(
+      await api("POST", "/v1/auth/password/reset", { body: { token: resetToken, password: "the attacker's choice" } }),
+      400,
+      "invalid_token",
+    );
+    expect(await login(user.email, "a changed passphrase")).toEqual(expect.any(String));
   });
 
   it("answers a wrong current password with 401 and changes nothing", async () => {

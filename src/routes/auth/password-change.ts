@@ -6,6 +6,7 @@ import { sessionPrincipalOf } from "../../auth/principal";
 import { hashPassword, verifyPassword } from "../../crypto/password";
 import { auditEventInsert } from "../../db/audit";
 import { database } from "../../db/client";
+import { resetTokensVoidedUpdate } from "../../db/reset-tokens";
 import { listLiveSessionIds, sessionsRevokedUpdates } from "../../db/sessions";
 import { findUserById, passwordHashUpdate } from "../../db/users";
 import { ApiError } from "../../errors";
@@ -61,6 +62,7 @@ export const passwordChange = defineEndpoint({
     await revokeSessionsInGuard(c, user.id, others);
     await db.batch([
       passwordHashUpdate(db, user.id, passwordHash, now),
+      resetTokensVoidedUpdate(db, user.id, now),
       ...sessionsRevokedUpdates(db, user.id, others, now),
       auditEventInsert(db, auditContext(c), {
         type: "password.changed",
