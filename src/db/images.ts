@@ -1,4 +1,5 @@
-import { and, desc, eq, gt, inArray, isNotNull, isNull, lt } from "drizzle-orm";
+import { and, count, desc, eq, getTableColumns, gt, inArray, isNotNull, isNull, lt, sql, sum } from "drizzle-orm";
+import type { ImageQuota } from "../domain/plans";
 import type { auditEventInsert } from "./audit";
 import type { Database } from "./client";
 import { afterCursor, type CursorPosition } from "./cursor";
@@ -10,6 +11,41 @@ export const RESTORE_WINDOW_MS = 30 * 24 * 60 * 60 * 1000;
 export async function insertImage(db: Database, image: typeof images.$inferInsert): Promise<Image> {
   const [row] = await db.insert(images).values(image).returning();
   if (!row) throw new Error("insert returned no row");
+  return row;
+}
+
+/** What the account holds against its quota: every image it created, soft-deleted ones included. */
+export async function imageUsage(db: Database, userId: string): Promise<{ images: number; bytes: number }> {
+  const [row] = await db
+    .select({ images: count(), bytes: sum(images.byteSize) })
+    .from(images)
+    .where(eq(images.userId, userId));
+  return { images: row?.images ?? 0, bytes: Number(row?.bytes ?? 0) };
+}
+
+/**
+ * Inserts the image only if it still fits the creator's quota when the statement runs (INSERT …
+ * SELECT … WHERE): D1 runs statements one at a time, so concurrent generations cannot together
+ * pass the quota. Returns undefined when it did not fit.
+ */
+export async function insertImageWithinQuota(
+  db: Database,
+  image: typeof images.$inferInsert,
+  quota: ImageQuota,
+): Promise<Image | undefined> {
+  const held = sql`(SELECT count(*) AS held, coalesce(sum(${images.byteSize}), 0) AS bytes FROM ${images}
+    WHERE ${images.userId} = ${image.userId})`;
+  // drizzle names every column in table order; each value is encoded by its column, in that order.
+  const values = Object.entries(getTableColumns(images)).map(([key, column]) =>
+    sql.param(image[key as keyof typeof image] ?? null, column),
+  );
+  const [row] = await db
+    .insert(images)
+    .select(
+      sql`SELECT ${sql.join(values, sql`, `)} FROM ${held} AS usage
+        WHERE usage.held + 1 <= ${quota.images} AND usage.bytes + ${image.byteSize} <= ${quota.bytes}`,
+    )
+    .returning();
   return row;
 }
 

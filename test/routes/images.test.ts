@@ -169,3 +169,46 @@ describe("stored text comes back byte for byte", () => {
     expect((await env.DB.prepare("SELECT count(*) AS n FROM users").first<{ n: number }>())?.n).toBeGreaterThan(0);
   });
 });
+
+describe("image quotas (standard plan: 1,000 images, 1 GiB)", () => {
+  /** `count` stored images of `bytes` each for the user, written straight to D1 (no R2 bytes needed). */
+  async function holdImages(userId: string, count: number, bytes: number) {
+    const now = Date.now();
+    await env.DB.prepare(
+      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+       INSERT INTO images (id, user_id, prompt, size, content_type, byte_size, r2_key, created_at, updated_at)
+       SELECT 'img_held_' || ? || '_' || i, ?, 'held', '256x256', 'image/png', ?, 'images/held_' || ? || '_' || i, ?, ? FROM n`,
+    )
+      .bind(count, userId, userId, bytes, userId, now, now)
+      .run();
+  }
+  const storedObjects = async () => (await env.IMAGES.list({ prefix: "images/" })).objects.length;
+  const generate = (token: string) =>
+    api("POST", "/v1/images/generations", { token, body: { prompt: "one more", size: "256x256" } });
+
+  it("refuses the image past the count with 403 quota_exceeded, and stores no bytes for it", async () => {
+    const user = await registerUser();
+    await holdImages(user.id, 999, 100);
+    expect((await generate(user.token)).status).toBe(201);
+    const before = await storedObjects();
+    await expectProblem(await generate(user.token), 403, "quota_exceeded");
+    expect(await storedObjects()).toBe(before);
+  });
+
+  it("refuses an image whose bytes would pass 1 GiB, after generating it, and deletes those bytes", async () => {
+    const user = await registerUser();
+    await holdImages(user.id, 1, 1024 ** 3 - 10);
+    const before = await storedObjects();
+    await expectProblem(await generate(user.token), 403, "quota_exceeded");
+    expect(await storedObjects()).toBe(before);
+  });
+
+  it("admits exactly what fits when generations race: 5 at once with room for 2", async () => {
+    const user = await registerUser();
+    await holdImages(user.id, 998, 100);
+    const statuses = (await Promise.all(Array.from({ length: 5 }, () => generate(user.token)))).map((r) => r.status);
+    expect(statuses.sort()).toEqual([201, 201, 403, 403, 403]);
+    const held = await env.DB.prepare("SELECT count(*) AS n FROM images WHERE user_id = ?").bind(user.id).first("n");
+    expect(held).toBe(1000);
+  });
+});

@@ -6,7 +6,10 @@ import { principalOf } from "../../auth/principal";
 import { newId } from "../../crypto/random";
 import { recordAuditEvent } from "../../db/audit";
 import { database } from "../../db/client";
-import { insertImage } from "../../db/images";
+import { imageUsage, insertImageWithinQuota } from "../../db/images";
+import { findUserById } from "../../db/users";
+import { fitsQuota, imageQuotaOf } from "../../domain/plans";
+import { ApiError } from "../../errors";
 import { imageGeneratorFor } from "../../services/image-generator-config";
 import { authorizeTeam } from "../authorize";
 import { defineEndpoint } from "../endpoint";
@@ -18,6 +21,11 @@ export const createImageBodySchema = z.strictObject({
   size: z.enum(imageSizes).default("512x512"),
   teamId: z.string().max(100).optional(),
 });
+
+const quotaExceeded = (quota: { images: number; bytes: number }) =>
+  new ApiError("quota_exceeded", {
+    detail: `Your plan keeps at most ${quota.images} images and ${quota.bytes / 1024 ** 3} GiB, deleted images included until they are purged (30 days after deletion).`,
+  });
 
 export const createImage = defineEndpoint({
   access: sessionOrKey("generate", "edit"),
@@ -31,7 +39,7 @@ export const createImage = defineEndpoint({
       201: jsonResponse("The image", imageSchema),
       400: problemResponse("validation_failed"),
       401: problemResponse("unauthorized"),
-      403: problemResponse("forbidden"),
+      403: problemResponse("forbidden, or quota_exceeded when the account's images or bytes are used up"),
       404: problemResponse("not_found (a team the caller is not in)"),
     },
   }),
@@ -40,29 +48,44 @@ export const createImage = defineEndpoint({
     const principal = principalOf(c);
     if (teamId !== undefined) await authorizeTeam(c, teamId);
 
+    const db = database(c.env.DB);
+    const user = await findUserById(db, principal.userId);
+    if (!user) throw new ApiError("unauthorized");
+    const quota = imageQuotaOf(user.plan);
+    // Checked before generating (the costly part), and again by the insert itself, atomically.
+    if (!fitsQuota(await imageUsage(db, user.id), 0, quota)) throw quotaExceeded(quota);
+
     const generated = await imageGeneratorFor(c.env, c.get("config")).generate({ prompt, size });
     const imageId = newId("img");
     const r2Key = `images/${imageId}`;
     await c.env.IMAGES.put(r2Key, generated.bytes, { httpMetadata: { contentType: generated.contentType } });
     const now = new Date();
-    const image = await insertImage(database(c.env.DB), {
-      id: imageId,
-      userId: principal.userId,
-      teamId: teamId ?? null,
-      prompt,
-      title: null,
-      size,
-      contentType: generated.contentType,
-      byteSize: generated.bytes.byteLength,
-      r2Key,
-      createdAt: now,
-      updatedAt: now,
-    }).catch(async (error: unknown) => {
+    const image = await insertImageWithinQuota(
+      db,
+      {
+        id: imageId,
+        userId: principal.userId,
+        teamId: teamId ?? null,
+        prompt,
+        title: null,
+        size,
+        contentType: generated.contentType,
+        byteSize: generated.bytes.byteLength,
+        r2Key,
+        createdAt: now,
+        updatedAt: now,
+      },
+      quota,
+    ).catch(async (error: unknown) => {
       // Nothing stored half-way: bytes without their row would be unreachable and never purged.
       await c.env.IMAGES.delete(r2Key);
       throw error;
     });
-    await recordAuditEvent(database(c.env.DB), auditContext(c), {
+    if (!image) {
+      await c.env.IMAGES.delete(r2Key);
+      throw quotaExceeded(quota);
+    }
+    await recordAuditEvent(db, auditContext(c), {
       type: "image.generated",
       userId: principal.userId,
       teamId: image.teamId,
