@@ -5,8 +5,11 @@ import { injectClock, ManualClock } from "../helpers/clock";
 import { holdsNoStorage, runAlarm, storedState } from "../helpers/guard-storage";
 
 const guardOf = (userId: string) => env.USER_GUARD.get(env.USER_GUARD.idFromName(userId));
-const admitSession = (sessionId: string, tokenId = "jti_aaaaaaaaaaaaaaaa") => ({
-  credential: { kind: "session" as const, sessionId, tokenId },
+const admitSession = (sessionId: string, tokenId = "jti_aaaaaaaaaaaaaaaa", createdAt = Date.now()) => ({
+  credential: { kind: "session" as const, sessionId, tokenId, createdAt },
+});
+const admitKey = (keyId: string, createdAt = Date.now()) => ({
+  credential: { kind: "api_key" as const, keyId, createdAt },
 });
 
 describe("UserGuard", () => {
@@ -62,9 +65,10 @@ describe("UserGuard storage", () => {
     const start = clock.time;
     expect(await guard.admit(admitSession("ses_live"))).toMatchObject({ outcome: "admitted" });
     await guard.revokeSessions(["ses_gone"]);
-    await guard.revokeApiKeys(["key_gone"], start);
+    await guard.revokeApiKey("key_gone", start);
+    await guard.confirmApiKeyRevocation("key_gone", start);
     expect(await storedState(guard)).toEqual({
-      tables: ["request_window", "revoked", "revoked_api_keys", "settings"],
+      tables: ["cut_offs", "request_window", "revoked", "revoked_api_keys", "settings"],
       alarm: start + MINUTE,
     });
 
@@ -74,7 +78,7 @@ describe("UserGuard storage", () => {
     expect((await storedState(guard)).alarm).toBe(start + DAY);
     clock.advance(DAY);
     expect(await runAlarm(guard)).toBe(true);
-    expect(await guard.admit({ credential: { kind: "api_key", keyId: "key_gone" } })).toMatchObject({
+    expect(await guard.admit(admitKey("key_gone"))).toMatchObject({
       outcome: "admitted",
     });
     clock.advance(8 * DAY);
@@ -106,7 +110,7 @@ describe("UserGuard storage", () => {
   it("stores nothing when there is nothing to revoke (a user without sessions or keys)", async () => {
     const guard = guardOf("usr_guard_untouched");
     await guard.revokeSessions([]);
-    await guard.revokeApiKeys([], Date.now());
+
     expect(await holdsNoStorage(guard)).toBe(true);
   });
 });
