@@ -39,8 +39,15 @@ export async function refundAnonymous(c: Context<AppEnv>): Promise<void> {
 
 function admitRequestOf(principal: Principal): AdmitRequest {
   return principal.kind === "session"
-    ? { credential: { kind: "session", sessionId: principal.sessionId, tokenId: principal.tokenId } }
-    : { credential: { kind: "api_key", keyId: principal.keyId } };
+    ? {
+        credential: {
+          kind: "session",
+          sessionId: principal.sessionId,
+          tokenId: principal.tokenId,
+          createdAt: principal.sessionCreatedAt,
+        },
+      }
+    : { credential: { kind: "api_key", keyId: principal.keyId, createdAt: principal.createdAt } };
 }
 
 /**

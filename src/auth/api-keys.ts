@@ -51,7 +51,16 @@ export function checkApiKey(key: ApiKey, clientIp: string, now: number): KeyChec
   if (key.revokedAt && key.revokedAt.getTime() <= now) return { ok: false, key, reason: "revoked" };
   if (key.expiresAt && key.expiresAt.getTime() <= now) return { ok: false, key, reason: "expired" };
   if (key.allowedIps && !isIpAllowed(clientIp, key.allowedIps)) return { ok: false, key, reason: "ip" };
-  return { ok: true, principal: { kind: "api_key", userId: key.userId, keyId: key.id, scopes: key.scopes } };
+  return {
+    ok: true,
+    principal: {
+      kind: "api_key",
+      userId: key.userId,
+      keyId: key.id,
+      createdAt: key.createdAt.getTime(),
+      scopes: key.scopes,
+    },
+  };
 }
 
 /** Audits a key's rejection at most once per key and reason per minute (API.md "Limits"). */

@@ -56,6 +56,7 @@ async function identifySession(c: Context<AppEnv>, token: string): Promise<Ident
       userId: claims.userId,
       email: claims.email,
       sessionId: claims.sid,
+      sessionCreatedAt: claims.sessionCreatedAt,
       tokenId: claims.jti,
       issuedAt: claims.iat,
       expiresAt: claims.exp,

@@ -9,6 +9,8 @@ export interface SessionPrincipal {
   userId: string;
   email: string;
   sessionId: string;
+  /** When the session began (epoch ms, from the token): what the guard's cut-off is compared with. */
+  sessionCreatedAt: number;
   tokenId: string;
   issuedAt: number;
   expiresAt: number;
@@ -17,6 +19,8 @@ export interface ApiKeyPrincipal {
   kind: "api_key";
   userId: string;
   keyId: string;
+  /** When the key was created (epoch ms, from its row): what the guard's key cut-off is compared with. */
+  createdAt: number;
   scopes: readonly ApiKeyScope[];
 }
 export type Principal = SessionPrincipal | ApiKeyPrincipal;

@@ -14,6 +14,12 @@ export const sessionClaimsSchema = z.object({
   userId: z.string().startsWith("usr_"),
   email: z.string(),
   sid: z.string().startsWith("ses_"),
+  /**
+   * When the session began (epoch ms), carried by every token of it, refreshed ones included:
+   * what the user's guard compares with a "void everything before" cut-off. Tokens signed before
+   * this claim existed lack it; they count as begun at 0, so any cut-off ends them.
+   */
+  sessionCreatedAt: z.int().nonnegative().default(0),
   jti: z.string().min(16),
   iat: z.int(),
   exp: z.int(),
@@ -46,6 +52,8 @@ export interface TokenSubject {
   userId: string;
   email: string;
   sessionId: string;
+  /** Epoch ms; the same for every token of the session. */
+  sessionCreatedAt: number;
 }
 
 /** Signs a new token (fresh `jti`, issued now) for a session. */
@@ -56,7 +64,14 @@ export async function issueSessionToken(
 ): Promise<{ token: string; expiresAt: Date }> {
   const iat = Math.floor(nowMs / 1000);
   const exp = iat + TOKEN_LIFETIME_SECONDS;
-  const claims = { userId: subject.userId, email: subject.email, sid: subject.sessionId, jti: newId("jti"), iat };
+  const claims = {
+    userId: subject.userId,
+    email: subject.email,
+    sid: subject.sessionId,
+    sessionCreatedAt: subject.sessionCreatedAt,
+    jti: newId("jti"),
+    iat,
+  };
   const token = await jwt.sign<SessionClaims, { kid: string }>(
     { ...claims, exp, iss: TOKEN_ISSUER, aud: TOKEN_AUDIENCE },
     await hmacKeyOf(keys.current),

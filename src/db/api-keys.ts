@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, isNull, or, sql } from "drizzle-orm";
+import { and, desc, eq, gt, isNull, lte, or, type SQL, sql } from "drizzle-orm";
 import type { Database } from "./client";
 import { type ApiKey, apiKeys } from "./schema";
 
@@ -11,14 +11,12 @@ const liveAt = (now: Date) =>
     or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, now)),
   );
 
-/** Counted against the cap: not revoked (nor due to be) and not expired. */
-const countedAt = (now: Date) =>
-  and(isNull(apiKeys.revokedAt), or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, now)));
-
 /**
- * Inserts a key unless the user already has MAX_LIVE_KEYS live ones (a key being rolled, named
- * by `replacing`, does not count). The count is part of the statement, so concurrent creations
- * cannot overshoot the cap. Returns false when full.
+ * Inserts a key unless the user already has MAX_LIVE_KEYS live ones. Live means usable now: a
+ * rolled key still in its grace period counts (it used not to, so rolls with grace grew a
+ * user's keys past the cap); only `replacing`, a key a roll without grace ends at once, does
+ * not. The count is part of the statement, so concurrent creations cannot overshoot the cap.
+ * Returns false when full.
  */
 export async function insertApiKeyWithinCap(
   db: Database,
@@ -31,7 +29,7 @@ export async function insertApiKeyWithinCap(
     SELECT ${key.id}, ${key.userId}, ${key.name}, ${key.keyHash}, ${key.prefix}, ${key.lastFour}, ${JSON.stringify(key.scopes)},
       ${key.allowedIps === null ? null : JSON.stringify(key.allowedIps)}, ${key.createdAt.getTime()}, ${key.expiresAt?.getTime() ?? null},
       NULL, NULL, ${key.rolledFrom}
-    WHERE (SELECT count(*) FROM ${apiKeys} WHERE ${apiKeys.userId} = ${key.userId} AND ${countedAt(now)}
+    WHERE (SELECT count(*) FROM ${apiKeys} WHERE ${apiKeys.userId} = ${key.userId} AND ${liveAt(now)}
       AND ${apiKeys.id} <> ${replacing ?? ""}) < ${MAX_LIVE_KEYS}`);
   return result.meta.changes === 1;
 }
@@ -69,12 +67,23 @@ export async function deleteUnissuedApiKey(db: Database, userId: string, keyId: 
   await db.delete(apiKeys).where(and(eq(apiKeys.id, keyId), eq(apiKeys.userId, userId)));
 }
 
-export async function listLiveApiKeyIds(db: Database, userId: string, now: Date): Promise<string[]> {
-  const rows = await db
-    .select({ id: apiKeys.id })
-    .from(apiKeys)
-    .where(and(eq(apiKeys.userId, userId), liveAt(now)));
-  return rows.map((row) => row.id);
+/**
+ * The update that ends, in ONE statement whatever their number, every key of the user created
+ * at or before the guard's cut-off and still live at `now` (a key in a roll's grace period
+ * included), not yet run: the D1 side of `UserGuard.revokeIssuedBeforeNow`.
+ */
+export function apiKeysCutOffUpdate(db: Database, userId: string, cut: { cutOff: number; now: Date }, onlyIf?: SQL) {
+  return db
+    .update(apiKeys)
+    .set({ revokedAt: cut.now })
+    .where(
+      and(
+        eq(apiKeys.userId, userId),
+        lte(apiKeys.createdAt, new Date(cut.cutOff)),
+        or(isNull(apiKeys.revokedAt), gt(apiKeys.revokedAt, cut.now)),
+        onlyIf,
+      ),
+    );
 }
 
 /** Conditional, so that concurrent isolates write last-used at most once a minute between them. */

@@ -12,6 +12,7 @@ export type AuditEventType =
   | "auth.logout_all"
   | "auth.token_refreshed"
   | "session.revoked"
+  | "session.evicted"
   | "profile.updated"
   | "auth.locked"
   | "auth.unlocked"

@@ -1,9 +1,10 @@
 import { and, eq, gt, inArray, isNull, lt, lte, ne, sql } from "drizzle-orm";
 import { newId } from "../crypto/random";
+import { apiKeysCutOffUpdate } from "./api-keys";
 import { type AuditContext, type AuditEvent, auditEventInsert } from "./audit";
 import type { Database } from "./client";
 import { passwordResetTokens } from "./schema";
-import { sessionsRevokedUpdates } from "./sessions";
+import { sessionsCutOffUpdate } from "./sessions";
 import { passwordHashUpdate } from "./users";
 
 /** Stores a new token's hash; older tokens stay live until `voidOlderResetTokens`. */
@@ -65,23 +66,32 @@ export async function findResetTokenUser(db: Database, tokenHash: string, now: D
 
 /**
  * Sets a new password with a reset token, in one batch (one transaction): the password, the
- * sessions marked revoked and the audit rows change only while the token is still live, and the
- * last statement uses the token up. Either all of it happens or none of it does, and of two
+ * sessions (and keys) marked revoked and the audit rows change only while the token is still
+ * live, and the last statement uses the token up. Either all of it happens or none of it does, and of two
  * concurrent resets with one token exactly one changes anything. Returns whether this one did.
  */
 export async function resetPasswordWithToken(
   db: Database,
-  reset: { tokenHash: string; userId: string; passwordHash: string; sessionIds: string[]; now: Date },
+  reset: {
+    tokenHash: string;
+    userId: string;
+    passwordHash: string;
+    /** The user guard's cut-off: sessions (and with `revokeApiKeys` keys) created up to it end. */
+    cutOff: number;
+    revokeApiKeys: boolean;
+    now: Date;
+  },
   audit: { context: AuditContext; events: AuditEvent[] },
 ): Promise<boolean> {
-  const { tokenHash, userId, passwordHash, sessionIds, now } = reset;
+  const { tokenHash, userId, passwordHash, cutOff, revokeApiKeys, now } = reset;
   const tokenStillLive = sql`EXISTS (SELECT 1 FROM ${passwordResetTokens} WHERE ${and(
     live(tokenHash, now),
     eq(passwordResetTokens.userId, userId),
   )})`;
   const results = await db.batch([
     passwordHashUpdate(db, userId, passwordHash, now, tokenStillLive),
-    ...sessionsRevokedUpdates(db, userId, sessionIds, now, tokenStillLive),
+    sessionsCutOffUpdate(db, userId, { cutOff, keptSessionId: null, now }, tokenStillLive),
+    ...(revokeApiKeys ? [apiKeysCutOffUpdate(db, userId, { cutOff, now }, tokenStillLive)] : []),
     ...audit.events.map((event) => auditEventInsert(db, audit.context, event, tokenStillLive)),
     db
       .update(passwordResetTokens)

@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, inArray, isNotNull, isNull, lt, or, type SQL } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, isNotNull, isNull, lt, lte, ne, or, type SQL, sql } from "drizzle-orm";
 import type { auditEventInsert } from "./audit";
 import type { Database } from "./client";
 import { type Session, sessions } from "./schema";
@@ -55,36 +55,33 @@ export async function listLiveSessions(
     .limit(page.limit);
 }
 
-export async function listLiveSessionIds(db: Database, userId: string, now: Date): Promise<string[]> {
-  const rows = await db
-    .select({ id: sessions.id })
-    .from(sessions)
-    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, now)));
-  return rows.map((row) => row.id);
-}
-
-// D1 binds at most 100 parameters per statement.
-const IDS_PER_STATEMENT = 90;
-
 /**
- * The updates that mark sessions revoked, not yet run (for the `db.batch` of a larger change);
- * with `onlyIf`, they apply only if that condition holds when the batch runs.
+ * The update that marks revoked, in ONE statement whatever their number, every session of the
+ * user created at or before the guard's cut-off (but the kept one), not yet run: the D1 side of
+ * `UserGuard.revokeIssuedBeforeNow`. With `onlyIf`, it applies only if that condition holds when
+ * the batch runs.
  */
-export function sessionsRevokedUpdates(db: Database, userId: string, sessionIds: string[], now: Date, onlyIf?: SQL) {
-  const updates = [];
-  for (let start = 0; start < sessionIds.length; start += IDS_PER_STATEMENT) {
-    const chunk = sessionIds.slice(start, start + IDS_PER_STATEMENT);
-    updates.push(
-      db
-        .update(sessions)
-        .set({ revokedAt: now })
-        .where(and(eq(sessions.userId, userId), inArray(sessions.id, chunk), isNull(sessions.revokedAt), onlyIf)),
+export function sessionsCutOffUpdate(
+  db: Database,
+  userId: string,
+  cut: { cutOff: number; keptSessionId: string | null; now: Date },
+  onlyIf?: SQL,
+) {
+  return db
+    .update(sessions)
+    .set({ revokedAt: cut.now })
+    .where(
+      and(
+        eq(sessions.userId, userId),
+        isNull(sessions.revokedAt),
+        lte(sessions.createdAt, new Date(cut.cutOff)),
+        cut.keptSessionId === null ? undefined : ne(sessions.id, cut.keptSessionId),
+        onlyIf,
+      ),
     );
-  }
-  return updates;
 }
 
-/** Marks sessions revoked, all chunks in one batch. */
+/** Marks a few sessions revoked (at most 100 ids: D1 binds at most 100 parameters), with `audit` in one batch. */
 export async function markSessionsRevoked(
   db: Database,
   userId: string,
@@ -92,7 +89,60 @@ export async function markSessionsRevoked(
   now: Date,
   audit?: ReturnType<typeof auditEventInsert>,
 ) {
-  const statements = [...sessionsRevokedUpdates(db, userId, sessionIds, now), ...(audit ? [audit] : [])];
+  if (sessionIds.length === 0) return;
+  const update = db
+    .update(sessions)
+    .set({ revokedAt: now })
+    .where(and(eq(sessions.userId, userId), inArray(sessions.id, sessionIds), isNull(sessions.revokedAt)));
+  await db.batch([update, ...(audit ? [audit] : [])]);
+}
+
+/**
+ * The user's live sessions beyond the `cap` most recently used ones, `keep` (the session just
+ * started) counted among those kept whatever its rank; least recently used last, at most
+ * `limit` of them.
+ */
+export async function sessionsBeyondCap(
+  db: Database,
+  userId: string,
+  filter: { keep: string; cap: number; limit: number; now: Date },
+): Promise<string[]> {
+  const rows = await db
+    .select({ id: sessions.id })
+    .from(sessions)
+    .where(
+      and(
+        eq(sessions.userId, userId),
+        isNull(sessions.revokedAt),
+        gt(sessions.expiresAt, filter.now),
+        ne(sessions.id, filter.keep),
+      ),
+    )
+    .orderBy(desc(sessions.lastSeenAt), desc(sessions.id))
+    .limit(filter.limit)
+    .offset(filter.cap - 1);
+  return rows.map((row) => row.id);
+}
+
+/**
+ * Ends evicted sessions in one batch: per session, its `session.evicted` audit row (written only
+ * while the session is still live, so that of two sign-ins evicting the same one only one records
+ * it) and then its revocation.
+ */
+export async function markSessionsEvicted(
+  db: Database,
+  userId: string,
+  sessionIds: string[],
+  now: Date,
+  auditRowOf: (sessionId: string, onlyIf: SQL) => ReturnType<typeof auditEventInsert>,
+) {
+  const statements = sessionIds.flatMap((sessionId) => {
+    const stillLive = and(eq(sessions.id, sessionId), eq(sessions.userId, userId), isNull(sessions.revokedAt));
+    return [
+      auditRowOf(sessionId, sql`EXISTS (SELECT 1 FROM ${sessions} WHERE ${stillLive})`),
+      db.update(sessions).set({ revokedAt: now }).where(stillLive),
+    ];
+  });
   const [first, ...rest] = statements;
   if (first) await db.batch([first, ...rest]);
 }

@@ -4,8 +4,9 @@
  *
  * Storage: typed SQLite tables, one row per fact (an admitted request, a revoked id, the lock),
  * never JSON documents. It is the one style that fits all three: a user's revocations are an
- * open-ended set (up to 10,000 ids a call) that one `DELETE … WHERE expires_at <= ?` prunes, where
- * a document would be rewritten whole on every change. Each guard declares its tables to this
+ * open-ended set (a few ids a call; "everything created before T" is one row) that one
+ * `DELETE … WHERE expires_at <= ?` prunes, where a document would be rewritten whole on every
+ * change. Each guard declares its tables to this
  * class; they are created by the first write, not by the constructor, so an instance that is only
  * asked (is this address blocked? clear the lock of an email nobody tried) stores nothing, and an
  * instance whose storage was deleted creates them again when it next has something to keep.

@@ -63,3 +63,21 @@ export function withAccountGuard<R>(env: Bindings, email: string, call: (guard: 
 export function withIpBlockList<R>(env: Bindings, call: (list: Stub<"IP_BLOCK_LIST">) => R) {
   return callGuard("ip block list", env.IP_BLOCK_LIST, "global", call);
 }
+
+/**
+ * Tells the user's guard that D1 now holds a key's revocation at `effectiveAt`, so the guard may
+ * forget its own entry a day later. Best effort: when it fails, the guard keeps the entry for
+ * good, which only costs it a row; the revocation itself is done either way.
+ */
+export async function confirmApiKeyRevocation(
+  c: { env: Bindings },
+  userId: string,
+  keyId: string,
+  effectiveAt: number,
+): Promise<void> {
+  try {
+    await withUserGuard(c.env, userId, (guard) => guard.confirmApiKeyRevocation(keyId, effectiveAt));
+  } catch {
+    // Logged by callGuard; the revocation stands in the guard and in D1.
+  }
+}

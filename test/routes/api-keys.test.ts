@@ -235,6 +235,24 @@ describe("rolling a key", () => {
     expect((await useKey(fresh.key)).status).toBe(200);
   });
 
+  it("keys in a roll's grace period count toward the 50-key cap: rolling cannot grow keys past it", async () => {
+    const user = await registerUser();
+    const keys: { id: string }[] = [];
+    for (let index = 0; index < 30; index++) keys.push(await createKey(user.token, { name: `k${index}` }));
+    const roll = (id: string, gracePeriodSeconds: number) =>
+      api("POST", `/v1/api-keys/${id}/roll`, { token: user.token, body: { gracePeriodSeconds } });
+    // 30 keys, 20 of them rolled with an hour of grace: 50 live keys.
+    for (const key of keys.slice(0, 20)) expect((await roll(key.id, 3600)).status).toBe(201);
+    await expectProblem(await roll(keys[20]?.id as string, 3600), 409, "conflict");
+    await expectProblem(
+      await api("POST", "/v1/api-keys", { token: user.token, body: { name: "one more", scopes: ["read"] } }),
+      409,
+      "conflict",
+    );
+    // A roll without grace ends the old key at once: the count stays at 50, so it may go ahead.
+    expect((await roll(keys[20]?.id as string, 0)).status).toBe(201);
+  });
+
   it("refuses to roll a revoked key (409) or another user's (404)", async () => {
     const [user, other] = await Promise.all([registerUser(), registerUser()]);
     const key = await createKey(user.token);

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { api, env, expectProblem, login, randomIp, registerUser } from "../helpers/api";
 import { createKey } from "../helpers/api-keys";
 import { asOperator } from "../helpers/operator";
+import { insertSessions, liveSessionCount } from "../helpers/sessions";
 
 async function auditOf(type: string) {
   const { results } = await env.DB.prepare("SELECT user_id, ip, metadata FROM audit_log WHERE type = ?")
@@ -40,6 +41,44 @@ describe("containment actions take effect on the next request and are audited wi
     }
     const rows = await auditOf("admin.credentials_revoked");
     expect(rows.find((row) => row.user_id === user.id)).toMatchObject({ ip: "192.0.2.200" });
+  });
+
+  it("revoke-all cannot be jammed: with 10,001 sessions and 200 keys it answers 204 and every one is refused; new ones work", async () => {
+    const user = await registerUser();
+    const second = await login(user.email, user.password);
+    const key = await createKey(user.token);
+    const rolled = await api("POST", `/v1/api-keys/${key.id}/roll`, {
+      token: user.token,
+      body: { gracePeriodSeconds: 3600 },
+    });
+    const { key: rolledKey } = (await rolled.json()) as { key: string };
+    await insertSessions(user.id, 10_001);
+    // Keys past the cap, as rolls with grace used to leave them (nobody holds these).
+    await env.DB.prepare(
+      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200)
+       INSERT INTO api_keys (id, user_id, name, key_hash, prefix, last_four, scopes, created_at)
+       SELECT 'key_bulk_' || ? || i, ?, 'bulk', 'hash_' || ? || i, 'imgbot_live_0000', '0000', '["read"]', ? FROM n`,
+    )
+      .bind(user.id, user.id, user.id, Date.now() - 60_000)
+      .run();
+    expect((await api("GET", "/v1/images", { token: key.key })).status).toBe(200);
+
+    expect((await asOperator("POST", `/v1/admin/users/${user.id}/revoke-all`)).status).toBe(204);
+    for (const token of [user.token, second, key.key, rolledKey]) {
+      await expectProblem(await api("GET", "/v1/images", { token }), 401, "unauthorized");
+    }
+    expect(await liveSessionCount(user.id)).toBe(0);
+    const liveKeys = await env.DB.prepare(
+      "SELECT count(*) AS n FROM api_keys WHERE user_id = ? AND (revoked_at IS NULL OR revoked_at > ?)",
+    )
+      .bind(user.id, Date.now())
+      .first<{ n: number }>();
+    expect(liveKeys?.n).toBe(0);
+
+    const fresh = await login(user.email, user.password);
+    expect((await api("GET", "/v1/me", { token: fresh })).status).toBe(200);
+    const newKey = await createKey(fresh);
+    expect((await api("GET", "/v1/images", { token: newKey.key })).status).toBe(200);
   });
 
   it("unlock clears an account lock", async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { api, expectProblem, login, registerUser } from "../helpers/api";
 import { tokenFromMail, waitForMail } from "../helpers/outbox";
+import { insertSessions, liveSessionCount } from "../helpers/sessions";
 
 const change = (token: string, currentPassword: string, newPassword: string) =>
   api("POST", "/v1/auth/password/change", { token, body: { currentPassword, newPassword } });
@@ -27,6 +28,25 @@ describe("POST /v1/auth/password/change", () => {
       "invalid_token",
     );
     expect(await login(user.email, "a changed passphrase")).toEqual(expect.any(String));
+  });
+
+  it("cannot be jammed: with 10,001 other sessions it answers 204, keeps this one, and every other is refused", async () => {
+    const user = await registerUser();
+    await insertSessions(user.id, 10_001);
+    const other = await login(user.email, user.password);
+    const refreshed = (await (await api("POST", "/v1/auth/refresh", { token: user.token })).json()) as {
+      token: string;
+    };
+    // The current session is the refreshed one's: same session, a newer token.
+    expect((await change(refreshed.token, user.password, "a changed passphrase")).status).toBe(204);
+    expect((await api("GET", "/v1/me", { token: refreshed.token })).status).toBe(200);
+    await expectProblem(await api("GET", "/v1/me", { token: other }), 401, "unauthorized");
+    expect(await liveSessionCount(user.id)).toBe(1);
+    const fresh = await login(user.email, "a changed passphrase");
+    expect((await api("GET", "/v1/me", { token: fresh })).status).toBe(200);
+    // A later logout-all from the new session ends the kept one too.
+    expect((await api("POST", "/v1/auth/logout-all", { token: fresh })).status).toBe(204);
+    await expectProblem(await api("GET", "/v1/me", { token: refreshed.token }), 401, "unauthorized");
   });
 
   it("answers a wrong current password with 401 and changes nothing", async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { api, env, expectProblem, login, registerUser } from "../helpers/api";
+import { insertSessions, liveSessionCount } from "../helpers/sessions";
 import { decodeToken } from "../helpers/tokens";
 
 interface SessionView {
@@ -123,5 +124,68 @@ describe("last seen", () => {
         .first<{ last_seen_at: number }>();
       expect(row?.last_seen_at).toBeGreaterThan(stale + 60_000);
     });
+  });
+});
+
+const expectRefused = async (token: string) =>
+  expectProblem(await api("GET", "/v1/me", { token }), 401, "unauthorized");
+const expectAccepted = async (token: string) => expect((await api("GET", "/v1/me", { token })).status).toBe(200);
+
+describe("logout-all cannot be jammed by piling up sessions", () => {
+  it("with 10,001 sessions it answers 204 and every old token, refreshed ones included, is refused on the next request; a new sign-in works", async () => {
+    const user = await registerUser();
+    await insertSessions(user.id, 10_001);
+    const second = await login(user.email, user.password);
+    const refreshed = await api("POST", "/v1/auth/refresh", { token: second });
+    const { token: refreshedToken } = (await refreshed.json()) as { token: string };
+
+    expect((await api("POST", "/v1/auth/logout-all", { token: user.token })).status).toBe(204);
+    for (const token of [user.token, refreshedToken]) await expectRefused(token);
+    expect(await liveSessionCount(user.id)).toBe(0);
+
+    const fresh = await login(user.email, user.password);
+    await expectAccepted(fresh);
+    expect(await liveSessionCount(user.id)).toBe(1);
+  });
+});
+
+const sidOf = (token: string) => decodeToken(token).payload.sid;
+
+async function evictionAudits(userId: string) {
+  const { results } = await env.DB.prepare(
+    "SELECT metadata FROM audit_log WHERE user_id = ? AND type = 'session.evicted'",
+  )
+    .bind(userId)
+    .all<{ metadata: string }>();
+  return results.map((row) => JSON.parse(row.metadata) as { sessionId: string });
+}
+
+describe("at most 100 live sessions per user", () => {
+  it("the 101st sign-in ends the least recently used session: its token is refused at once, audited session.evicted", async () => {
+    const user = await registerUser();
+    // 99 sessions seen a minute ago; the first one (user.token) last seen a day ago: the LRU one.
+    await insertSessions(user.id, 99, Date.now() - 60_000);
+    await env.DB.prepare("UPDATE sessions SET last_seen_at = ? WHERE id = ?")
+      .bind(Date.now() - 24 * 60 * 60_000, sidOf(user.token))
+      .run();
+    expect(await liveSessionCount(user.id)).toBe(100);
+
+    const newest = await login(user.email, user.password);
+    expect(await liveSessionCount(user.id)).toBe(100);
+    await expectRefused(user.token);
+    await expectAccepted(newest);
+    expect(await evictionAudits(user.id)).toEqual([expect.objectContaining({ sessionId: sidOf(user.token) })]);
+  });
+
+  it("holds under concurrency: five sign-ins racing at the cap leave exactly 100 live sessions", async () => {
+    const user = await registerUser();
+    await insertSessions(user.id, 99);
+    const tokens = await Promise.all(Array.from({ length: 5 }, () => login(user.email, user.password)));
+    expect(await liveSessionCount(user.id)).toBe(100);
+    for (const token of [user.token, ...tokens]) await expectAccepted(token);
+    // The five least recently used bulk sessions went, each audited once.
+    const evicted = await evictionAudits(user.id);
+    expect(evicted).toHaveLength(5);
+    expect(new Set(evicted.map((row) => row.sessionId)).size).toBe(5);
   });
 });

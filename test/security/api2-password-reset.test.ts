@@ -2,7 +2,9 @@
 // hashed, no account enumeration), V6.3.7 (users notified of credential changes).
 import { describe, expect, it, vi } from "vitest";
 import { api, env, expectProblem, login, randomIp, registerUser, uniqueEmail } from "../helpers/api";
+import { createKey } from "../helpers/api-keys";
 import { readOutbox, tokenFromMail, waitForMail } from "../helpers/outbox";
+import { insertSessions, liveSessionCount } from "../helpers/sessions";
 
 const forgot = (email: string, ip = randomIp()) => api("POST", "/v1/auth/password/forgot", { body: { email }, ip });
 const reset = (token: string, password: string) =>
@@ -123,5 +125,49 @@ describe("POST /v1/auth/password/reset", () => {
     const problem = await expectProblem(await reset(token, "password1"), 400, "validation_failed");
     expect(problem.errors?.[0]?.message).toMatch(/most common passwords/);
     expect((await reset(token, "an uncommon passphrase")).status).toBe(204);
+  });
+});
+
+describe("a reset nobody can jam, and that can end every API key", () => {
+  async function resetLink(email: string) {
+    await forgot(email);
+    return tokenFromMail(await waitForMail(email, /reset your/i));
+  }
+
+  it("with 10,001 sessions it answers 204 and every old session is refused; keys survive unless asked", async () => {
+    const user = await registerUser();
+    await insertSessions(user.id, 10_001);
+    const other = await login(user.email, user.password);
+    const key = await createKey(user.token);
+    expect((await reset(await resetLink(user.email), "my new passphrase here")).status).toBe(204);
+    for (const session of [user.token, other]) {
+      await expectProblem(await api("GET", "/v1/me", { token: session }), 401, "unauthorized");
+    }
+    expect(await liveSessionCount(user.id)).toBe(0);
+    expect((await api("GET", "/v1/images", { token: key.key })).status).toBe(200);
+    const fresh = await login(user.email, "my new passphrase here");
+    expect((await api("GET", "/v1/me", { token: fresh })).status).toBe(200);
+  });
+
+  it("with revokeApiKeys: true, every key of the user dies with the sessions (a pre-planted key included)", async () => {
+    const user = await registerUser();
+    const planted = await createKey(user.token);
+    const other = await createKey(user.token, { scopes: ["read"] });
+    const token = await resetLink(user.email);
+    const response = await api("POST", "/v1/auth/password/reset", {
+      body: { token, password: "my new passphrase here", revokeApiKeys: true },
+    });
+    expect(response.status).toBe(204);
+    for (const key of [planted.key, other.key]) {
+      await expectProblem(await api("GET", "/v1/images", { token: key }), 401, "unauthorized");
+    }
+    const live = await env.DB.prepare("SELECT count(*) AS n FROM api_keys WHERE user_id = ? AND revoked_at IS NULL")
+      .bind(user.id)
+      .first<{ n: number }>();
+    expect(live?.n).toBe(0);
+    // A key made afterwards works.
+    const fresh = await login(user.email, "my new passphrase here");
+    const newKey = await createKey(fresh);
+    expect((await api("GET", "/v1/images", { token: newKey.key })).status).toBe(200);
   });
 });

@@ -34,7 +34,7 @@ describe("per-user limit, exact under concurrency", () => {
     const user = await registerUser();
     await setPlan(user.id, { plan: "pro" });
     const guard = env.USER_GUARD.get(env.USER_GUARD.idFromName(user.id));
-    const credential = { kind: "api_key" as const, keyId: "key_burst" };
+    const credential = { kind: "api_key" as const, keyId: "key_burst", createdAt: Date.now() };
     const outcomes = await Promise.all(Array.from({ length: 520 }, () => guard.admit({ credential })));
     expect(outcomes.filter((outcome) => outcome.outcome === "admitted")).toHaveLength(500);
     expect(outcomes.filter((outcome) => outcome.outcome === "rate_limited")).toHaveLength(20);

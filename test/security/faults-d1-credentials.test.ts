@@ -7,9 +7,11 @@
 // Where a change also revokes (sessions, an API key), the user's guard is told first, by design:
 // a revocation the guard does not know is not enforced, so when D1 then fails the revocation
 // stands (the safe side) while every D1 row is as before.
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { api, env, expectProblem, login, randomIp, registerUser } from "../helpers/api";
 import { createKey } from "../helpers/api-keys";
+import { injectClock, ManualClock } from "../helpers/clock";
 import { count, duringFault } from "../helpers/faults";
 import { readOutbox, tokenFromMail, waitForMail } from "../helpers/outbox";
 import { awayFromStepBoundary, codeAt } from "../helpers/totp";
@@ -233,5 +235,30 @@ describe("a new API key whose audit row cannot be written", () => {
     const again = await createKey(user.token, { name: "audited" });
     expect(await auditCount(user.id, "api_key.created")).toBe(1);
     expect((await api("GET", "/v1/images", { token: again.key })).status).toBe(200);
+  });
+});
+
+describe("a key revocation D1 failed to record (finding 3: it used to come back after 24 h)", () => {
+  it("answers 5xx, and the guard keeps refusing the key for good, past every cleanup, until the revocation is repeated", async () => {
+    const user = await registerUser();
+    const key = await createKey(user.token);
+    expect((await api("GET", "/v1/images", { token: key.key })).status).toBe(200);
+
+    await duringFault("api_keys", "UPDATE", () => api("DELETE", `/v1/api-keys/${key.id}`, { token: user.token }));
+    expect(await count("SELECT count(*) AS n FROM api_keys WHERE id = ? AND revoked_at IS NOT NULL", key.id)).toBe(0);
+    await expectProblem(await api("GET", "/v1/images", { token: key.key }), 401, "unauthorized");
+
+    // Thirty days on in the guard, with its cleanup run: D1 still shows the key live, and the
+    // guard, never told that D1 holds the revocation, still refuses it.
+    const guard = env.USER_GUARD.get(env.USER_GUARD.idFromName(user.id));
+    const clock = new ManualClock();
+    await injectClock(guard, clock);
+    clock.advance(30 * 24 * 60 * 60_000);
+    await runDurableObjectAlarm(guard);
+    await expectProblem(await api("GET", "/v1/images", { token: key.key }), 401, "unauthorized");
+
+    expect((await api("DELETE", `/v1/api-keys/${key.id}`, { token: user.token })).status).toBe(204);
+    expect(await count("SELECT count(*) AS n FROM api_keys WHERE id = ? AND revoked_at IS NOT NULL", key.id)).toBe(1);
+    await expectProblem(await api("GET", "/v1/images", { token: key.key }), 401, "unauthorized");
   });
 });

@@ -1,15 +1,15 @@
 import { createRoute } from "@hono/zod-openapi";
 import { operatorOnly } from "../../auth/access";
 import { auditContext } from "../../auth/audit-context";
-import { apiKeyRevocationUpdate, listLiveApiKeyIds } from "../../db/api-keys";
+import { apiKeysCutOffUpdate } from "../../db/api-keys";
 import { auditEventInsert } from "../../db/audit";
 import { database } from "../../db/client";
-import { listLiveSessionIds, sessionsRevokedUpdates } from "../../db/sessions";
+import { sessionsCutOffUpdate } from "../../db/sessions";
 import { findUserById } from "../../db/users";
 import { ApiError } from "../../errors";
-import { withUserGuard } from "../../services/guard-client";
 import { defineEndpoint } from "../endpoint";
 import { problemResponse } from "../schemas";
+import { revokeAllIssuedInGuard } from "../sessions/revoke-sessions";
 import { adminUserParams } from "./patch-user";
 
 export const adminRevokeAll = defineEndpoint({
@@ -30,24 +30,18 @@ export const adminRevokeAll = defineEndpoint({
     const db = database(c.env.DB);
     const user = await findUserById(db, c.req.valid("param").id);
     if (!user) throw new ApiError("not_found");
+    // One guard call voids every session and key created up to now, whatever their number;
+    // then D1, in one batch: the rows marked revoked in bulk, with the audit row.
+    const cut = await revokeAllIssuedInGuard(c, user.id, { sessions: true, apiKeys: true });
     const now = new Date();
-    const [sessionIds, keyIds] = await Promise.all([
-      listLiveSessionIds(db, user.id, now),
-      listLiveApiKeyIds(db, user.id, now),
-    ]);
-    await withUserGuard(c.env, user.id, async (guard) => {
-      await guard.revokeSessions(sessionIds);
-      await guard.revokeApiKeys(keyIds, now.getTime());
-    });
-    // Then D1, in one batch: every session and key marked revoked, with the audit row.
     await db.batch([
       auditEventInsert(db, auditContext(c), {
         type: "admin.credentials_revoked",
         userId: user.id,
-        metadata: { by: "operator", sessions: sessionIds.length, apiKeys: keyIds.length },
+        metadata: { by: "operator", createdUpTo: new Date(cut.cutOff).toISOString() },
       }),
-      ...sessionsRevokedUpdates(db, user.id, sessionIds, now),
-      ...keyIds.map((keyId) => apiKeyRevocationUpdate(db, user.id, keyId, now)),
+      sessionsCutOffUpdate(db, user.id, { ...cut, now }),
+      apiKeysCutOffUpdate(db, user.id, { cutOff: cut.cutOff, now }),
     ]);
     return c.body(null, 204);
   },

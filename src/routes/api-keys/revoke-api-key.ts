@@ -6,7 +6,7 @@ import { apiKeyRevocationUpdate, findOwnApiKey } from "../../db/api-keys";
 import { auditEventInsert } from "../../db/audit";
 import { database } from "../../db/client";
 import { ApiError } from "../../errors";
-import { withUserGuard } from "../../services/guard-client";
+import { confirmApiKeyRevocation, withUserGuard } from "../../services/guard-client";
 import { defineEndpoint } from "../endpoint";
 import { problemResponse } from "../schemas";
 import { apiKeyIdParams } from "./api-key-view";
@@ -32,9 +32,10 @@ export const revokeApiKey = defineEndpoint({
     const key = await findOwnApiKey(db, principal.userId, c.req.valid("param").id);
     if (!key) throw new ApiError("not_found");
     const now = Date.now();
-    // The Durable Object first: it is what the next request asks, from any isolate.
-    await withUserGuard(c.env, principal.userId, (guard) => guard.revokeApiKeys([key.id], now));
-    // The guard first (it is what the next request checks); then the row and its audit row together.
+    // The Durable Object first: it is what the next request asks, from any isolate. It keeps the
+    // revocation until told D1 holds it too, so a D1 failure below cannot let the key come back.
+    await withUserGuard(c.env, principal.userId, (guard) => guard.revokeApiKey(key.id, now));
+    // Then the row and its audit row together.
     await db.batch([
       apiKeyRevocationUpdate(db, principal.userId, key.id, new Date(now)),
       auditEventInsert(db, auditContext(c), {
@@ -43,6 +44,7 @@ export const revokeApiKey = defineEndpoint({
         metadata: { keyId: key.id },
       }),
     ]);
+    await confirmApiKeyRevocation(c, principal.userId, key.id, now);
     return c.body(null, 204);
   },
 });

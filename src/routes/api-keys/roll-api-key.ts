@@ -7,7 +7,7 @@ import { apiKeyRevocationUpdate, deleteUnissuedApiKey, findOwnApiKey } from "../
 import { auditEventInsert } from "../../db/audit";
 import { database } from "../../db/client";
 import { ApiError } from "../../errors";
-import { withUserGuard } from "../../services/guard-client";
+import { confirmApiKeyRevocation, withUserGuard } from "../../services/guard-client";
 import { defineEndpoint } from "../endpoint";
 import { jsonBody, jsonResponse, problemResponse } from "../schemas";
 import { apiKeyIdParams, apiKeyView, createdApiKeySchema } from "./api-key-view";
@@ -32,7 +32,9 @@ export const rollApiKey = defineEndpoint({
       401: problemResponse("unauthorized"),
       403: problemResponse("forbidden"),
       404: problemResponse("not_found"),
-      409: problemResponse("conflict: the key is already revoked or expired"),
+      409: problemResponse(
+        "conflict: the key is already revoked or expired, or 50 live keys already (one in a grace period counts)",
+      ),
     },
   }),
   handler: async (c) => {
@@ -45,21 +47,26 @@ export const rollApiKey = defineEndpoint({
       throw new ApiError("conflict", { detail: "Only a live key can be rolled." });
     }
     const { gracePeriodSeconds } = c.req.valid("json");
-    const replacement = await issueApiKey(c, {
-      userId: principal.userId,
-      name: old.name,
-      scopes: old.scopes,
-      allowedIps: old.allowedIps,
-      expiresAt: old.expiresAt,
-      rolledFrom: old.id,
-    });
+    // The old key counts against the cap while its grace period runs; without one it ends now.
+    const replacement = await issueApiKey(
+      c,
+      {
+        userId: principal.userId,
+        name: old.name,
+        scopes: old.scopes,
+        allowedIps: old.allowedIps,
+        expiresAt: old.expiresAt,
+        rolledFrom: old.id,
+      },
+      gracePeriodSeconds === 0 ? old.id : undefined,
+    );
     const diesAt = now + gracePeriodSeconds * 1000;
     try {
       // The guard first, as for every revocation (see revoke-api-key.ts); then the old key's
       // end and the audit row together. If D1 fails there, the old key's revocation stands in the
-      // guard (it still works until the grace period ends) and D1 still shows it live, so the
-      // roll can simply be repeated.
-      await withUserGuard(c.env, principal.userId, (guard) => guard.revokeApiKeys([old.id], diesAt));
+      // guard, unconfirmed and so for good (it still works until the grace period ends), and D1
+      // still shows it live, so the roll can simply be repeated.
+      await withUserGuard(c.env, principal.userId, (guard) => guard.revokeApiKey(old.id, diesAt));
       await db.batch([
         apiKeyRevocationUpdate(db, principal.userId, old.id, new Date(diesAt)),
         auditEventInsert(db, auditContext(c), {
@@ -73,6 +80,7 @@ export const rollApiKey = defineEndpoint({
       await deleteUnissuedApiKey(db, principal.userId, replacement.row.id).catch(() => {});
       throw error;
     }
+    await confirmApiKeyRevocation(c, principal.userId, old.id, diesAt);
     return c.json({ ...apiKeyView(replacement.row), key: replacement.key }, 201);
   },
 });

@@ -7,14 +7,14 @@ import { hashPassword, verifyPassword } from "../../crypto/password";
 import { auditEventInsert } from "../../db/audit";
 import { database } from "../../db/client";
 import { resetTokensVoidedUpdate } from "../../db/reset-tokens";
-import { listLiveSessionIds, sessionsRevokedUpdates } from "../../db/sessions";
+import { sessionsCutOffUpdate } from "../../db/sessions";
 import { findUserById, passwordHashUpdate } from "../../db/users";
 import { ApiError } from "../../errors";
 import { passwordChangedMail } from "../../services/mail-templates";
 import { mailerFor } from "../../services/mailer";
 import { defineEndpoint } from "../endpoint";
 import { jsonBody, passwordSchema, problemResponse } from "../schemas";
-import { revokeSessionsInGuard } from "../sessions/revoke-sessions";
+import { revokeAllIssuedInGuard } from "../sessions/revoke-sessions";
 import { guardedPasswordCheck } from "./guarded-password-check";
 
 export const changeBodySchema = z.strictObject({
@@ -55,19 +55,24 @@ export const passwordChange = defineEndpoint({
 
     const passwordHash = await hashPassword(newPassword);
     const now = new Date();
-    const others = (await listLiveSessionIds(db, user.id, now)).filter((id) => id !== principal.sessionId);
-    // The guard first (see revokeSessionsInGuard), then the password, the sessions and the audit
-    // row in one transaction: if D1 fails, the old password still holds and the change can be
-    // repeated; the other sessions stay revoked, the safe side.
-    await revokeSessionsInGuard(c, user.id, others);
+    // Every other session ends without listing any: one guard call voids every session created
+    // up to now except this one (the cut-off's one exception; see revokeIssuedBeforeNow). The
+    // guard first, then the password, the sessions and the audit row in one transaction: if D1
+    // fails, the old password still holds and the change can be repeated; the other sessions
+    // stay revoked, the safe side.
+    const cut = await revokeAllIssuedInGuard(c, user.id, {
+      sessions: true,
+      apiKeys: false,
+      keepSession: { sessionId: principal.sessionId, createdAt: principal.sessionCreatedAt },
+    });
     await db.batch([
       passwordHashUpdate(db, user.id, passwordHash, now),
       resetTokensVoidedUpdate(db, user.id, now),
-      ...sessionsRevokedUpdates(db, user.id, others, now),
+      sessionsCutOffUpdate(db, user.id, { ...cut, now }),
       auditEventInsert(db, auditContext(c), {
         type: "password.changed",
         userId: user.id,
-        metadata: { revokedSessions: others.length },
+        metadata: { sessionsCreatedUpTo: new Date(cut.cutOff).toISOString() },
       }),
     ]);
     await mailerFor(c).send(passwordChangedMail(user.email));

@@ -6,7 +6,6 @@ import { sha256Hex } from "../../crypto/hash";
 import { hashPassword } from "../../crypto/password";
 import { database } from "../../db/client";
 import { findResetTokenUser, resetPasswordWithToken } from "../../db/reset-tokens";
-import { listLiveSessionIds } from "../../db/sessions";
 import { findUserById } from "../../db/users";
 import { ApiError } from "../../errors";
 import { withAccountGuard } from "../../services/guard-client";
@@ -14,11 +13,12 @@ import { passwordResetCompletedMail } from "../../services/mail-templates";
 import { mailerFor } from "../../services/mailer";
 import { defineEndpoint } from "../endpoint";
 import { jsonBody, passwordSchema, problemResponse } from "../schemas";
-import { revokeSessionsInGuard } from "../sessions/revoke-sessions";
+import { revokeAllIssuedInGuard } from "../sessions/revoke-sessions";
 
 export const resetBodySchema = z.strictObject({
   token: z.string().min(1).max(200),
   password: passwordSchema,
+  revokeApiKeys: z.boolean().optional(),
 });
 
 export const passwordReset = defineEndpoint({
@@ -27,7 +27,8 @@ export const passwordReset = defineEndpoint({
     method: "post",
     path: "/v1/auth/password/reset",
     tags: ["auth"],
-    summary: "Set a new password with a reset token; revokes every session and clears a lock",
+    summary:
+      "Set a new password with a reset token; revokes every session (with revokeApiKeys every key) and clears a lock",
     request: { body: jsonBody(resetBodySchema) },
     responses: {
       204: { description: "Password reset" },
@@ -35,7 +36,7 @@ export const passwordReset = defineEndpoint({
     },
   }),
   handler: async (c) => {
-    const { token, password } = c.req.valid("json");
+    const { token, password, revokeApiKeys = false } = c.req.valid("json");
     const db = database(c.env.DB);
     const tokenHash = await sha256Hex(token);
     // A cheap look first: guessed tokens cost no bcrypt, and nothing is used up yet.
@@ -46,19 +47,19 @@ export const passwordReset = defineEndpoint({
 
     // The guards first: they are what the next request checks, and what they do errs on the
     // safe side if D1 then fails (sessions revoked, a lock lifted by the owner of the mailbox).
+    // Every session (and with revokeApiKeys every key) in one guard call, whatever their number.
     const now = new Date();
-    const sessionIds = await listLiveSessionIds(db, user.id, now);
-    await revokeSessionsInGuard(c, user.id, sessionIds);
+    const cut = await revokeAllIssuedInGuard(c, user.id, { sessions: true, apiKeys: revokeApiKeys });
     const { wasLocked } = await withAccountGuard(c.env, user.email, (guard) => guard.clearLock());
     // Then one transaction: the password, the sessions, the audit rows and the token change
     // together or not at all. If D1 fails, the token is still live and the reset can be repeated.
     const done = await resetPasswordWithToken(
       db,
-      { tokenHash, userId: user.id, passwordHash, sessionIds, now },
+      { tokenHash, userId: user.id, passwordHash, cutOff: cut.cutOff, revokeApiKeys, now },
       {
         context: auditContext(c),
         events: [
-          { type: "password.reset", userId: user.id },
+          { type: "password.reset", userId: user.id, metadata: { revokeApiKeys } },
           ...(wasLocked
             ? [{ type: "auth.unlocked" as const, userId: user.id, metadata: { by: "password_reset" } }]
             : []),

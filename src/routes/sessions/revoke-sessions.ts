@@ -3,6 +3,7 @@ import { auditContext } from "../../auth/audit-context";
 import { type AuditEvent, auditEventInsert } from "../../db/audit";
 import { database } from "../../db/client";
 import { markSessionsRevoked } from "../../db/sessions";
+import type { CutOffRequest, CutOffResult } from "../../durable-objects/user-guard";
 import type { AppEnv } from "../../env";
 import { withUserGuard } from "../../services/guard-client";
 
@@ -28,4 +29,28 @@ export async function revokeSessions(c: Context<AppEnv>, userId: string, session
   await revokeSessionsInGuard(c, userId, sessionIds);
   const db = database(c.env.DB);
   await markSessionsRevoked(db, userId, sessionIds, new Date(), auditEventInsert(db, auditContext(c), audit));
+}
+
+/**
+ * "Everything issued up to now is void" in the user's guard, for sessions and/or keys: ONE call
+ * whatever their number (API.md "Sessions"), so nobody can jam it by piling up sessions. The
+ * guard first, for the reasons above; the caller then marks D1's rows revoked in bulk with the
+ * returned cut-off (`sessionsCutOffUpdate`, `apiKeysCutOffUpdate`).
+ */
+export async function revokeAllIssuedInGuard(
+  c: Context<AppEnv>,
+  userId: string,
+  request: CutOffRequest,
+): Promise<CutOffResult> {
+  const result = await withUserGuard(c.env, userId, (guard) => guard.revokeIssuedBeforeNow(request));
+  const current = c.get("principal");
+  if (
+    request.sessions &&
+    current?.kind === "session" &&
+    current.userId === userId &&
+    current.sessionId !== result.keptSessionId
+  ) {
+    c.set("tokenRetired", true);
+  }
+  return result;
 }
