@@ -12,7 +12,7 @@ const app = createApp();
 export default {
   fetch: app.fetch,
   /**
-   * The daily retention run. It is awaited rather than left to waitUntil, so a failed run fails the
+   * The hourly retention run. It is awaited rather than left to waitUntil, so a failed run fails the
    * invocation and the platform records it (Cron Events show it as an exception). The log names the
    * error only: a D1 or R2 message may quote the data it was working on.
    */

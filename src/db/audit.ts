@@ -169,12 +169,13 @@ export function recordKeyRejection(
   );
 }
 
-/** Ids of audit rows written before `before`, at most `limit` (retention). */
-export async function listAuditRowIdsCreatedBefore(db: Database, before: Date, limit: number): Promise<string[]> {
-  const rows = await db.select({ id: auditLog.id }).from(auditLog).where(lt(auditLog.createdAt, before)).limit(limit);
-  return rows.map((row) => row.id);
-}
-
-export async function deleteAuditRows(db: Database, ids: string[]): Promise<void> {
-  await db.delete(auditLog).where(inArray(auditLog.id, ids));
+/**
+ * Deletes at most `limit` audit rows written before `before`, oldest first, in one statement (the
+ * ids go through a subquery, not bound parameters: D1 binds at most 100 per statement). Returns
+ * how many it deleted.
+ */
+export async function deleteAuditRowsCreatedBefore(db: Database, before: Date, limit: number): Promise<number> {
+  const oldest = db.select({ id: auditLog.id }).from(auditLog).where(lt(auditLog.createdAt, before)).limit(limit);
+  const result = await db.delete(auditLog).where(inArray(auditLog.id, oldest));
+  return result.meta.changes;
 }

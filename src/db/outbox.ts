@@ -1,4 +1,4 @@
-import { desc, eq } from "drizzle-orm";
+import { and, desc, eq, inArray, isNotNull, lt } from "drizzle-orm";
 import { newId } from "../crypto/random";
 import type { Database } from "./client";
 import { emailOutbox, type OutboxMail } from "./schema";
@@ -42,4 +42,25 @@ export async function listOutbox(db: Database, filter: { to?: string | undefined
     .where(filter.to === undefined ? undefined : eq(emailOutbox.toAddress, filter.to))
     .orderBy(desc(emailOutbox.createdAt), desc(emailOutbox.id))
     .limit(filter.limit);
+}
+
+/**
+ * Erases the text of at most `limit` undelivered mails stored before `before` (subject and error
+ * stay): past every token's lifetime, the text is only a copy of a dead link and personal data.
+ */
+export async function eraseUndeliveredMailTexts(db: Database, before: Date, limit: number): Promise<number> {
+  const stale = db
+    .select({ id: emailOutbox.id })
+    .from(emailOutbox)
+    .where(and(lt(emailOutbox.createdAt, before), isNotNull(emailOutbox.text)))
+    .limit(limit);
+  const result = await db.update(emailOutbox).set({ text: null }).where(inArray(emailOutbox.id, stale));
+  return result.meta.changes;
+}
+
+/** Deletes at most `limit` mails stored before `before`, in one statement. */
+export async function deleteMailsCreatedBefore(db: Database, before: Date, limit: number): Promise<number> {
+  const old = db.select({ id: emailOutbox.id }).from(emailOutbox).where(lt(emailOutbox.createdAt, before)).limit(limit);
+  const result = await db.delete(emailOutbox).where(inArray(emailOutbox.id, old));
+  return result.meta.changes;
 }

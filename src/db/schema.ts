@@ -82,7 +82,11 @@ export const emailOutbox = sqliteTable(
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
     sentAt: integer("sent_at", { mode: "timestamp_ms" }),
   },
-  (table) => [index("outbox_to_created_idx").on(table.toAddress, table.createdAt)],
+  (table) => [
+    index("outbox_to_created_idx").on(table.toAddress, table.createdAt),
+    // Retention erases and deletes by age.
+    index("outbox_created_idx").on(table.createdAt),
+  ],
 );
 
 /** Reset tokens are stored only as their SHA-256: a database leak yields no usable token. */

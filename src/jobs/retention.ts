@@ -1,7 +1,8 @@
 import { CLOCK_SKEW_SECONDS, TOKEN_LIFETIME_SECONDS } from "../crypto/jwt";
-import { deleteAuditRows, listAuditRowIdsCreatedBefore } from "../db/audit";
+import { deleteAuditRowsCreatedBefore } from "../db/audit";
 import { database } from "../db/client";
 import { deleteImageRows, listImagesDeletedBefore, RESTORE_WINDOW_MS } from "../db/images";
+import { deleteMailsCreatedBefore, eraseUndeliveredMailTexts } from "../db/outbox";
 import { deleteResetTokens, listResetTokenIdsExpiredBefore } from "../db/reset-tokens";
 import { deleteSessions, listSessionIdsToForget } from "../db/sessions";
 import { deleteStripeEvents, listStripeEventIdsReceivedBefore } from "../db/stripe-events";
@@ -15,11 +16,29 @@ export const AUDIT_RETENTION_MS = 365 * DAY_MS;
 const STRIPE_EVENT_RETENTION_MS = 7 * DAY_MS;
 /** A revoked session row is kept until every token it ever issued has expired. */
 const REVOKED_SESSION_RETENTION_MS = (TOKEN_LIFETIME_SECONDS + CLOCK_SKEW_SECONDS) * 1000;
-const BATCH = 200;
-const MAX_BATCHES_PER_TABLE = 25;
+/** An undelivered mail's text holds a token; the longest-lived one, an invitation, lives 7 days. */
+const UNDELIVERED_MAIL_TEXT_RETENTION_MS = 7 * DAY_MS;
+/** The outbox is a delivery log, not an archive: subjects and errors are kept for 30 days. */
+const OUTBOX_RETENTION_MS = 30 * DAY_MS;
+/**
+ * Rows per statement. The big tables delete through a subquery (one statement, two parameters);
+ * the others list ids first, and D1 binds at most 100 parameters per statement.
+ */
+const BULK_BATCH = 1_000;
+const ID_BATCH = 90;
+/**
+ * Wall-clock budget of one run. A Cron Trigger may run for 15 minutes; the run stops starting new
+ * batches after this, reports `finished: false`, and the next run goes on where it stopped.
+ */
+export const RUN_BUDGET_MS = 5 * 60 * 1000;
 
 export interface RetentionReport {
+  /** False when the budget ran out first: the next run continues. */
+  finished: boolean;
   auditRows: number;
+  /** Undelivered mails whose text (a link) was erased, and mails deleted. */
+  mailTextsErased: number;
+  mails: number;
   images: number;
   /** Purge lists of deleted teams and erased accounts that their request could not finish. */
   imagePurges: number;
@@ -30,64 +49,81 @@ export interface RetentionReport {
 }
 
 /**
- * The daily retention run. Every step deletes in bounded batches and is idempotent: image
- * bytes go before their rows, so a run that dies half-way leaves rows whose bytes the next run
- * deletes again (a no-op in R2) before finishing. What a run does not reach, the next one does.
+ * The retention run (hourly). Every step deletes in bounded batches until nothing is left or the
+ * budget is spent, and is idempotent: image bytes go before their rows, so a run that dies
+ * half-way leaves rows whose bytes the next run deletes again (a no-op in R2) before finishing.
  */
-export async function runRetention(env: Bindings, now: Date): Promise<RetentionReport> {
+export async function runRetention(env: Bindings, now: Date, budgetMs = RUN_BUDGET_MS): Promise<RetentionReport> {
   const db = database(env.DB);
   const at = now.getTime();
+  const deadline = Date.now() + budgetMs;
+  let finished = true;
 
-  async function deleteInBatches(select: () => Promise<string[]>, remove: (ids: string[]) => Promise<unknown>) {
+  /** Runs `step` (which removes at most `limit` rows and says how many) until it removes fewer. */
+  async function drain(limit: number, step: (limit: number) => Promise<number>) {
     let total = 0;
-    for (let batch = 0; batch < MAX_BATCHES_PER_TABLE; batch++) {
-      const ids = await select();
-      if (ids.length === 0) break;
-      await remove(ids);
-      total += ids.length;
-      if (ids.length < BATCH) break;
+    for (;;) {
+      if (Date.now() >= deadline) {
+        finished = false;
+        return total;
+      }
+      const removed = await step(limit);
+      total += removed;
+      if (removed < limit) return total;
     }
-    return total;
   }
+  const byIds = (select: (limit: number) => Promise<string[]>, remove: (ids: string[]) => Promise<unknown>) =>
+    drain(ID_BATCH, async (limit) => {
+      const ids = await select(limit);
+      if (ids.length > 0) await remove(ids);
+      return ids.length;
+    });
 
-  const auditRows = await deleteInBatches(
-    () => listAuditRowIdsCreatedBefore(db, new Date(at - AUDIT_RETENTION_MS), BATCH),
-    (ids) => deleteAuditRows(db, ids),
+  const auditRows = await drain(BULK_BATCH, (limit) =>
+    deleteAuditRowsCreatedBefore(db, new Date(at - AUDIT_RETENTION_MS), limit),
+  );
+  const mailTextsErased = await drain(BULK_BATCH, (limit) =>
+    eraseUndeliveredMailTexts(db, new Date(at - UNDELIVERED_MAIL_TEXT_RETENTION_MS), limit),
+  );
+  const mails = await drain(BULK_BATCH, (limit) =>
+    deleteMailsCreatedBefore(db, new Date(at - OUTBOX_RETENTION_MS), limit),
   );
 
-  const purgedImages = await deleteInBatches(
-    async () => {
-      const rows = await listImagesDeletedBefore(db, new Date(at - RESTORE_WINDOW_MS), BATCH);
-      if (rows.length > 0) await env.IMAGES.delete(rows.map((row) => row.r2Key));
-      return rows.map((row) => row.id);
-    },
-    (ids) => deleteImageRows(db, ids),
-  );
+  const purgedImages = await drain(ID_BATCH, async (limit) => {
+    const rows = await listImagesDeletedBefore(db, new Date(at - RESTORE_WINDOW_MS), limit);
+    if (rows.length === 0) return 0;
+    await env.IMAGES.delete(rows.map((row) => row.r2Key));
+    await deleteImageRows(
+      db,
+      rows.map((row) => row.id),
+    );
+    return rows.length;
+  });
 
   const imagePurges = await sweepImagePurges(env.IMAGES, db, now);
 
-  const resetTokens = await deleteInBatches(
-    () => listResetTokenIdsExpiredBefore(db, now, BATCH),
+  const resetTokens = await byIds(
+    (limit) => listResetTokenIdsExpiredBefore(db, now, limit),
     (ids) => deleteResetTokens(db, ids),
   );
-
-  const invitations = await deleteInBatches(
-    () => listInvitationIdsExpiredBefore(db, now, BATCH),
+  const invitations = await byIds(
+    (limit) => listInvitationIdsExpiredBefore(db, now, limit),
     (ids) => deleteInvitations(db, ids),
   );
-
-  const expiredSessions = await deleteInBatches(
-    () => listSessionIdsToForget(db, { now, revokedBefore: new Date(at - REVOKED_SESSION_RETENTION_MS) }, BATCH),
+  const expiredSessions = await byIds(
+    (limit) => listSessionIdsToForget(db, { now, revokedBefore: new Date(at - REVOKED_SESSION_RETENTION_MS) }, limit),
     (ids) => deleteSessions(db, ids),
   );
-
-  const processedStripeEvents = await deleteInBatches(
-    () => listStripeEventIdsReceivedBefore(db, new Date(at - STRIPE_EVENT_RETENTION_MS), BATCH),
+  const processedStripeEvents = await byIds(
+    (limit) => listStripeEventIdsReceivedBefore(db, new Date(at - STRIPE_EVENT_RETENTION_MS), limit),
     (ids) => deleteStripeEvents(db, ids),
   );
 
   return {
+    finished,
     auditRows,
+    mailTextsErased,
+    mails,
     images: purgedImages,
     imagePurges,
     resetTokens,

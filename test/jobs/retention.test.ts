@@ -15,7 +15,7 @@ async function exists(table: string, id: string) {
   return (await env.DB.prepare(`SELECT 1 AS found FROM ${table} WHERE id = ?`).bind(id).first()) !== null;
 }
 
-describe("the daily retention run (injected clock)", () => {
+describe("the retention run (injected clock)", () => {
   it("deletes what is just past each limit and keeps what is just inside it", async () => {
     const user = await registerUser();
     const insert = (id: string, createdAt: number) =>
@@ -130,6 +130,58 @@ describe("the daily retention run (injected clock)", () => {
   });
 });
 
+describe("retention keeps up with volume", () => {
+  const insertAuditRows = (count: number, createdAt: number) =>
+    env.DB.prepare(
+      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+       INSERT INTO audit_log (id, type, metadata, created_at)
+       SELECT 'aud_bulk_' || ? || '_' || i, 'test.event', '{}', ? FROM n`,
+    )
+      .bind(count, crypto.randomUUID(), createdAt)
+      .run();
+  const countRows = async (sql: string) => (await env.DB.prepare(sql).first<{ n: number }>("n")) as unknown as number;
+
+  it("deletes every expired row in one run, batch after batch, and says it finished", async () => {
+    await insertAuditRows(2_500, NOW - 400 * DAY);
+    const report = await runRetention(env, new Date(NOW));
+    expect(report.finished).toBe(true);
+    expect(report.auditRows).toBeGreaterThanOrEqual(2_500);
+    expect(await countRows(`SELECT count(*) AS n FROM audit_log WHERE created_at < ${NOW - 365 * DAY}`)).toBe(0);
+  });
+
+  it("stops when its budget is spent, says so, and the next run goes on", async () => {
+    await insertAuditRows(1_500, NOW - 400 * DAY);
+    const cut = await runRetention(env, new Date(NOW), 0);
+    expect(cut.finished).toBe(false);
+    expect(await countRows(`SELECT count(*) AS n FROM audit_log WHERE created_at < ${NOW - 365 * DAY}`)).toBe(1_500);
+    const next = await runRetention(env, new Date(NOW));
+    expect(next).toMatchObject({ finished: true, auditRows: 1_500 });
+  });
+
+  it("erases an undelivered mail's text (its link) after 7 days and deletes mail after 30", async () => {
+    const mail = (id: string, createdAt: number) =>
+      env.DB.prepare(
+        `INSERT INTO email_outbox (id, to_address, subject, text, status, error, created_at)
+         VALUES (?, 'someone@example.com', 'Reset your ImageBot password', 'https://x/reset?token=t', 'failed', 'refused', ?)`,
+      )
+        .bind(id, createdAt)
+        .run();
+    await mail("mail_week_old", NOW - 7 * DAY - 1);
+    await mail("mail_recent", NOW - 7 * DAY + 1);
+    await mail("mail_month_old", NOW - 30 * DAY - 1);
+    await runRetention(env, new Date(NOW));
+    const row = (id: string) =>
+      env.DB.prepare("SELECT subject, text, error FROM email_outbox WHERE id = ?").bind(id).first();
+    expect(await row("mail_week_old")).toEqual({
+      subject: "Reset your ImageBot password",
+      text: null,
+      error: "refused",
+    });
+    expect(await row("mail_recent")).toMatchObject({ text: "https://x/reset?token=t" });
+    expect(await row("mail_month_old")).toBeNull();
+  });
+});
+
 describe("the cron trigger", () => {
   const runCron = () =>
     worker.scheduled(createScheduledController({ scheduledTime: NOW, cron: "17 3 * * *" }), env as Bindings);
@@ -137,7 +189,9 @@ describe("the cron trigger", () => {
   it("logs the report of a run", async () => {
     const before = capturedLines().length;
     await runCron();
-    expect(capturedLines().slice(before)).toContainEqual(expect.stringMatching(/^retention: \{"auditRows":\d+,/));
+    expect(capturedLines().slice(before)).toContainEqual(
+      expect.stringMatching(/^retention: \{"finished":true,"auditRows":\d+,/),
+    );
   });
 
   it("logs a failed run by the error's name only, and fails the invocation so the platform records it", async () => {

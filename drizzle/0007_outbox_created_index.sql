@@ -1,0 +1,1 @@
+CREATE INDEX `outbox_created_idx` ON `email_outbox` (`created_at`);
