@@ -2,6 +2,7 @@ import { CLOCK_SKEW_SECONDS, TOKEN_LIFETIME_SECONDS } from "../crypto/jwt";
 import { deleteAuditRows, listAuditRowIdsCreatedBefore } from "../db/audit";
 import { database } from "../db/client";
 import { deleteImageRows, listImagesDeletedBefore, RESTORE_WINDOW_MS } from "../db/images";
+import { deleteInvitationSends, INVITATION_WINDOW_MS, listInvitationSendIdsBefore } from "../db/invitations";
 import { deleteResetTokens, listResetTokenIdsExpiredBefore } from "../db/reset-tokens";
 import { deleteSessions, listSessionIdsToForget } from "../db/sessions";
 import { deleteStripeEvents, listStripeEventIdsReceivedBefore } from "../db/stripe-events";
@@ -25,6 +26,8 @@ export interface RetentionReport {
   imagePurges: number;
   resetTokens: number;
   invitations: number;
+  /** Invitation send records older than the caps' 24 h window. */
+  invitationSends: number;
   sessions: number;
   stripeEvents: number;
 }
@@ -76,6 +79,11 @@ export async function runRetention(env: Bindings, now: Date): Promise<RetentionR
     (ids) => deleteInvitations(db, ids),
   );
 
+  const invitationSends = await deleteInBatches(
+    () => listInvitationSendIdsBefore(db, new Date(at - INVITATION_WINDOW_MS), BATCH),
+    (ids) => deleteInvitationSends(db, ids),
+  );
+
   const expiredSessions = await deleteInBatches(
     () => listSessionIdsToForget(db, { now, revokedBefore: new Date(at - REVOKED_SESSION_RETENTION_MS) }, BATCH),
     (ids) => deleteSessions(db, ids),
@@ -92,6 +100,7 @@ export async function runRetention(env: Bindings, now: Date): Promise<RetentionR
     imagePurges,
     resetTokens,
     invitations,
+    invitationSends,
     sessions: expiredSessions,
     stripeEvents: processedStripeEvents,
   };
