@@ -204,6 +204,26 @@ describe("DELETE /v1/account keeps every team an owner (finding 8)", () => {
     expect((await api("GET", `/v1/teams/${teamId}`, { token: member.token })).status).toBe(200);
   });
 
+  it("the erasure's own transaction refuses a plan made before a co-owner left: nothing is erased", async () => {
+    // What a concurrent erasure does to the second one, step by step: B decided while A was
+    // still an owner (no team goes with B), then A left; B's batch must fail whole.
+    const [a, b, member] = await Promise.all([registerUser(), registerUser(), registerUser()]);
+    const { id: teamId } = await createTeam(a.token);
+    await addMember(a, teamId, b, "owner");
+    await addMember(a, teamId, member, "member");
+    expect((await api("DELETE", `/v1/teams/${teamId}/members/${a.id}`, { token: a.token })).status).toBe(204);
+    const { database } = await import("../../src/db/client");
+    const { eraseUserRows } = await import("../../src/db/account");
+    await expect(eraseUserRows(database(env.DB), b, [], { requestId: "req_test" })).rejects.toThrow();
+    expect((await api("GET", "/v1/me", { token: b.token })).status).toBe(200);
+    expect((await api("GET", `/v1/teams/${teamId}`, { token: member.token })).status).toBe(200);
+    await expectProblem(
+      await api("DELETE", "/v1/account", { token: b.token, body: { password: b.password } }),
+      409,
+      "conflict",
+    );
+  });
+
   it("two co-owners alone in a team erasing at once both go, and the team with them (none is left ownerless)", async () => {
     const [first, second] = await Promise.all([registerUser(), registerUser()]);
     const { id: teamId } = await createTeam(first.token);
