@@ -108,10 +108,46 @@ export async function imageKeysOf(db: Database, userId: string, teamIds: string[
 }
 
 /**
+ * The last-owner rule, as a statement of the erasure's own batch: it fails the whole batch (a
+ * NOT NULL violation, which SQLite raises as it inserts) when, at that moment, the user is the
+ * only owner of a team that would outlive them: a team with other members, or one not in
+ * `teamIds` (the teams that go with the user). It inserts nothing otherwise. Checked inside the
+ * transaction, it sees any erasure or demotion that committed since the route decided: two
+ * owners erasing their accounts at once can no longer both pass and leave a team ownerless.
+ */
+function refuseToOrphanATeam(db: Database, userId: string, teamIds: string[]) {
+  const deletedWithUser =
+    teamIds.length === 0
+      ? sql`0`
+      : sql`m.team_id IN (${sql.join(
+          teamIds.map((id) => sql`${id}`),
+          sql`, `,
+        )})`;
+  // INSERT … SELECT names the columns in table order: team_id, user_id, role, created_at.
+  return db.insert(teamMembers).select(sql`
+    SELECT m.team_id, NULL, 'owner', 0 FROM ${teamMembers} m
+    WHERE m.user_id = ${userId} AND m.role = 'owner'
+      AND (SELECT count(*) FROM ${teamMembers} o WHERE o.team_id = m.team_id AND o.role = 'owner') = 1
+      AND ((SELECT count(*) FROM ${teamMembers} o WHERE o.team_id = m.team_id) > 1 OR NOT (${deletedWithUser}))`);
+}
+
+/** JSON text of a string value as it appears inside stored metadata (`"usr_…"`), for exact replacement. */
+const quoted = (value: string) => sql`json_quote(${value})`;
+
+/**
  * Removes the user and everything theirs in one batch (D1 runs a batch as one transaction).
  * Foreign keys cascade sessions, keys, images (with their comments and collection entries),
- * collections, comments, memberships, reset tokens and licences. Audit rows stay until their
- * retention ends, pseudonymised: the user's id, email and IPs are scrubbed from every row. The
+ * collections, comments, memberships, reset tokens and licences. The batch first re-checks the
+ * last-owner rule (refuseToOrphanATeam) and fails whole if it no longer holds.
+ *
+ * Audit rows stay until their retention ends. The user's own rows (user_id = theirs) are
+ * pseudonymised: user id and IP cleared. No other user's row loses anything of its own: its
+ * user id, IP, type and time stay as they were; only where it names the erased user (their id
+ * or email as a whole JSON string value in its metadata, e.g. `memberId` in a team event) is that
+ * value replaced by "erased-user". The match is on the whole quoted value, so an account whose
+ * email is part of another address (`ictim@corp.com` in `victim@corp.com`) rewrites nothing of
+ * anyone else's. IPs are never matched across rows: an IP the user shared with others (the
+ * address an attacker stuffed accounts from) stays in those other rows as evidence. The
  * erasure's own audit row, which names nobody, is written in the same batch.
  */
 export async function eraseUserRows(
@@ -120,17 +156,17 @@ export async function eraseUserRows(
   teamIds: string[],
   audit: Omit<AuditContext, "ip">,
 ) {
-  const userIps = db.select({ ip: sessions.ip }).from(sessions).where(eq(sessions.userId, user.id));
   await db.batch([
-    db.update(auditLog).set({ ip: null }).where(eq(auditLog.userId, user.id)),
-    db.update(auditLog).set({ ip: null }).where(inArray(auditLog.ip, userIps)),
-    db.update(auditLog).set({ userId: null }).where(eq(auditLog.userId, user.id)),
+    refuseToOrphanATeam(db, user.id, teamIds),
+    db.update(auditLog).set({ ip: null, userId: null }).where(eq(auditLog.userId, user.id)),
     db
       .update(auditLog)
       .set({
-        metadata: sql`replace(replace(${auditLog.metadata}, ${user.id}, 'erased-user'), ${user.email}, 'erased-user')`,
+        metadata: sql`replace(replace(${auditLog.metadata}, ${quoted(user.id)}, '"erased-user"'), ${quoted(user.email)}, '"erased-user"')`,
       })
-      .where(sql`instr(${auditLog.metadata}, ${user.id}) > 0 OR instr(${auditLog.metadata}, ${user.email}) > 0`),
+      .where(
+        sql`instr(${auditLog.metadata}, ${quoted(user.id)}) > 0 OR instr(${auditLog.metadata}, ${quoted(user.email)}) > 0`,
+      ),
     db.delete(teamInvitations).where(eq(teamInvitations.email, user.email)),
     db.delete(emailOutbox).where(eq(emailOutbox.toAddress, user.email)),
     ...(teamIds.length > 0 ? [db.delete(teams).where(inArray(teams.id, teamIds))] : []),

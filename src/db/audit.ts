@@ -27,6 +27,8 @@ export type AuditEventType =
   | "team.updated"
   | "team.deleted"
   | "team.invited"
+  | "team.invitations_listed"
+  | "team.invitation_cancelled"
   | "team.member_joined"
   | "team.member_role_changed"
   | "team.member_removed"

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 // Timestamps are Unix milliseconds (Drizzle maps them to Date); ids are opaque prefixed strings.
 
@@ -146,8 +146,38 @@ export const teamInvitations = sqliteTable(
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
     expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
     acceptedAt: integer("accepted_at", { mode: "timestamp_ms" }),
+    /** Set when the invitation dies unused: replaced by a newer one, cancelled, or its address accepted or removed. */
+    voidedAt: integer("voided_at", { mode: "timestamp_ms" }),
   },
-  (table) => [index("invitations_team_idx").on(table.teamId)],
+  (table) => [
+    index("invitations_team_idx").on(table.teamId),
+    // At most one pending invitation per team and address, whatever the races: a second insert
+    // fails rather than leave two live links (the invite route voids the older one first).
+    uniqueIndex("invitations_one_pending_idx")
+      .on(table.teamId, table.email)
+      .where(sql`accepted_at IS NULL AND voided_at IS NULL`),
+  ],
+);
+
+/**
+ * One row per invitation mailed, kept for the rolling 24 h caps (20 per team, 3 per address).
+ * It outlives the invitation and its team (no foreign key): deleting a team must not give an
+ * address its quota back. It holds the SHA-256 of the address, not the address; retention
+ * deletes rows older than a day.
+ */
+export const invitationSends = sqliteTable(
+  "invitation_sends",
+  {
+    invitationId: text("invitation_id").primaryKey(),
+    teamId: text("team_id").notNull(),
+    emailHash: text("email_hash").notNull(),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (table) => [
+    index("invitation_sends_team_created_idx").on(table.teamId, table.createdAt),
+    index("invitation_sends_email_created_idx").on(table.emailHash, table.createdAt),
+    index("invitation_sends_created_idx").on(table.createdAt),
+  ],
 );
 
 /**

@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, lt, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, lt, sql } from "drizzle-orm";
 import type { TeamRole } from "../domain/permissions";
 import type { auditEventInsert } from "./audit";
 import type { Database } from "./client";
@@ -106,26 +106,39 @@ export async function changeMemberRole(
   return (await db.query.teamMembers.findFirst({ where: target })) ? "last_owner" : "not_found";
 }
 
+/**
+ * Removes the member and, in the same batch, voids the pending invitations of this team to
+ * their address, so no older link brings them back. The voiding runs only if the removal did
+ * (the last owner stays, and so do invitations then).
+ */
 export async function removeMember(db: Database, teamId: string, userId: string): Promise<MembershipChange> {
   const target = and(eq(teamMembers.teamId, teamId), eq(teamMembers.userId, userId));
-  const rows = await db
-    .delete(teamMembers)
-    .where(and(target, keepsAnOwner(teamId)))
-    .returning({ userId: teamMembers.userId });
+  const [rows] = await db.batch([
+    db
+      .delete(teamMembers)
+      .where(and(target, keepsAnOwner(teamId)))
+      .returning({ userId: teamMembers.userId }),
+    db
+      .update(teamInvitations)
+      .set({ voidedAt: new Date() })
+      .where(
+        and(
+          eq(teamInvitations.teamId, teamId),
+          sql`${teamInvitations.email} = (SELECT ${users.email} FROM ${users} WHERE ${users.id} = ${userId})`,
+          isNull(teamInvitations.acceptedAt),
+          isNull(teamInvitations.voidedAt),
+          sql`NOT EXISTS (SELECT 1 FROM ${teamMembers} WHERE ${target})`,
+        ),
+      ),
+  ]);
   if (rows.length > 0) return "changed";
   return (await db.query.teamMembers.findFirst({ where: target })) ? "last_owner" : "not_found";
 }
 
-export async function insertInvitation(db: Database, invitation: typeof teamInvitations.$inferInsert) {
-  const [row] = await db.insert(teamInvitations).values(invitation).returning();
-  if (!row) throw new Error("insert returned no row");
-  return row;
-}
-
 /**
  * Accepts a live invitation for this email and makes the user a member, in one batch (one
- * transaction): the membership is inserted from the still-live invitation, then the invitation
- * is used up, so both happen or neither does. The email condition is in both statements:
+ * transaction): the membership is inserted from the still-live invitation (not accepted, voided
+ * or expired), then the invitation is used up, so both happen or neither does. The email condition is in both statements:
  * another account's attempt neither succeeds nor uses the invitation up. Returns the team and
  * role, or null.
  */
@@ -138,7 +151,8 @@ export async function acceptInvitation(
   const live = and(
     eq(teamInvitations.tokenHash, tokenHash),
     eq(teamInvitations.email, user.email),
-    sql`${teamInvitations.acceptedAt} IS NULL`,
+    isNull(teamInvitations.acceptedAt),
+    isNull(teamInvitations.voidedAt),
     sql`${teamInvitations.expiresAt} > ${now.getTime()}`,
   );
   const [, accepted] = await db.batch([
@@ -162,6 +176,19 @@ export async function acceptInvitation(
       .set({ acceptedAt: now })
       .where(live)
       .returning({ teamId: teamInvitations.teamId, role: teamInvitations.role }),
+    // Every other pending invitation of that team for that address dies with this acceptance
+    // (the one-pending index already allows none; this holds even for rows from before it).
+    db
+      .update(teamInvitations)
+      .set({ voidedAt: now })
+      .where(
+        and(
+          eq(teamInvitations.email, user.email),
+          isNull(teamInvitations.acceptedAt),
+          isNull(teamInvitations.voidedAt),
+          sql`${teamInvitations.teamId} IN (SELECT ${teamInvitations.teamId} FROM ${teamInvitations} WHERE ${teamInvitations.tokenHash} = ${tokenHash} AND ${teamInvitations.acceptedAt} = ${now.getTime()})`,
+        ),
+      ),
   ]);
   return accepted[0] ?? null;
 }

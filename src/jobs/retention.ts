@@ -2,6 +2,7 @@ import { CLOCK_SKEW_SECONDS, TOKEN_LIFETIME_SECONDS } from "../crypto/jwt";
 import { deleteAuditRowsCreatedBefore } from "../db/audit";
 import { database } from "../db/client";
 import { deleteImageRows, listImagesDeletedBefore, RESTORE_WINDOW_MS } from "../db/images";
+import { deleteInvitationSends, INVITATION_WINDOW_MS, listInvitationSendIdsBefore } from "../db/invitations";
 import { deleteMailsCreatedBefore, eraseUndeliveredMailTexts } from "../db/outbox";
 import { deleteResetTokens, listResetTokenIdsExpiredBefore } from "../db/reset-tokens";
 import { deleteSessions, listSessionIdsToForget } from "../db/sessions";
@@ -44,6 +45,8 @@ export interface RetentionReport {
   imagePurges: number;
   resetTokens: number;
   invitations: number;
+  /** Invitation send records older than the caps' 24 h window. */
+  invitationSends: number;
   sessions: number;
   stripeEvents: number;
 }
@@ -110,6 +113,10 @@ export async function runRetention(env: Bindings, now: Date, budgetMs = RUN_BUDG
     (limit) => listInvitationIdsExpiredBefore(db, now, limit),
     (ids) => deleteInvitations(db, ids),
   );
+  const invitationSends = await byIds(
+    (limit) => listInvitationSendIdsBefore(db, new Date(at - INVITATION_WINDOW_MS), limit),
+    (ids) => deleteInvitationSends(db, ids),
+  );
   const expiredSessions = await byIds(
     (limit) => listSessionIdsToForget(db, { now, revokedBefore: new Date(at - REVOKED_SESSION_RETENTION_MS) }, limit),
     (ids) => deleteSessions(db, ids),
@@ -128,6 +135,7 @@ export async function runRetention(env: Bindings, now: Date, budgetMs = RUN_BUDG
     imagePurges,
     resetTokens,
     invitations,
+    invitationSends,
     sessions: expiredSessions,
     stripeEvents: processedStripeEvents,
   };

@@ -48,11 +48,13 @@ import { enrollTotp } from "./me/two-factor/enroll-totp";
 import { deleteSession } from "./sessions/delete-session";
 import { listSessions } from "./sessions/list-sessions";
 import { acceptInvitation } from "./teams/accept-invitation";
+import { cancelTeamInvitation } from "./teams/cancel-invitation";
 import { createInvitation } from "./teams/create-invitation";
 import { createTeam } from "./teams/create-team";
 import { deleteTeamMember } from "./teams/delete-member";
 import { deleteTeam } from "./teams/delete-team";
 import { getTeam } from "./teams/get-team";
+import { listTeamInvitations } from "./teams/list-invitations";
 import { listTeamMembers } from "./teams/list-members";
 import { listTeams } from "./teams/list-teams";
 import { patchTeamMember } from "./teams/patch-member";
@@ -109,6 +111,8 @@ export const endpoints: Endpoint[] = [
   patchTeam,
   deleteTeam,
   createInvitation,
+  listTeamInvitations,
+  cancelTeamInvitation,
   acceptInvitation,
   listTeamMembers,
   patchTeamMember,

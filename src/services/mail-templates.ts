@@ -44,11 +44,28 @@ export function passwordResetCompletedMail(to: string): OutgoingMail {
   };
 }
 
+/**
+ * Text a stranger chose (a team name), made inert for a plain-text mail: control characters
+ * and line breaks become spaces (no forged paragraphs), and whatever a mail client could turn into
+ * a link is defanged the way security reports do it, `https://evil.example/login` becoming
+ * `https[:]//evil[.]example/login`: no scheme (`://`), no dotted host (any full stop, also the
+ * full-width and ideographic ones), so no client finds a URL, domain or address in it. The
+ * result is still readable and is shown between quotes, never as the link text.
+ */
+export function inertText(value: string): string {
+  return value
+    .replace(/[\p{Cc}\p{Zl}\p{Zp}]+/gu, " ")
+    .replace(/:\/\//g, "[:]//")
+    .replace(/[.\u3002\uFF0E\uFF61]/g, "[.]");
+}
+
 export function teamInvitationMail(to: string, teamName: string, role: string, acceptUrl: string): OutgoingMail {
   return {
     to,
     subject: "You are invited to an ImageBot team",
-    text: `You are invited to join the ImageBot team "${teamName}" as ${role}.\n\nSign in (or create an account) with this email address, then accept within 7 days:\n${acceptUrl}${signature}`,
+    // The team name is the inviter's words, so it is quoted and inert (see inertText); the only
+    // link in the mail is ours, on a line of its own. There is no HTML part to escape it in.
+    text: `You are invited to join an ImageBot team as ${role}. The team's name, as its creator wrote it: "${inertText(teamName)}".\n\nSign in (or create an account) with this email address, then accept within 7 days:\n${acceptUrl}${signature}`,
   };
 }
 

@@ -68,6 +68,9 @@ export const accessMatrixTable = `
 | DELETE /v1/teams/{id}                                               | 401  | 404  | 404    | 403    | 403    | 403   | 204   | 403   | 403  | 403  | 403  | 401 |
 | POST /v1/teams/{id}/invitations [role viewer]                       | 401  | 404  | 404    | 403    | 403    | 201   | 201   | 403   | 403  | 403  | 403  | 401 |
 | POST /v1/teams/{id}/invitations [role owner]                        | 401  | 404  | 404    | 403    | 403    | 403   | 201   | 403   | 403  | 403  | 403  | 401 |
+| GET /v1/teams/{id}/invitations                                      | 401  | 404  | 404    | 403    | 403    | 200   | 200   | 403   | 403  | 403  | 403  | 401 |
+| DELETE /v1/teams/{id}/invitations/{invitationId} [T's]              | 401  | 404  | 404    | 403    | 403    | 204   | 204   | 403   | 403  | 403  | 403  | 401 |
+| DELETE /v1/teams/{id}/invitations/{invitationId} [another team's]   | 401  | 404  | 404    | 403    | 403    | 404   | 404   | 403   | 403  | 403  | 403  | 401 |
 | POST /v1/invitations/accept [invitation to the caller]              | 401  | 200  | 200    | 200    | 200    | 200   | 200   | 403   | 403  | 403  | 403  | 401 |
 | POST /v1/invitations/accept [invitation to someone else]            | 401  | 400  | 400    | 400    | 400    | 400   | 400   | 403   | 403  | 403  | 403  | 401 |
 | GET /v1/teams/{id}/members                                          | 401  | 404  | 404    | 200    | 200    | 200   | 200   | 403   | 403  | 403  | 403  | 401 |

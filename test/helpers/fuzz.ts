@@ -73,6 +73,8 @@ export const fuzzAreas = {
     "PATCH /v1/teams/{id}",
     "DELETE /v1/teams/{id}",
     "POST /v1/teams/{id}/invitations",
+    "GET /v1/teams/{id}/invitations",
+    "DELETE /v1/teams/{id}/invitations/{invitationId}",
     "POST /v1/invitations/accept",
     "GET /v1/teams/{id}/members",
     "PATCH /v1/teams/{id}/members/{userId}",

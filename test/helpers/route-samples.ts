@@ -88,7 +88,13 @@ export const routeSamples: Record<string, Sample> = {
   "POST /v1/teams/{id}/invitations": withObjects((o) => ({
     method: "POST",
     path: `/v1/teams/${o.teamId}/invitations`,
-    body: { email: "invitee@example.com", role: "member" },
+    // A new address each time: an address gets at most 3 invitations a day.
+    body: { email: `invitee.${crypto.randomUUID()}@example.com`, role: "member" },
+  })),
+  "GET /v1/teams/{id}/invitations": withObjects((o) => ({ method: "GET", path: `/v1/teams/${o.teamId}/invitations` })),
+  "DELETE /v1/teams/{id}/invitations/{invitationId}": withObjects((o) => ({
+    method: "DELETE",
+    path: `/v1/teams/${o.teamId}/invitations/inv_notaninvitation`,
   })),
   "POST /v1/invitations/accept": () => ({ method: "POST", path: "/v1/invitations/accept", body: { token: "x" } }),
   "GET /v1/teams/{id}/members": withObjects((o) => ({ method: "GET", path: `/v1/teams/${o.teamId}/members` })),

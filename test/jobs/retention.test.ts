@@ -76,8 +76,10 @@ describe("the retention run (injected clock)", () => {
     const invitation = (id: string, expiresAt: number) =>
       run(
         `INSERT INTO team_invitations (id, team_id, email, role, token_hash, created_at, expires_at)
-         VALUES (?, 'tea_retention', 'invitee@example.com', 'member', ?, ?, ?)`,
+         VALUES (?, 'tea_retention', ?, 'member', ?, ?, ?)`,
         id,
+        // One pending invitation per team and address: each its own address.
+        `${id}@example.com`,
         `hash_${id}`,
         NOW - 8 * DAY,
         expiresAt,
@@ -105,8 +107,20 @@ describe("the retention run (injected clock)", () => {
     await stripeEvent("evt_old", NOW - 7 * DAY - 1);
     await stripeEvent("evt_recent", NOW - 7 * DAY + 1);
 
+    // Invitation sends count toward the caps for 24 h, then go.
+    const send = (id: string, createdAt: number) =>
+      run(
+        "INSERT INTO invitation_sends (invitation_id, team_id, email_hash, created_at) VALUES (?, 'tea_retention', 'h', ?)",
+        id,
+        createdAt,
+      );
+    await send("inv_sent_yesterday", NOW - DAY - 1);
+    await send("inv_sent_today", NOW - DAY + 1);
+
     const report = await runRetention(env, new Date(NOW));
-    expect(report).toMatchObject({ invitations: 1, stripeEvents: 1 });
+    expect(report).toMatchObject({ invitations: 1, invitationSends: 1, stripeEvents: 1 });
+    const sends = await env.DB.prepare("SELECT invitation_id FROM invitation_sends").all();
+    expect(sends.results).toEqual([{ invitation_id: "inv_sent_today" }]);
     expect(await exists("team_invitations", "inv_expired")).toBe(false);
     expect(await exists("team_invitations", "inv_live")).toBe(true);
     expect(await exists("sessions", "ses_revoked_long_ago")).toBe(false);

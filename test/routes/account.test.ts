@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { exportedTables, tablesWithoutUserData } from "../../src/routes/account/export-account";
-import { api, env, expectProblem, login, randomIp, registerUser } from "../helpers/api";
+import { api, env, expectProblem, login, randomIp, registerUser, uniqueEmail } from "../helpers/api";
 import { createKey } from "../helpers/api-keys";
 import { createCollection, createImage, createTeam } from "../helpers/fixtures";
 import { addMember } from "../helpers/teams";
@@ -127,5 +127,116 @@ describe("DELETE /v1/account", () => {
     }
     const erased = await env.DB.prepare("SELECT user_id, ip FROM audit_log WHERE type = 'account.erased'").all();
     expect(erased.results).toEqual([{ user_id: null, ip: null }]);
+  });
+});
+
+describe("DELETE /v1/account leaves other people's records alone (finding 4)", () => {
+  it("an attacker who erases an account registered from their address does not wipe that address from victims' failed logins", async () => {
+    const victim = await registerUser();
+    const attackerIp = randomIp();
+    const failed = await api("POST", "/v1/auth/login", {
+      body: { email: victim.email, password: "stuffed guess" },
+      ip: attackerIp,
+    });
+    expect(failed.status).toBe(401);
+    const failedRows = () =>
+      env.DB.prepare("SELECT ip FROM audit_log WHERE user_id = ? AND type = 'auth.login_failed'")
+        .bind(victim.id)
+        .all<{ ip: string | null }>();
+    expect((await failedRows()).results).toEqual([{ ip: attackerIp }]);
+
+    const password = "attacker's own long password";
+    const registered = await api("POST", "/v1/auth/register", {
+      body: { email: uniqueEmail("attacker"), password },
+      ip: attackerIp,
+    });
+    expect(registered.status).toBe(201);
+    const { token, user } = (await registered.json()) as { token: string; user: { id: string } };
+    expect((await api("DELETE", "/v1/account", { token, body: { password } })).status).toBe(204);
+
+    expect((await failedRows()).results).toEqual([{ ip: attackerIp }]);
+    // The eraser's own rows are the ones pseudonymised: the address stays only on the victim's.
+    const withIp = await env.DB.prepare("SELECT user_id FROM audit_log WHERE ip = ?").bind(attackerIp).all();
+    expect(withIp.results).toEqual([{ user_id: victim.id }]);
+    const own = await env.DB.prepare("SELECT count(*) AS n FROM audit_log WHERE user_id = ?")
+      .bind(user.id)
+      .first<{ n: number }>();
+    expect(own?.n).toBe(0);
+  });
+
+  it("an account whose email is part of another's address rewrites nothing of that other user's rows", async () => {
+    const victim = await registerUser();
+    const owner = await registerUser();
+    const { id: teamId } = await createTeam(owner.token);
+    await addMember(owner, teamId, victim, "member");
+    await api("DELETE", `/v1/teams/${teamId}/members/${victim.id}`, { token: owner.token });
+    // The owner's row names the victim: it must keep naming them.
+    const before = await env.DB.prepare("SELECT * FROM audit_log WHERE user_id = ? ORDER BY id").bind(owner.id).all();
+    const suffix = victim.email.slice(1);
+    const password = "a long password of the suffix";
+    const registered = await api("POST", "/v1/auth/register", { body: { email: suffix, password } });
+    expect(registered.status).toBe(201);
+    const { token } = (await registered.json()) as { token: string };
+    expect((await api("DELETE", "/v1/account", { token, body: { password } })).status).toBe(204);
+    const after = await env.DB.prepare("SELECT * FROM audit_log WHERE user_id = ? ORDER BY id").bind(owner.id).all();
+    expect(after.results).toEqual(before.results);
+  });
+});
+
+describe("DELETE /v1/account keeps every team an owner (finding 8)", () => {
+  it("two owners erasing their accounts at once: one goes, the other gets 409 conflict, the team keeps an owner", async () => {
+    const [first, second, member] = await Promise.all([registerUser(), registerUser(), registerUser()]);
+    const { id: teamId } = await createTeam(first.token);
+    await addMember(first, teamId, second, "owner");
+    await addMember(first, teamId, member, "member");
+
+    const answers = await Promise.all(
+      [first, second].map((owner) =>
+        api("DELETE", "/v1/account", { token: owner.token, body: { password: owner.password } }),
+      ),
+    );
+    expect(answers.map((answer) => answer.status).sort()).toEqual([204, 409]);
+    await expectProblem(answers.find((answer) => answer.status === 409) as Response, 409, "conflict");
+    const owners = await env.DB.prepare("SELECT count(*) AS n FROM team_members WHERE team_id = ? AND role = 'owner'")
+      .bind(teamId)
+      .first<{ n: number }>();
+    expect(owners?.n).toBe(1);
+    expect((await api("GET", `/v1/teams/${teamId}`, { token: member.token })).status).toBe(200);
+  });
+
+  it("the erasure's own transaction refuses a plan made before a co-owner left: nothing is erased", async () => {
+    // What a concurrent erasure does to the second one, step by step: B decided while A was
+    // still an owner (no team goes with B), then A left; B's batch must fail whole.
+    const [a, b, member] = await Promise.all([registerUser(), registerUser(), registerUser()]);
+    const { id: teamId } = await createTeam(a.token);
+    await addMember(a, teamId, b, "owner");
+    await addMember(a, teamId, member, "member");
+    expect((await api("DELETE", `/v1/teams/${teamId}/members/${a.id}`, { token: a.token })).status).toBe(204);
+    const { database } = await import("../../src/db/client");
+    const { eraseUserRows } = await import("../../src/db/account");
+    await expect(eraseUserRows(database(env.DB), b, [], { requestId: "req_test" })).rejects.toThrow();
+    expect((await api("GET", "/v1/me", { token: b.token })).status).toBe(200);
+    expect((await api("GET", `/v1/teams/${teamId}`, { token: member.token })).status).toBe(200);
+    await expectProblem(
+      await api("DELETE", "/v1/account", { token: b.token, body: { password: b.password } }),
+      409,
+      "conflict",
+    );
+  });
+
+  it("two co-owners alone in a team erasing at once both go, and the team with them (none is left ownerless)", async () => {
+    const [first, second] = await Promise.all([registerUser(), registerUser()]);
+    const { id: teamId } = await createTeam(first.token);
+    await addMember(first, teamId, second, "owner");
+    const answers = await Promise.all(
+      [first, second].map((owner) =>
+        api("DELETE", "/v1/account", { token: owner.token, body: { password: owner.password } }),
+      ),
+    );
+    expect(answers.map((answer) => answer.status)).toEqual([204, 204]);
+    const team = await env.DB.prepare("SELECT count(*) AS n FROM teams WHERE id = ?")
+      .bind(teamId)
+      .first<{ n: number }>();
+    expect(team?.n).toBe(0);
   });
 });

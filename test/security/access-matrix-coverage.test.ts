@@ -120,6 +120,8 @@ describe("the access matrix table", () => {
         const policy = policyOf(row);
         if (!("action" in policy) || !policy.action) return true;
         const granted = membershipRules[row.key]?.(role) ?? hasPermission(role, policy.action);
+        // Another team's object named through T's path: a role allowed the action still gets 404.
+        if (row.key.includes("[another team's]")) return granted ? status !== 404 : status !== 403;
         return granted ? !allowed(status) : status !== 403;
       }),
     ).toEqual([]);

@@ -84,6 +84,8 @@ const probes: Record<string, Probe> = {
     body: () => ({ email: "mallory@example.com", role: "owner" }),
   },
   "list members": { method: "GET", path: () => `/v1/teams/${ids.team}/members` },
+  "list pending invitations": { method: "GET", path: () => `/v1/teams/${ids.team}/invitations` },
+  "cancel an invitation": { method: "DELETE", path: () => `/v1/teams/${ids.team}/invitations/inv_anything` },
   "promote self": {
     method: "PATCH",
     path: () => `/v1/teams/${ids.team}/members/${bob.id}`,

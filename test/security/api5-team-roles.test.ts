@@ -1,9 +1,9 @@
 // OWASP API5:2023 broken function level authorisation; ASVS 5.0 V8.2.1 (function level access),
 // V8.3.3 (role changes take effect at once), V2.3 (business logic: a team keeps an owner).
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { api, env, expectProblem, registerUser } from "../helpers/api";
-import { createCollection, createImage } from "../helpers/fixtures";
-import { type TeamWithRoles, teamWithEveryRole } from "../helpers/teams";
+import { createCollection, createImage, createTeam } from "../helpers/fixtures";
+import { addMember, type TeamWithRoles, teamWithEveryRole } from "../helpers/teams";
 
 type Role = "owner" | "admin" | "member" | "viewer";
 
@@ -276,5 +276,279 @@ describe("invitations", () => {
       body: { email: t.member.email, role: "admin" },
     });
     await expectProblem(response, 409, "conflict");
+  });
+});
+
+/** Invites `email` into the team as `inviter` and returns the response (status not checked). */
+function inviteTo(inviter: { token: string }, teamId: string, email: string, role = "member") {
+  return api("POST", `/v1/teams/${teamId}/invitations`, { token: inviter.token, body: { email, role } });
+}
+
+/** The tokens of every invitation mailed to `email`, oldest first. */
+async function mailedTokens(email: string): Promise<string[]> {
+  const { readOutbox, tokenFromMail } = await import("../helpers/outbox");
+  const mails = (await readOutbox(email)).filter((mail) => /invited/i.test(mail.subject));
+  return mails.sort((a, b) => a.createdAt.localeCompare(b.createdAt)).map(tokenFromMail);
+}
+
+const accept = (user: { token: string }, token: string) =>
+  api("POST", "/v1/invitations/accept", { token: user.token, body: { token } });
+
+async function pendingCount(teamId: string, email: string) {
+  const row = await env.DB.prepare(
+    "SELECT count(*) AS n FROM team_invitations WHERE team_id = ? AND email = ? AND accepted_at IS NULL AND voided_at IS NULL",
+  )
+    .bind(teamId, email)
+    .first<{ n: number }>();
+  return row?.n;
+}
+
+describe("invitations that die (finding 5)", () => {
+  it("a removed member cannot come back with the older of two links: inviting again kills the first", async () => {
+    const owner = await registerUser();
+    const { id: teamId } = await createTeam(owner.token);
+    const invitee = await registerUser();
+    expect((await inviteTo(owner, teamId, invitee.email)).status).toBe(201);
+    const [first] = await vi.waitFor(async () => {
+      const tokens = await mailedTokens(invitee.email);
+      if (tokens.length < 1) throw new Error("no mail yet");
+      return tokens;
+    });
+    expect((await inviteTo(owner, teamId, invitee.email)).status).toBe(201);
+    const tokens = await vi.waitFor(async () => {
+      const all = await mailedTokens(invitee.email);
+      if (all.length < 2) throw new Error("no second mail yet");
+      return all;
+    });
+    const second = tokens.find((token) => token !== first) as string;
+
+    await expectProblem(await accept(invitee, first as string), 400, "invalid_token");
+    expect((await accept(invitee, second)).status).toBe(200);
+    expect((await api("DELETE", `/v1/teams/${teamId}/members/${invitee.id}`, { token: owner.token })).status).toBe(204);
+    for (const token of [first as string, second]) {
+      await expectProblem(await accept(invitee, token), 400, "invalid_token");
+    }
+    expect((await api("GET", `/v1/teams/${teamId}`, { token: invitee.token })).status).toBe(404);
+  });
+
+  it("two simultaneous invitations to one address leave exactly one live link", async () => {
+    const owner = await registerUser();
+    const { id: teamId } = await createTeam(owner.token);
+    const invitee = await registerUser();
+    const answers = await Promise.all([inviteTo(owner, teamId, invitee.email), inviteTo(owner, teamId, invitee.email)]);
+    expect(answers.map((answer) => answer.status)).toEqual([201, 201]);
+    expect(await pendingCount(teamId, invitee.email)).toBe(1);
+    const tokens = await vi.waitFor(async () => {
+      const all = await mailedTokens(invitee.email);
+      if (all.length < 2) throw new Error("mails not stored yet");
+      return all;
+    });
+    const outcomes = [];
+    for (const token of tokens) outcomes.push((await accept(invitee, token)).status);
+    expect(outcomes.sort()).toEqual([200, 400]);
+  });
+
+  it("removing a member voids a pending invitation of theirs (as a race between invite and accept can leave)", async () => {
+    const owner = await registerUser();
+    const { id: teamId } = await createTeam(owner.token);
+    const member = await registerUser();
+    await addMember(owner, teamId, member, "member");
+    // The invite passed its "already a member?" check just before the acceptance committed.
+    const leftover = "leftover-invitation-token";
+    const { sha256Hex } = await import("../../src/crypto/hash");
+    await env.DB.prepare(
+      "INSERT INTO team_invitations (id, team_id, email, role, token_hash, created_at, expires_at) VALUES (?, ?, ?, 'admin', ?, ?, ?)",
+    )
+      .bind(
+        `inv_${crypto.randomUUID()}`,
+        teamId,
+        member.email,
+        await sha256Hex(leftover),
+        Date.now(),
+        Date.now() + 86_400_000,
+      )
+      .run();
+    expect((await api("DELETE", `/v1/teams/${teamId}/members/${member.id}`, { token: owner.token })).status).toBe(204);
+    expect(await pendingCount(teamId, member.email)).toBe(0);
+    await expectProblem(await accept(member, leftover), 400, "invalid_token");
+  });
+
+  it("accepting voids every other pending invitation of that team for that address", async () => {
+    const owner = await registerUser();
+    const { id: teamId } = await createTeam(owner.token);
+    const invitee = await registerUser();
+    expect((await inviteTo(owner, teamId, invitee.email, "viewer")).status).toBe(201);
+    const { waitForMail, tokenFromMail } = await import("../helpers/outbox");
+    const token = tokenFromMail(await waitForMail(invitee.email, /invited/i));
+    // A row from before the one-pending rule (the index refuses a second one now): drop the
+    // index for the length of the test to plant it.
+    const { sha256Hex } = await import("../../src/crypto/hash");
+    await env.DB.prepare("DROP INDEX invitations_one_pending_idx").run();
+    try {
+      await env.DB.prepare(
+        "INSERT INTO team_invitations (id, team_id, email, role, token_hash, created_at, expires_at) VALUES (?, ?, ?, 'admin', ?, ?, ?)",
+      )
+        .bind(
+          `inv_${crypto.randomUUID()}`,
+          teamId,
+          invitee.email,
+          await sha256Hex("older-link"),
+          1,
+          Date.now() + 86_400_000,
+        )
+        .run();
+      expect((await accept(invitee, token)).status).toBe(200);
+      expect(await pendingCount(teamId, invitee.email)).toBe(0);
+    } finally {
+      await env.DB.prepare(
+        "CREATE UNIQUE INDEX invitations_one_pending_idx ON team_invitations (team_id, email) WHERE accepted_at IS NULL AND voided_at IS NULL",
+      ).run();
+    }
+    expect((await api("DELETE", `/v1/teams/${teamId}/members/${invitee.id}`, { token: owner.token })).status).toBe(204);
+    await expectProblem(await accept(invitee, "older-link"), 400, "invalid_token");
+  });
+});
+
+describe("the pending invitations of a team: list and cancel", () => {
+  it("lists only pending ones, a page at a time, never a token; cancelling kills the link; both are audited", async () => {
+    const owner = await registerUser();
+    const { id: teamId } = await createTeam(owner.token);
+    const [a, b, c] = await Promise.all([registerUser(), registerUser(), registerUser()]);
+    for (const user of [a, b, c]) expect((await inviteTo(owner, teamId, user.email)).status).toBe(201);
+    const { waitForMail, tokenFromMail } = await import("../helpers/outbox");
+    const cToken = tokenFromMail(await waitForMail(c.email, /invited/i));
+    expect((await accept(c, cToken)).status).toBe(200);
+
+    const first = await api("GET", `/v1/teams/${teamId}/invitations?limit=1`, { token: owner.token });
+    expect(first.status).toBe(200);
+    const firstPage = (await first.json()) as { data: { id: string; email: string }[]; nextCursor: string | null };
+    expect(firstPage.data).toHaveLength(1);
+    expect(firstPage.nextCursor).toEqual(expect.any(String));
+    const second = await api(
+      "GET",
+      `/v1/teams/${teamId}/invitations?limit=1&cursor=${encodeURIComponent(firstPage.nextCursor as string)}`,
+      { token: owner.token },
+    );
+    const secondText = await second.text();
+    const secondPage = JSON.parse(secondText) as { data: { id: string; email: string }[]; nextCursor: string | null };
+    expect(secondPage.nextCursor).toBeNull();
+    const listed = [...firstPage.data, ...secondPage.data];
+    expect(listed.map((invitation) => invitation.email).sort()).toEqual([a.email, b.email].sort());
+    expect(secondText).not.toMatch(/token/i);
+    await expectProblem(
+      await api("GET", `/v1/teams/${teamId}/invitations?limit=0`, { token: owner.token }),
+      400,
+      "validation_failed",
+    );
+
+    const aInvitation = listed.find((invitation) => invitation.email === a.email) as { id: string };
+    const aToken = tokenFromMail(await waitForMail(a.email, /invited/i));
+    const cancelled = await api("DELETE", `/v1/teams/${teamId}/invitations/${aInvitation.id}`, { token: owner.token });
+    expect(cancelled.status).toBe(204);
+    await expectProblem(await accept(a, aToken), 400, "invalid_token");
+    await expectProblem(
+      await api("DELETE", `/v1/teams/${teamId}/invitations/${aInvitation.id}`, { token: owner.token }),
+      404,
+      "not_found",
+    );
+    const after = (await (await api("GET", `/v1/teams/${teamId}/invitations`, { token: owner.token })).json()) as {
+      data: { email: string }[];
+    };
+    expect(after.data.map((invitation) => invitation.email)).toEqual([b.email]);
+
+    const audit = (await (await api("GET", `/v1/teams/${teamId}/audit-log`, { token: owner.token })).json()) as {
+      data: { type: string; metadata: Record<string, unknown> }[];
+    };
+    const types = audit.data.map((event) => event.type);
+    expect(types).toContain("team.invitations_listed");
+    expect(audit.data).toContainEqual(
+      expect.objectContaining({ type: "team.invitation_cancelled", metadata: { invitationId: aInvitation.id } }),
+    );
+  });
+
+  it("another team's invitation cannot be cancelled through a team the caller runs (404, still live)", async () => {
+    const mine = await registerUser();
+    const { id: myTeam } = await createTeam(mine.token);
+    const theirs = await registerUser();
+    const { id: theirTeam } = await createTeam(theirs.token);
+    const invitee = await registerUser();
+    const invited = await inviteTo(theirs, theirTeam, invitee.email);
+    const { id } = (await invited.json()) as { id: string };
+    await expectProblem(
+      await api("DELETE", `/v1/teams/${myTeam}/invitations/${id}`, { token: mine.token }),
+      404,
+      "not_found",
+    );
+    expect(await pendingCount(theirTeam, invitee.email)).toBe(1);
+  });
+});
+
+describe("the invitation caps (finding 6: mail from our domain on demand)", () => {
+  it("an address gets at most 3 invitations in 24 h, across teams, and deleting the teams gives none back", async () => {
+    const target = `target.${crypto.randomUUID()}@example.com`;
+    const spammer = await registerUser();
+    const teamIds: string[] = [];
+    for (let index = 0; index < 4; index++) teamIds.push((await createTeam(spammer.token, `Spam ${index}`)).id);
+    // Four teams at once for the three slots: the cap is counted inside each invite's transaction.
+    const answers = await Promise.all(teamIds.map((teamId) => inviteTo(spammer, teamId, target)));
+    expect(answers.map((answer) => answer.status).sort()).toEqual([201, 201, 201, 429]);
+    const refused = answers.find((answer) => answer.status === 429) as Response;
+    const problem = await expectProblem(refused, 429, "rate_limited");
+    expect(problem.detail).toMatch(/3 per address/);
+    const retryAfter = Number(refused.headers.get("Retry-After"));
+    expect(retryAfter).toBeGreaterThan(86_400 - 60);
+    expect(retryAfter).toBeLessThanOrEqual(86_400);
+
+    for (const teamId of teamIds) {
+      expect((await api("DELETE", `/v1/teams/${teamId}`, { token: spammer.token })).status).toBe(204);
+    }
+    const { id: fresh } = await createTeam(spammer.token, "Spam again");
+    await expectProblem(await inviteTo(spammer, fresh, target), 429, "rate_limited");
+    const { readOutbox } = await import("../helpers/outbox");
+    expect((await readOutbox(target)).length).toBe(3);
+  });
+
+  it("a team sends at most 20 invitations in 24 h; Retry-After says when its oldest ages out", async () => {
+    const owner = await registerUser();
+    const { id: teamId } = await createTeam(owner.token);
+    for (let index = 0; index < 20; index++) {
+      expect((await inviteTo(owner, teamId, `batch${index}.${crypto.randomUUID()}@example.com`)).status).toBe(201);
+    }
+    const refused = await inviteTo(owner, teamId, `one.more.${crypto.randomUUID()}@example.com`);
+    await expectProblem(refused, 429, "rate_limited");
+    // The oldest send was 23 h ago: one slot frees in an hour.
+    await env.DB.prepare(
+      "UPDATE invitation_sends SET created_at = ? WHERE invitation_id = (SELECT invitation_id FROM invitation_sends WHERE team_id = ? ORDER BY created_at LIMIT 1)",
+    )
+      .bind(Date.now() - 23 * 3_600_000, teamId)
+      .run();
+    const again = await inviteTo(owner, teamId, `one.more.${crypto.randomUUID()}@example.com`);
+    await expectProblem(again, 429, "rate_limited");
+    const retryAfter = Number(again.headers.get("Retry-After"));
+    expect(retryAfter).toBeGreaterThan(3_600 - 60);
+    expect(retryAfter).toBeLessThanOrEqual(3_600);
+    // Once it has aged out, the team may send one more.
+    await env.DB.prepare("UPDATE invitation_sends SET created_at = ? WHERE team_id = ? AND created_at < ?")
+      .bind(Date.now() - 25 * 3_600_000, teamId, Date.now() - 22 * 3_600_000)
+      .run();
+    expect((await inviteTo(owner, teamId, `one.more.${crypto.randomUUID()}@example.com`)).status).toBe(201);
+  });
+});
+
+describe("the invitation mail (finding 6)", () => {
+  it("carries a URL-like team name as inert quoted text: no link, no domain a client could link", async () => {
+    const owner = await registerUser();
+    const { id: teamId } = await createTeam(owner.token, "https://evil.example/login\nwww.evil.example");
+    const invitee = await registerUser();
+    expect((await inviteTo(owner, teamId, invitee.email)).status).toBe(201);
+    const { waitForMail } = await import("../helpers/outbox");
+    const mail = await waitForMail(invitee.email, /invited/i);
+    expect(mail.text).not.toContain("evil.example");
+    expect(mail.text).not.toMatch(/https?:\/\/evil/);
+    expect(mail.text).toContain('"https[:]//evil[.]example/login www[.]evil[.]example"');
+    // The only link is ours, and the name is not on its line.
+    const links = mail.text.match(/https?:\/\/\S+/g) ?? [];
+    expect(links).toHaveLength(1);
+    expect(links[0]).toMatch(/\/invitations\/accept\?token=/);
   });
 });

@@ -35,6 +35,7 @@ let removalTeamId: string;
 let member: RegisteredUser;
 let foreignTeamId: string;
 let invitationToken: string;
+let foreignInvitationId: string;
 let cursors: { teams: string; audit: string };
 
 async function nextCursor(path: string): Promise<string> {
@@ -60,6 +61,12 @@ beforeAll(async () => {
   });
   expect(invited.status).toBe(201);
   invitationToken = tokenFromMail(await waitForMail(invitee.email, /invited/i));
+  const foreign = await api("POST", `/v1/teams/${foreignTeamId}/invitations`, {
+    token: stranger.token,
+    body: { email: uniqueEmail("foreign-invitee"), role: "viewer" },
+  });
+  expect(foreign.status).toBe(201);
+  foreignInvitationId = ((await foreign.json()) as { id: string }).id;
   cursors = {
     teams: await nextCursor("/v1/teams?limit=1"),
     audit: await nextCursor(`/v1/teams/${teamId}/audit-log?limit=1`),
@@ -144,6 +151,15 @@ describeFuzz("team", {
       email: echoed((json) => json.email, { normalise: emailNormalised }),
       role: echoed((json) => json.role),
     },
+  },
+  "GET /v1/teams/{id}/invitations": {
+    base: () => ({ token: owner.token, params: { id: teamId }, query: { limit: "2" } }),
+    values: { id: teamIds },
+  },
+  "DELETE /v1/teams/{id}/invitations/{invitationId}": {
+    // Only ids that are not this team's: every payload answers 404 and cancels nothing.
+    base: () => ({ token: owner.token, params: { id: teamId, invitationId: foreignInvitationId } }),
+    values: { id: teamIds, invitationId: () => fc.constantFrom(foreignInvitationId, "inv_unknown") },
   },
   "POST /v1/invitations/accept": {
     base: () => ({ token: invitee.token, body: { token: "not-an-invitation-token" } }),

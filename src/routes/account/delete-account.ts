@@ -4,7 +4,8 @@ import { sessionOnly } from "../../auth/access";
 import { sessionPrincipalOf } from "../../auth/principal";
 import { verifyPassword } from "../../crypto/password";
 import { eraseUserRows, imageKeysOf, soleOwnedTeams } from "../../db/account";
-import { database } from "../../db/client";
+import { type Database, database } from "../../db/client";
+import type { User } from "../../db/schema";
 import { findUserById } from "../../db/users";
 import { ApiError } from "../../errors";
 import { withAccountGuard, withUserGuard } from "../../services/guard-client";
@@ -12,6 +13,43 @@ import { purgeAfterCommit, queueImagePurge } from "../../services/image-purge";
 import { guardedPasswordCheck } from "../auth/guarded-password-check";
 import { defineEndpoint } from "../endpoint";
 import { jsonBody, problemResponse } from "../schemas";
+
+const soleOwnerConflict = () =>
+  new ApiError("conflict", {
+    detail: "You are the only owner of a team with other members: make someone else owner or remove them first.",
+  });
+
+/**
+ * Erases the rows, deciding first which teams go with the user (those they own alone) and
+ * refusing (409) while they are the only owner of a team with others in it. The batch checks the
+ * rule again inside its transaction and fails whole if a concurrent change broke it (another
+ * owner erased their account or was demoted since): then the decision is taken again, once, on
+ * what has committed: a 409 if the user is now the last owner of a team with members; a new
+ * plan if a co-owned team is now theirs alone. Returns the image purge to finish after commit.
+ */
+async function eraseWithOwnersKept(bucket: R2Bucket, db: Database, user: User, requestId: string) {
+  for (let attempt = 1; ; attempt++) {
+    const owned = await soleOwnedTeams(db, user.id);
+    if (owned.some((team) => team.members > 1)) throw soleOwnerConflict();
+    const teamsToDelete = owned.map((team) => team.teamId);
+    const purge = await queueImagePurge(bucket, await imageKeysOf(db, user.id, teamsToDelete));
+    try {
+      await eraseUserRows(db, user, teamsToDelete, { requestId });
+      return purge;
+    } catch (error) {
+      // The batch changed nothing; a purge list it leaves is finished by the sweep, which deletes
+      // no byte a row still references.
+      const now = await soleOwnedTeams(db, user.id);
+      if (now.some((team) => team.members > 1)) throw soleOwnerConflict();
+      const changed =
+        now
+          .map((team) => team.teamId)
+          .sort()
+          .join() !== [...teamsToDelete].sort().join();
+      if (attempt >= 2 || !changed) throw error;
+    }
+  }
+}
 
 export const deleteAccountBodySchema = z.strictObject({ password: z.string().min(1).max(1024) });
 
@@ -52,22 +90,13 @@ export const deleteAccount = defineEndpoint({
     });
     if (!passed) throw new ApiError("invalid_credentials", { detail: "The password is wrong." });
 
-    // Decide everything before destroying anything.
-    const owned = await soleOwnedTeams(db, user.id);
-    if (owned.some((team) => team.members > 1)) {
-      throw new ApiError("conflict", {
-        detail: "You are the only owner of a team with other members: make someone else owner or remove them first.",
-      });
-    }
-    const teamsToDelete = owned.map((team) => team.teamId);
-
-    // The rows go first, in one transaction (with the erasure's audit row, which identifies
-    // nobody): if D1 fails, nothing at all has happened and the user still has everything.
-    // Only then do the credentials die (the guard keeps a tombstone that refuses them all; if
-    // it cannot be reached, the 503 asks for a retry, which finishes the job above) and the
-    // image bytes go, whatever the guard did (see image-purge.ts).
-    const purge = await queueImagePurge(c.env.IMAGES, await imageKeysOf(db, user.id, teamsToDelete));
-    await eraseUserRows(db, user, teamsToDelete, { requestId: c.get("requestId") });
+    // Decide everything before destroying anything. The rows go first, in one transaction
+    // (with the erasure's audit row, which identifies nobody): if D1 fails, nothing at all has
+    // happened and the user still has everything. Only then do the credentials die (the guard
+    // keeps a tombstone that refuses them all; if it cannot be reached, the 503 asks for a
+    // retry, which finishes the job above) and the image bytes go, whatever the guard did (see
+    // image-purge.ts).
+    const purge = await eraseWithOwnersKept(c.env.IMAGES, db, user, c.get("requestId"));
     try {
       await withUserGuard(c.env, user.id, (guard) => guard.eraseUser());
       await withAccountGuard(c.env, user.email, (guard) => guard.clearLock());

@@ -36,8 +36,12 @@ export const exportedTables = {
   mfa_backup_codes: "twoFactor.backupCodes",
 } as const;
 
-/** Tables with no row about a person: team names (exported with memberships) and Stripe event ids. */
-export const tablesWithoutUserData = ["teams", "stripe_events"] as const;
+/**
+ * Tables with no row about a person: team names (exported with memberships), Stripe event ids,
+ * and invitation sends (a team id and the SHA-256 of an invited address, kept at most a day or
+ * so for the invitation caps; nothing in them names the user).
+ */
+export const tablesWithoutUserData = ["teams", "stripe_events", "invitation_sends"] as const;
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
 

@@ -5,10 +5,11 @@ import { auditContext } from "../../auth/audit-context";
 import { principalOf } from "../../auth/principal";
 import { sha256Hex } from "../../crypto/hash";
 import { newId, randomToken } from "../../crypto/random";
-import { recordAuditEvent } from "../../db/audit";
 import { database } from "../../db/client";
-import { findTeam, insertInvitation, listMembers } from "../../db/teams";
+import { INVITATIONS_PER_ADDRESS, INVITATIONS_PER_TEAM, replaceInvitationWithinCaps } from "../../db/invitations";
+import { findTeam, listMembers } from "../../db/teams";
 import { mayManageMember } from "../../domain/permissions";
+import { toSeconds } from "../../domain/seconds";
 import { ApiError } from "../../errors";
 import { teamInvitationMail } from "../../services/mail-templates";
 import { mailerFor } from "../../services/mailer";
@@ -38,7 +39,8 @@ export const createInvitation = defineEndpoint({
     method: "post",
     path: "/v1/teams/{id}/invitations",
     tags: ["teams"],
-    summary: "Invite an email into the team (mailed link; 7 days, single use, only that email's account)",
+    summary:
+      "Invite an email into the team (mailed link; 7 days, single use, only that email's account). It replaces the address's pending invitation to this team (the older link dies). At most 20 per team and 3 per address (across all teams) in any 24 h.",
     request: { params: teamIdParams, body: jsonBody(createInvitationBodySchema) },
     responses: {
       201: jsonResponse("The invitation (its token is only in the mail)", invitationSchema),
@@ -47,6 +49,7 @@ export const createInvitation = defineEndpoint({
       403: problemResponse("forbidden (also: an admin inviting an owner)"),
       404: problemResponse("not_found"),
       409: problemResponse("conflict: already a member"),
+      429: problemResponse("rate_limited: the team's or the address's 24 h cap is reached (Retry-After)"),
     },
   }),
   handler: async (c) => {
@@ -66,25 +69,35 @@ export const createInvitation = defineEndpoint({
     const token = randomToken(32);
     const now = new Date();
     const principal = principalOf(c);
-    const invitation = await insertInvitation(db, {
-      id: newId("inv"),
-      teamId: id,
-      email,
-      role,
-      tokenHash: await sha256Hex(token),
-      invitedBy: principal.userId,
-      createdAt: now,
-      expiresAt: new Date(now.getTime() + INVITATION_LIFETIME_MS),
-    });
+    const invitationId = newId("inv");
+    const outcome = await replaceInvitationWithinCaps(
+      db,
+      {
+        id: invitationId,
+        teamId: id,
+        email,
+        role,
+        tokenHash: await sha256Hex(token),
+        invitedBy: principal.userId,
+        createdAt: now,
+        expiresAt: new Date(now.getTime() + INVITATION_LIFETIME_MS),
+      },
+      await sha256Hex(email),
+      {
+        context: auditContext(c),
+        event: { type: "team.invited", userId: principal.userId, teamId: id, metadata: { invitationId, role } },
+      },
+    );
+    if ("refused" in outcome) {
+      throw new ApiError("rate_limited", {
+        detail: `At most ${INVITATIONS_PER_TEAM} invitations per team and ${INVITATIONS_PER_ADDRESS} per address in 24 hours.`,
+        headers: { "Retry-After": String(toSeconds(outcome.refused.retryAfterMs)) },
+      });
+    }
+    const invitation = outcome.created;
     const url = new URL("/invitations/accept", c.get("config").APP_URL);
     url.searchParams.set("token", token);
     await mailerFor(c).send(teamInvitationMail(email, team.name, role, url.toString()));
-    await recordAuditEvent(db, auditContext(c), {
-      type: "team.invited",
-      userId: principal.userId,
-      teamId: id,
-      metadata: { invitationId: invitation.id, role },
-    });
     return c.json(
       {
         id: invitation.id,
