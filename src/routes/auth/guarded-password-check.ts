@@ -5,6 +5,7 @@ import { database } from "../../db/client";
 import type { AppEnv } from "../../env";
 import { ApiError } from "../../errors";
 import { withAccountGuard, withIpGuard } from "../../services/guard-client";
+import { announceAccountLock } from "./announce-lock";
 
 export interface PasswordCheck {
   /** Normalised email: the account guard's key, whether or not an account has it. */
@@ -24,7 +25,8 @@ export interface PasswordCheck {
 /**
  * Every password guess goes through here (API.md "Login"): IP guard, then account guard, then
  * bcrypt, then the outcome is recorded in both, so no guess is ever left uncounted. A refused
- * attempt answers 429 or 423 whatever the password, runs no bcrypt and extends nothing.
+ * attempt answers 429 or 423 whatever the password, runs no bcrypt and extends nothing. The
+ * failure that locks the account is announced here (audit row and mail), for every path.
  */
 export async function guardedPasswordCheck(c: Context<AppEnv>, check: PasswordCheck) {
   const db = database(c.env.DB);
@@ -64,5 +66,7 @@ export async function guardedPasswordCheck(c: Context<AppEnv>, check: PasswordCh
     withIpGuard(c.env, ip, (guard) => guard.settleLoginAttempt(ticket.attemptAt, ipOutcome)),
     withAccountGuard(c.env, check.email, (guard) => guard.settleLoginAttempt(accountOutcome)),
   ]);
+  // Whatever path asked for the password or code, the failure that locks the account mails its owner.
+  if (settlement.newlyLocked) await announceAccountLock(c, { email: check.email, userId: check.userId });
   return { passed, newlyLocked: settlement.newlyLocked };
 }

@@ -8,16 +8,13 @@ import { issueMfaToken } from "../../crypto/jwt";
 import { spendPasswordCheck, verifyPassword } from "../../crypto/password";
 import { recordAuditEvent } from "../../db/audit";
 import { database } from "../../db/client";
-import type { User } from "../../db/schema";
 import { findUserByEmail } from "../../db/users";
 import type { AppEnv } from "../../env";
 import { ApiError } from "../../errors";
-import { accountLockedMail } from "../../services/mail-templates";
 import { defineEndpoint } from "../endpoint";
 import { emailSchema, jsonBody, jsonResponse, problemResponse, tokenResponseSchema } from "../schemas";
 import { completeLogin } from "./complete-login";
 import { guardedPasswordCheck } from "./guarded-password-check";
-import { mailResetLink } from "./reset-link";
 import { isTwoFactorEnabled } from "./second-factor";
 
 export const mfaChallengeSchema = z
@@ -31,13 +28,6 @@ export const loginBodySchema = z.strictObject({
   password: z.string().min(1).max(1024),
 });
 export type LoginBody = z.infer<typeof loginBodySchema>;
-
-async function announceLock(c: Context<AppEnv>, user: User | undefined) {
-  await recordAuditEvent(database(c.env.DB), auditContext(c), { type: "auth.locked", userId: user?.id ?? null });
-  if (!user) return;
-  const minutes = c.get("config").LOCKOUT_MINUTES;
-  await mailResetLink(c, user.id, (resetUrl) => accountLockedMail(user.email, resetUrl, minutes));
-}
 
 export const login = defineEndpoint({
   access: publicAccess,
@@ -66,7 +56,7 @@ export const login = defineEndpoint({
     const db = database(c.env.DB);
     const user = await findUserByEmail(db, email);
     const twoFactor = user ? await isTwoFactorEnabled(c, user.id) : false;
-    const { passed, newlyLocked } = await guardedPasswordCheck(c, {
+    const { passed } = await guardedPasswordCheck(c, {
       email,
       userId: user?.id ?? null,
       context: "login",
@@ -80,7 +70,6 @@ export const login = defineEndpoint({
         userId: user?.id ?? null,
         metadata: { reason: user ? "bad_password" : "unknown_email", context: "login" },
       });
-      if (newlyLocked) await announceLock(c, user);
       throw new ApiError("invalid_credentials");
     }
 
