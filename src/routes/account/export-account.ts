@@ -36,8 +36,11 @@ export const exportedTables = {
   mfa_backup_codes: "twoFactor.backupCodes",
 } as const;
 
-/** Tables with no row about a person: team names (exported with memberships) and Stripe event ids. */
-export const tablesWithoutUserData = ["teams", "stripe_events"] as const;
+/**
+ * Tables with no row about a person: team names (exported with memberships), Stripe event ids, and
+ * the order of each Stripe subscription's events (keyed by Stripe's subscription id, no user id).
+ */
+export const tablesWithoutUserData = ["teams", "stripe_events", "stripe_subscriptions"] as const;
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
 
