@@ -37,8 +37,10 @@ export const login = defineEndpoint({
     tags: ["auth"],
     summary: "Log in with email and password",
     description:
-      "At most 5 failed logins per IP in any rolling hour, and 2^n s of backoff after the n-th consecutive failure " +
-      "(429 too_many_attempts); 10 consecutive failures lock the account (423 account_locked). Both carry Retry-After.",
+      "At most 5 failed logins per IP in any rolling hour, and 2^n s of backoff (at most 1 h) after the n-th " +
+      "consecutive failure; the client's /24 or /48 gets the same with 10x the numbers (50 an hour) " +
+      "(429 too_many_attempts); 10 consecutive failures lock the account (423 account_locked) and mail its owner. " +
+      "Both carry Retry-After.",
     request: { body: jsonBody(loginBodySchema) },
     responses: {
       200: jsonResponse(
