@@ -153,7 +153,7 @@ describe("every list paginates (API.md Lists), found from the OpenAPI document",
       const parameters = (operation.parameters ?? []) as { in: string; name: string; schema?: Json }[];
       const query = new Map(parameters.filter((p) => p.in === "query").map((p) => [p.name, p.schema ?? {}]));
       const limit = query.get("limit");
-      if (!limit || limit.maximum !== 100 || limit.minimum !== 1) offending.push(`${route}: no limit of 1..100`);
+      if (limit?.maximum !== 100 || limit?.minimum !== 1) offending.push(`${route}: no limit of 1..100`);
       if (!query.has("cursor")) offending.push(`${route}: no cursor`);
       const properties = (operation.responseSchema as Json).properties as Json;
       if (!properties.nextCursor) offending.push(`${route}: no nextCursor in the answer`);

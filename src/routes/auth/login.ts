@@ -1,5 +1,4 @@
 import { createRoute } from "@hono/zod-openapi";
-import type { Context } from "hono";
 import * as z from "zod";
 import { publicAccess } from "../../auth/access";
 import { auditContext } from "../../auth/audit-context";
@@ -9,7 +8,6 @@ import { spendPasswordCheck, verifyPassword } from "../../crypto/password";
 import { recordAuditEvent } from "../../db/audit";
 import { database } from "../../db/client";
 import { findUserByEmail } from "../../db/users";
-import type { AppEnv } from "../../env";
 import { ApiError } from "../../errors";
 import { defineEndpoint } from "../endpoint";
 import { emailSchema, jsonBody, jsonResponse, problemResponse, tokenResponseSchema } from "../schemas";
