@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { networkGuardKey } from "../../src/domain/client-address";
 import {
   backoffMs,
   beginIpLoginAttempt,
@@ -200,5 +201,16 @@ describe("a network's login limits: 10× the address's", () => {
     }
     const refused = beginIpLoginAttempt(state, now + 40_000, NETWORK_LOGIN_THROTTLE);
     expect(refused).toEqual({ admitted: false, retryAfterMs: 40_000 + HOUR - (now + 40_000) });
+  });
+});
+
+describe("the network an address is counted in", () => {
+  it.each([
+    ["203.0.113.77", "network:203.0.113.0/24"],
+    ["::ffff:203.0.113.77", "network:203.0.113.0/24"],
+    ["2001:db8:abcd:12:1:2:3:4", "network:2001:db8:abcd::/48"],
+    ["2001:db8:abcd:ffff::1", "network:2001:db8:abcd::/48"],
+  ])("%s → %s", (address, key) => {
+    expect(networkGuardKey(address)).toBe(key);
   });
 });
