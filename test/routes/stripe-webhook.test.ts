@@ -2,6 +2,7 @@ import Stripe from "stripe";
 import { describe, expect, it } from "vitest";
 import { api, env, expectProblem, randomIp, registerUser } from "../helpers/api";
 import { fetchWithEnv } from "../helpers/custom-env";
+import { duringFault } from "../helpers/faults";
 import { createImage } from "../helpers/fixtures";
 import { asOperator } from "../helpers/operator";
 
@@ -360,6 +361,16 @@ describe("subscriptions set the plan, effective on the next request", () => {
     expect((await me(user.token)).plan).toBe("pro");
     await deliver(at("unpaid", created + 30));
     expect((await me(user.token)).plan).toBe("standard");
+  });
+
+  it("Stripe's retry of an event whose handling failed still applies (the order record does not swallow it)", async () => {
+    const user = await registerUser();
+    const event = subscriptionEvent("customer.subscription.created", user.id, "active");
+    await duringFault("users", "UPDATE", () => deliver(event));
+    expect((await me(user.token)).plan).toBe("standard");
+    const retried = await deliver(event);
+    expect(await retried.json()).toEqual({ received: true });
+    expect((await me(user.token)).plan).toBe("pro");
   });
 
   it("an active subscription to a price not named in STRIPE_PRO_PRICE_IDS does not make the user pro", async () => {
