@@ -20,6 +20,7 @@ export default defineConfig({
           JWT_SECRET_PREVIOUS: secret(),
           ADMIN_TOKEN: secret(),
           STRIPE_WEBHOOK_SECRET: `whsec_${secret()}`,
+          STRIPE_PRO_PRICE_IDS: "price_test_pro_monthly,price_test_pro_yearly",
           TOTP_ENCRYPTION_KEY: secret(),
           // The same migration files that `npm start` applies with wrangler.
           TEST_MIGRATIONS: await readD1Migrations("./drizzle"),

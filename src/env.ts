@@ -35,6 +35,7 @@ export interface Bindings {
   MAIL_HTTP_TOKEN?: string;
   IMAGE_GENERATOR?: string;
   STRIPE_WEBHOOK_SECRET?: string;
+  STRIPE_PRO_PRICE_IDS?: string;
   TOTP_ENCRYPTION_KEY?: string;
   TOTP_ENCRYPTION_KEY_PREVIOUS?: string;
 }
@@ -84,6 +85,16 @@ const configSchema = z
       .default("local"),
     /** Stripe's signing secret of the webhook endpoint (`whsec_…`); without it the webhook refuses. */
     STRIPE_WEBHOOK_SECRET: z.string().min(16, { error: "STRIPE_WEBHOOK_SECRET is too short" }).optional(),
+    /** Comma-separated Stripe price ids whose subscriptions make a user pro; none set, none does. */
+    STRIPE_PRO_PRICE_IDS: z
+      .string()
+      .default("")
+      .transform((list) =>
+        list
+          .split(",")
+          .map((price) => price.trim())
+          .filter(Boolean),
+      ),
     /** Encrypts TOTP secrets at rest; without it, two-factor enrolment refuses (500). */
     TOTP_ENCRYPTION_KEY: secret("TOTP_ENCRYPTION_KEY").optional(),
     /** The key before the last rotation: it still opens the secrets it sealed, which are re-sealed on use. */
@@ -125,6 +136,7 @@ export function loadConfig(env: Bindings): ConfigResult {
     MAIL_HTTP_TOKEN: env.MAIL_HTTP_TOKEN || undefined,
     IMAGE_GENERATOR: env.IMAGE_GENERATOR || undefined,
     STRIPE_WEBHOOK_SECRET: env.STRIPE_WEBHOOK_SECRET || undefined,
+    STRIPE_PRO_PRICE_IDS: env.STRIPE_PRO_PRICE_IDS || undefined,
     TOTP_ENCRYPTION_KEY: env.TOTP_ENCRYPTION_KEY || undefined,
     TOTP_ENCRYPTION_KEY_PREVIOUS: env.TOTP_ENCRYPTION_KEY_PREVIOUS || undefined,
   });

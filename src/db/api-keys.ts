@@ -1,5 +1,6 @@
 import { and, desc, eq, gt, isNull, lte, or, type SQL, sql } from "drizzle-orm";
 import type { Database } from "./client";
+import { afterCursor, type CursorPosition } from "./cursor";
 import { type ApiKey, apiKeys } from "./schema";
 
 export const MAX_LIVE_KEYS = 50;
@@ -43,13 +44,32 @@ export async function findOwnApiKey(db: Database, userId: string, keyId: string)
   return db.query.apiKeys.findFirst({ where: and(eq(apiKeys.id, keyId), eq(apiKeys.userId, userId)) });
 }
 
-export async function listApiKeys(db: Database, userId: string): Promise<ApiKey[]> {
+/**
+ * How long a revoked or expired key stays in the list: long enough to see what happened to it,
+ * short enough that revoked keys do not make the list grow for ever (API.md "Lists").
+ */
+export const ENDED_KEY_LISTED_MS = 30 * 24 * 60 * 60 * 1000;
+
+/** A page of the user's keys, newest first: live ones, and those revoked or expired in the last 30 days. */
+export async function listApiKeys(
+  db: Database,
+  userId: string,
+  page: { now: Date; limit: number; after?: CursorPosition | undefined },
+): Promise<ApiKey[]> {
+  const listedSince = new Date(page.now.getTime() - ENDED_KEY_LISTED_MS);
   return db
     .select()
     .from(apiKeys)
-    .where(eq(apiKeys.userId, userId))
+    .where(
+      and(
+        eq(apiKeys.userId, userId),
+        or(isNull(apiKeys.revokedAt), gt(apiKeys.revokedAt, listedSince)),
+        or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, listedSince)),
+        afterCursor(apiKeys, page.after),
+      ),
+    )
     .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id))
-    .limit(500);
+    .limit(page.limit);
 }
 
 /** The update that sets when the key stops working (never later than an earlier revocation), not yet run. */

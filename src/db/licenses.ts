@@ -1,5 +1,6 @@
 import { and, desc, eq } from "drizzle-orm";
 import type { Database } from "./client";
+import { afterCursor, type CursorPosition } from "./cursor";
 import { type Image, images, type License, licenses } from "./schema";
 
 /**
@@ -16,13 +17,18 @@ export async function insertLicense(db: Database, license: License): Promise<Lic
 }
 
 /** The caller's licences, newest first; a licence belongs to its buyer alone (no team sharing). */
-export async function listLicenses(db: Database, userId: string): Promise<License[]> {
+/** A page of the user's licences, newest first. */
+export async function listLicenses(
+  db: Database,
+  userId: string,
+  page: { limit: number; after?: CursorPosition | undefined },
+): Promise<License[]> {
   return db
     .select()
     .from(licenses)
-    .where(eq(licenses.userId, userId))
+    .where(and(eq(licenses.userId, userId), afterCursor(licenses, page.after)))
     .orderBy(desc(licenses.createdAt), desc(licenses.id))
-    .limit(500);
+    .limit(page.limit);
 }
 
 /** The image if it exists and `userId` created it: a purchase never links someone else's image. */

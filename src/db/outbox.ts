@@ -1,6 +1,7 @@
 import { and, desc, eq, inArray, isNotNull, lt } from "drizzle-orm";
 import { newId } from "../crypto/random";
 import type { Database } from "./client";
+import { afterCursor, type CursorPosition } from "./cursor";
 import { emailOutbox, type OutboxMail } from "./schema";
 
 export async function storeMail(
@@ -35,11 +36,19 @@ export async function markMailFailed(db: Database, mailId: string, error: string
   await db.update(emailOutbox).set({ status: "failed", error }).where(eq(emailOutbox.id, mailId));
 }
 
-export async function listOutbox(db: Database, filter: { to?: string | undefined; limit: number }) {
+export async function listOutbox(
+  db: Database,
+  filter: { to?: string | undefined; limit: number; after?: CursorPosition | undefined },
+) {
   return db
     .select()
     .from(emailOutbox)
-    .where(filter.to === undefined ? undefined : eq(emailOutbox.toAddress, filter.to))
+    .where(
+      and(
+        filter.to === undefined ? undefined : eq(emailOutbox.toAddress, filter.to),
+        afterCursor(emailOutbox, filter.after),
+      ),
+    )
     .orderBy(desc(emailOutbox.createdAt), desc(emailOutbox.id))
     .limit(filter.limit);
 }

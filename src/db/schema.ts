@@ -322,6 +322,22 @@ export const stripeEvents = sqliteTable("stripe_events", {
   receivedAt: integer("received_at", { mode: "timestamp_ms" }).notNull(),
 });
 
+/**
+ * The last subscription event applied per Stripe subscription (API.md "Webhooks"): Stripe does not
+ * deliver events in order, so an event applies only if it is newer (Stripe's `created`) than the
+ * one applied last. A deleted subscription is final (Stripe never revives a canceled one). No user
+ * id: the rows order Stripe's events and say nothing about a person (the plan lives on the user).
+ */
+export const stripeSubscriptions = sqliteTable("stripe_subscriptions", {
+  id: text("id").primaryKey(),
+  /** Stripe's `created` of the last applied event, unix seconds. */
+  lastEventCreated: integer("last_event_created").notNull(),
+  lastEventId: text("last_event_id").notNull(),
+  /** Whether the last applied event granted pro (a tie in `created` never grants over a withdrawal). */
+  grantsPro: integer("grants_pro", { mode: "boolean" }).notNull(),
+  deleted: integer("deleted", { mode: "boolean" }).notNull(),
+});
+
 export type License = typeof licenses.$inferSelect;
 
 /** A user's TOTP secret, encrypted with TOTP_ENCRYPTION_KEY (AES-GCM); enabled once confirmed. */

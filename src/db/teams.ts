@@ -83,6 +83,36 @@ export async function listMembers(db: Database, teamId: string) {
     .orderBy(teamMembers.createdAt, teamMembers.userId);
 }
 
+/**
+ * A page of the team's members, newest first, keyed for the cursor by (joined, user id): the
+ * membership row's own creation time and the member's id.
+ */
+export async function listMembersPage(
+  db: Database,
+  teamId: string,
+  page: { limit: number; after?: CursorPosition | undefined },
+) {
+  const rows = await db
+    .select({
+      userId: teamMembers.userId,
+      role: teamMembers.role,
+      joinedAt: teamMembers.createdAt,
+      email: users.email,
+      name: users.name,
+    })
+    .from(teamMembers)
+    .innerJoin(users, eq(users.id, teamMembers.userId))
+    .where(
+      and(
+        eq(teamMembers.teamId, teamId),
+        afterCursor({ createdAt: teamMembers.createdAt, id: teamMembers.userId }, page.after),
+      ),
+    )
+    .orderBy(desc(teamMembers.createdAt), desc(teamMembers.userId))
+    .limit(page.limit);
+  return rows.map((row) => ({ ...row, createdAt: row.joinedAt, id: row.userId }));
+}
+
 // The last-owner rule is part of the statement itself, so two owners demoting or removing each
 // other at the same moment cannot leave a team without one (SQLite runs each statement alone).
 const keepsAnOwner = (teamId: string) =>

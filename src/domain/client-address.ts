@@ -18,3 +18,19 @@ export function ipGuardKey(ip: string): string {
   const network = ipaddr.IPv6.networkAddressFromCIDR(`${address.toString()}/64`);
   return `${network.toString()}/64`;
 }
+
+/**
+ * The network an address belongs to, for the login limits that also hold per network (API.md
+ * "Login"): IPv4 by its /24, IPv6 by its /48 (a routed /48 is free from tunnel brokers and holds
+ * 65,536 /64s). Prefixed, so that no network key is ever an address key.
+ */
+export function networkGuardKey(ip: string): string {
+  if (!ipaddr.isValid(ip)) return `network:${ip}`;
+  const address = ipaddr.process(ip);
+  const bits = address.kind() === "ipv4" ? 24 : 48;
+  const network =
+    address.kind() === "ipv4"
+      ? ipaddr.IPv4.networkAddressFromCIDR(`${address.toString()}/${bits}`)
+      : ipaddr.IPv6.networkAddressFromCIDR(`${address.toString()}/${bits}`);
+  return `network:${network.toString()}/${bits}`;
+}

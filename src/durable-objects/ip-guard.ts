@@ -1,11 +1,14 @@
 import { DurableObject } from "cloudflare:workers";
 import * as z from "zod";
 import {
+  ADDRESS_LOGIN_THROTTLE,
   type AttemptOutcome,
   beginIpLoginAttempt,
   type IpLoginState,
   initialIpLoginState,
   ipLoginStateEndsAt,
+  type LoginThrottle,
+  NETWORK_LOGIN_THROTTLE,
   settleIpLoginAttempt,
 } from "../domain/login-backoff";
 import { toSeconds } from "../domain/seconds";
@@ -29,8 +32,17 @@ const blockSchema = z.object({ reason: z.string().min(1).max(500), until: z.int(
 
 const settleSchema = z.object({ attemptAt: z.int(), outcome: z.enum(["success", "failure", "cancelled"]) });
 
+/** Which login limits an instance applies: one address's, or (keyed by a network) a network's. */
+export type LoginScope = "address" | "network";
+const scopeSchema = z.enum(["address", "network"]);
+const throttles: Record<LoginScope, LoginThrottle> = {
+  address: ADDRESS_LOGIN_THROTTLE,
+  network: NETWORK_LOGIN_THROTTLE,
+};
+
 /**
- * One instance per client IP (`CF-Connecting-IP`). Holds the operator's block, the failed-login
+ * One instance per client IP (`CF-Connecting-IP`, IPv6 by its /64), and one per network (/24, /48)
+ * for the network's login limits (its login methods are then called with scope "network"). Holds the operator's block, the failed-login
  * window and backoff, the password-reset request window and the unauthenticated request window.
  * A Durable Object serialises its calls, so these counters are exact under any concurrency.
  *
@@ -109,15 +121,17 @@ export class IpGuard extends DurableObject<Bindings> {
     return wasBlocked;
   }
 
-  async beginLoginAttempt(): Promise<LoginAttemptTicket> {
+  async beginLoginAttempt(scope: LoginScope = "address"): Promise<LoginAttemptTicket> {
+    const throttle = throttles[parseArgument(scopeSchema, scope, "scope")];
     const now = this.now();
-    const decision = beginIpLoginAttempt(this.readLogin(), now);
+    const decision = beginIpLoginAttempt(this.readLogin(), now, throttle);
     if (!decision.admitted) return { admitted: false, retryAfterSeconds: toSeconds(decision.retryAfterMs) };
     await this.writeLogin(decision.state, now);
     return { admitted: true, attemptAt: decision.attemptAt };
   }
 
   async settleLoginAttempt(attemptAt: number, outcome: AttemptOutcome): Promise<void> {
+    // Settling needs no scope: it only records the outcome; the limits apply at the next begin.
     const settlement = parseArgument(settleSchema, { attemptAt, outcome }, "login settlement");
     const now = this.now();
     const next = settleIpLoginAttempt(this.readLogin(), settlement.attemptAt, settlement.outcome, now);
@@ -135,6 +149,8 @@ export class IpGuard extends DurableObject<Bindings> {
   /** Drops state that can no longer refuse anything, so idle IPs cost no storage. */
   override async alarm(): Promise<void> {
     const now = this.now();
+    // An instance does not know its scope here; the address throttle's end is the later one (its
+    // backoff grows faster, both cap at an hour), so a network's state is kept long enough.
     const loginEndsAt = ipLoginStateEndsAt(this.readLogin());
     if (loginEndsAt <= now) this.deleteLogin();
     const block = this.readBlock();

@@ -1,4 +1,4 @@
-import { ipGuardKey } from "../domain/client-address";
+import { ipGuardKey, networkGuardKey } from "../domain/client-address";
 import type { Bindings } from "../env";
 import { ApiError } from "../errors";
 
@@ -52,6 +52,14 @@ export function withUserGuard<R>(env: Bindings, userId: string, call: (guard: St
 /** The client IP's guard: limits, login backoff, blocks; keyed by `CF-Connecting-IP` (IPv6 by its /64). */
 export function withIpGuard<R>(env: Bindings, ip: string, call: (guard: Stub<"IP_GUARD">) => R) {
   return callGuard("ip guard", env.IP_GUARD, ipGuardKey(ip), call);
+}
+
+/**
+ * The guard of the client's network (/24, or /48 for IPv6): an IpGuard instance of its own, asked
+ * only by password and code checks, for the login limits that also hold per network.
+ */
+export function withNetworkGuard<R>(env: Bindings, ip: string, call: (guard: Stub<"IP_GUARD">) => R) {
+  return callGuard("network guard", env.IP_GUARD, networkGuardKey(ip), call);
 }
 
 /** The account's guard: lockout and reset-mail window; keyed by the normalised email. */

@@ -26,7 +26,7 @@ const HOPS = {
   "GET /health": "0 DO, 0 D1",
   "GET /v1/me (JWT)": "shield + 1 DO (user guard) + 1 D1",
   "GET /v1/images/{id} (API key)": "shield + 1 DO (user guard) + 1 D1",
-  "POST /v1/auth/login (bcrypt)": "shield + 5 DO (IP guard ×3, account guard ×2) + D1 + bcrypt",
+  "POST /v1/auth/login (bcrypt)": "shield + 7 DO (IP guard ×3, network guard ×2, account guard ×2) + D1 + bcrypt",
 };
 
 function load(title, options) {

@@ -1,10 +1,14 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { networkGuardKey } from "../../src/domain/client-address";
 import {
+  backoffMs,
   beginIpLoginAttempt,
   type IpLoginState,
   initialIpLoginState,
   ipLoginStateEndsAt,
+  MAX_BACKOFF_MS,
+  NETWORK_LOGIN_THROTTLE,
   settleIpLoginAttempt,
 } from "../../src/domain/login-backoff";
 
@@ -109,9 +113,10 @@ describe("how long the IP's login state matters", () => {
     expect(ipLoginStateEndsAt(fail(initialIpLoginState, 1000))).toBe(1000 + HOUR);
   });
 
-  it("until the backoff ends when that is later than the hour", () => {
-    const state: IpLoginState = { failures: [0], consecutiveFailures: 12, lastFailureAt: 0 };
-    expect(ipLoginStateEndsAt(state)).toBe(2 ** 12 * 1000);
+  it("until the backoff ends when that is later than the hour, and never beyond the cap", () => {
+    const state: IpLoginState = { failures: [0], consecutiveFailures: 11, lastFailureAt: 1_800_000 };
+    expect(ipLoginStateEndsAt(state)).toBe(1_800_000 + 2 ** 11 * 1000);
+    expect(ipLoginStateEndsAt({ ...state, consecutiveFailures: 30 })).toBe(1_800_000 + HOUR);
   });
 
   it("refuses nothing from then on, whatever came before", () => {
@@ -128,5 +133,84 @@ describe("how long the IP's login state matters", () => {
         expect(beginIpLoginAttempt(state, Math.max(now, endsAt)).admitted).toBe(true);
       }),
     );
+  });
+});
+
+describe("the backoff's cap: a shared address is never refused for more than an hour by one failure chain", () => {
+  it("doubles up to an hour and stays there (2^12 s would be 68 min; 2^40 s, 35,000 years)", () => {
+    expect(backoffMs(11)).toBe(2048_000);
+    expect(backoffMs(12)).toBe(MAX_BACKOFF_MS);
+    expect(backoffMs(40)).toBe(MAX_BACKOFF_MS);
+    expect(backoffMs(5000)).toBe(MAX_BACKOFF_MS);
+  });
+
+  it("one failure per period, for days, never makes the address wait more than an hour after it", () => {
+    let state = initialIpLoginState;
+    let now = 0;
+    for (let index = 0; index < 200; index++) {
+      const decision = beginIpLoginAttempt(state, now);
+      if (!decision.admitted) {
+        expect(decision.retryAfterMs).toBeLessThanOrEqual(MAX_BACKOFF_MS);
+        now += decision.retryAfterMs;
+        continue;
+      }
+      state = settleIpLoginAttempt(decision.state, decision.attemptAt, "failure", now);
+      expect(beginIpLoginAttempt(state, now + MAX_BACKOFF_MS).admitted).toBe(true);
+    }
+    expect(state.consecutiveFailures).toBeGreaterThan(40);
+  });
+
+  it("whatever the timing, no refusal asks for more than an hour, and an hour after the latest failure all is admitted", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 2 * HOUR }), fc.boolean()), { maxLength: 80 }),
+        fc.boolean(),
+        (attempts, network) => {
+          const throttle = network ? NETWORK_LOGIN_THROTTLE : undefined;
+          let state = initialIpLoginState;
+          let now = 0;
+          for (const [gap, succeeds] of attempts) {
+            now += gap;
+            const decision = beginIpLoginAttempt(state, now, throttle);
+            if (!decision.admitted) {
+              expect(decision.retryAfterMs).toBeLessThanOrEqual(MAX_BACKOFF_MS);
+              continue;
+            }
+            state = settleIpLoginAttempt(decision.state, decision.attemptAt, succeeds ? "success" : "failure", now);
+          }
+          const latest = Math.max(state.lastFailureAt ?? 0, ...state.failures);
+          expect(beginIpLoginAttempt(state, Math.max(now, latest + HOUR), throttle).admitted).toBe(true);
+        },
+      ),
+    );
+  });
+});
+
+describe("a network's login limits: 10× the address's", () => {
+  it("allows 50 failures an hour, and doubles its wait once per 10 consecutive failures", () => {
+    expect([9, 10, 19, 20, 30, 40, 50].map((n) => backoffMs(n, NETWORK_LOGIN_THROTTLE) / 1000)).toEqual([
+      0, 2, 2, 4, 8, 16, 32,
+    ]);
+    let state = initialIpLoginState;
+    let now = 0;
+    for (let index = 0; index < 50; index++) {
+      now += 40_000;
+      const decision = beginIpLoginAttempt(state, now, NETWORK_LOGIN_THROTTLE);
+      if (!decision.admitted) throw new Error(`refused at failure ${index + 1}`);
+      state = settleIpLoginAttempt(decision.state, decision.attemptAt, "failure", now);
+    }
+    const refused = beginIpLoginAttempt(state, now + 40_000, NETWORK_LOGIN_THROTTLE);
+    expect(refused).toEqual({ admitted: false, retryAfterMs: 40_000 + HOUR - (now + 40_000) });
+  });
+});
+
+describe("the network an address is counted in", () => {
+  it.each([
+    ["203.0.113.77", "network:203.0.113.0/24"],
+    ["::ffff:203.0.113.77", "network:203.0.113.0/24"],
+    ["2001:db8:abcd:12:1:2:3:4", "network:2001:db8:abcd::/48"],
+    ["2001:db8:abcd:ffff::1", "network:2001:db8:abcd::/48"],
+  ])("%s → %s", (address, key) => {
+    expect(networkGuardKey(address)).toBe(key);
   });
 });

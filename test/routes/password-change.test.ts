@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { api, expectProblem, login, registerUser } from "../helpers/api";
-import { tokenFromMail, waitForMail } from "../helpers/outbox";
+import { readOutbox, tokenFromMail, waitForMail } from "../helpers/outbox";
 import { insertSessions, liveSessionCount } from "../helpers/sessions";
 
 const change = (token: string, currentPassword: string, newPassword: string) =>
@@ -59,6 +59,32 @@ describe("POST /v1/auth/password/change", () => {
     );
     expect((await api("GET", "/v1/me", { token: other })).status).toBe(200);
     expect(await login(user.email, user.password)).toEqual(expect.any(String));
+  });
+
+  it("ten wrong current passwords lock the account (423) and mail its owner exactly once", async () => {
+    const user = await registerUser();
+    for (let index = 0; index < 10; index++) {
+      await expectProblem(
+        await change(user.token, `guess ${index}`, "a changed passphrase"),
+        401,
+        "invalid_credentials",
+      );
+    }
+    await expectProblem(await change(user.token, user.password, "a changed passphrase"), 423, "account_locked");
+    const lockMails = (await readOutbox(user.email)).filter((mail) => /locked/i.test(mail.subject));
+    expect(lockMails).toHaveLength(1);
+    expect(lockMails[0]?.text).toContain("/reset-password?token=");
+  });
+
+  it("twelve concurrent wrong current passwords lock the account and send exactly one lockout mail", async () => {
+    const user = await registerUser();
+    const responses = await Promise.all(
+      Array.from({ length: 12 }, (_, index) => change(user.token, `racing guess ${index}`, "a changed passphrase")),
+    );
+    const statuses = responses.map((response) => response.status).sort();
+    expect(statuses).toEqual([...Array(10).fill(401), 423, 423]);
+    const lockMails = (await readOutbox(user.email)).filter((mail) => /locked/i.test(mail.subject));
+    expect(lockMails).toHaveLength(1);
   });
 
   it.each(["password", "qwertyuiop", "iloveyou", "PASSWORD1"])("refuses the common password %s", async (common) => {

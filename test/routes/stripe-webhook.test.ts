@@ -2,6 +2,7 @@ import Stripe from "stripe";
 import { describe, expect, it } from "vitest";
 import { api, env, expectProblem, randomIp, registerUser } from "../helpers/api";
 import { fetchWithEnv } from "../helpers/custom-env";
+import { duringFault } from "../helpers/faults";
 import { createImage } from "../helpers/fixtures";
 import { asOperator } from "../helpers/operator";
 
@@ -65,13 +66,25 @@ function checkoutCompleted(userId: string, imageId: string, extra: Record<string
   });
 }
 
-function subscriptionEvent(type: string, userId: string, status: string) {
-  return stripeEvent(type, {
-    id: `sub_test_${crypto.randomUUID()}`,
-    object: "subscription",
-    status,
-    metadata: { userId },
-  });
+const PRO_PRICE = "price_test_pro_monthly";
+
+/** A subscription event; `created` (Stripe's event time, unix seconds) orders one subscription's events. */
+function subscriptionEvent(
+  type: string,
+  userId: string,
+  status: string,
+  options: { subscriptionId?: string; created?: number; price?: string } = {},
+) {
+  return {
+    ...stripeEvent(type, {
+      id: options.subscriptionId ?? `sub_test_${crypto.randomUUID()}`,
+      object: "subscription",
+      status,
+      metadata: { userId },
+      items: { object: "list", data: [{ id: "si_test", price: { id: options.price ?? PRO_PRICE } }] },
+    }),
+    created: options.created ?? nowSeconds(),
+  };
 }
 
 async function me(token: string) {
@@ -272,12 +285,19 @@ describe("payment intents", () => {
 describe("subscriptions set the plan, effective on the next request", () => {
   it("an active subscription makes the user pro (500/min); its deletion makes them standard (100/min)", async () => {
     const user = await registerUser();
+    const subscriptionId = `sub_test_${crypto.randomUUID()}`;
+    const created = nowSeconds();
     expect(await me(user.token)).toEqual({ plan: "standard", limit: "100" });
 
-    expect((await deliver(subscriptionEvent("customer.subscription.created", user.id, "active"))).status).toBe(200);
+    const start = subscriptionEvent("customer.subscription.created", user.id, "active", { subscriptionId, created });
+    expect((await deliver(start)).status).toBe(200);
     expect(await me(user.token)).toEqual({ plan: "pro", limit: "500" });
 
-    expect((await deliver(subscriptionEvent("customer.subscription.deleted", user.id, "canceled"))).status).toBe(200);
+    const end = subscriptionEvent("customer.subscription.deleted", user.id, "canceled", {
+      subscriptionId,
+      created: created + 60,
+    });
+    expect((await deliver(end)).status).toBe(200);
     expect(await me(user.token)).toEqual({ plan: "standard", limit: "100" });
 
     const audits = await auditRows({ type: "subscription.updated", userId: user.id });
@@ -289,10 +309,82 @@ describe("subscriptions set the plan, effective on the next request", () => {
 
   it("a subscription that is past due makes the user standard", async () => {
     const user = await registerUser();
-    await deliver(subscriptionEvent("customer.subscription.created", user.id, "trialing"));
+    const subscriptionId = `sub_test_${crypto.randomUUID()}`;
+    const created = nowSeconds();
+    await deliver(subscriptionEvent("customer.subscription.created", user.id, "trialing", { subscriptionId, created }));
     expect((await me(user.token)).plan).toBe("pro");
-    await deliver(subscriptionEvent("customer.subscription.updated", user.id, "past_due"));
+    await deliver(
+      subscriptionEvent("customer.subscription.updated", user.id, "past_due", { subscriptionId, created: created + 1 }),
+    );
     expect(await me(user.token)).toEqual({ plan: "standard", limit: "100" });
+  });
+
+  it("a late `updated: active` delivered after `deleted` does not give pro back", async () => {
+    const user = await registerUser();
+    const subscriptionId = `sub_test_${crypto.randomUUID()}`;
+    const created = nowSeconds() - 120;
+    await deliver(subscriptionEvent("customer.subscription.created", user.id, "active", { subscriptionId, created }));
+    const deleted = subscriptionEvent("customer.subscription.deleted", user.id, "canceled", {
+      subscriptionId,
+      created: created + 60,
+    });
+    expect((await deliver(deleted)).status).toBe(200);
+    // Stripe sent this one before the deletion; it arrives after it.
+    const late = subscriptionEvent("customer.subscription.updated", user.id, "active", {
+      subscriptionId,
+      created: created + 30,
+    });
+    expect(await (await deliver(late)).json()).toEqual({ received: true });
+    expect(await me(user.token)).toEqual({ plan: "standard", limit: "100" });
+    // Not even a later-stamped event revives a deleted subscription (Stripe never does).
+    const revived = subscriptionEvent("customer.subscription.updated", user.id, "active", {
+      subscriptionId,
+      created: created + 90,
+    });
+    expect((await deliver(revived)).status).toBe(200);
+    expect((await me(user.token)).plan).toBe("standard");
+  });
+
+  it("an older event never undoes a newer one, and a tie in `created` never grants pro over a withdrawal", async () => {
+    const user = await registerUser();
+    const subscriptionId = `sub_test_${crypto.randomUUID()}`;
+    const created = nowSeconds() - 120;
+    const at = (status: string, seconds: number) =>
+      subscriptionEvent("customer.subscription.updated", user.id, status, { subscriptionId, created: seconds });
+    await deliver(at("active", created + 10));
+    await deliver(at("past_due", created + 20));
+    await deliver(at("active", created + 15));
+    expect((await me(user.token)).plan).toBe("standard");
+    await deliver(at("active", created + 20));
+    expect((await me(user.token)).plan).toBe("standard");
+    await deliver(at("active", created + 30));
+    expect((await me(user.token)).plan).toBe("pro");
+    await deliver(at("unpaid", created + 30));
+    expect((await me(user.token)).plan).toBe("standard");
+  });
+
+  it("Stripe's retry of an event whose handling failed still applies (the order record does not swallow it)", async () => {
+    const user = await registerUser();
+    const event = subscriptionEvent("customer.subscription.created", user.id, "active");
+    await duringFault("users", "UPDATE", () => deliver(event));
+    expect((await me(user.token)).plan).toBe("standard");
+    const retried = await deliver(event);
+    expect(await retried.json()).toEqual({ received: true });
+    expect((await me(user.token)).plan).toBe("pro");
+  });
+
+  it("an active subscription to a price not named in STRIPE_PRO_PRICE_IDS does not make the user pro", async () => {
+    const user = await registerUser();
+    const unknown = subscriptionEvent("customer.subscription.created", user.id, "active", {
+      price: "price_attacker_one_cent",
+    });
+    expect((await deliver(unknown)).status).toBe(200);
+    expect(await me(user.token)).toEqual({ plan: "standard", limit: "100" });
+    const yearly = subscriptionEvent("customer.subscription.created", user.id, "active", {
+      price: "price_test_pro_yearly",
+    });
+    expect((await deliver(yearly)).status).toBe(200);
+    expect((await me(user.token)).plan).toBe("pro");
   });
 
   it("leaves an enterprise user's plan and custom limit alone", async () => {

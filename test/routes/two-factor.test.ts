@@ -126,7 +126,7 @@ describe("login with 2FA on", () => {
     await waitForMail(user.email, /backup code/i);
   });
 
-  it("wrong codes count as failed logins: ten lock the account, even with the right password", async () => {
+  it("wrong codes count as failed logins: ten lock the account, even with the right password, and mail the owner once", async () => {
     const user = await registerUser();
     await enableTwoFactor(user);
     for (let index = 0; index < 10; index++) {
@@ -134,6 +134,24 @@ describe("login with 2FA on", () => {
     }
     const locked = await api("POST", "/v1/auth/login", { body: { email: user.email, password: user.password } });
     await expectProblem(locked, 423, "account_locked");
+    const lockMails = (await readOutbox(user.email)).filter((mail) => /locked/i.test(mail.subject));
+    expect(lockMails).toHaveLength(1);
+    expect(lockMails[0]?.text).toContain("/reset-password?token=");
+  });
+
+  it("wrong backup codes lock the account like wrong TOTP codes, and the lock is mailed", async () => {
+    const user = await registerUser();
+    await enableTwoFactor(user);
+    for (let index = 0; index < 10; index++) {
+      const wrong = await mfaStep(await passwordStep(user), { backupCode: `nope-${index}-nope` });
+      await expectProblem(wrong, 401, "invalid_credentials");
+    }
+    await expectProblem(
+      await api("POST", "/v1/auth/login", { body: { email: user.email, password: user.password } }),
+      423,
+      "account_locked",
+    );
+    expect((await readOutbox(user.email)).filter((mail) => /locked/i.test(mail.subject))).toHaveLength(1);
   });
 
   it("a password reset keeps 2FA on", async () => {

@@ -1,7 +1,9 @@
 // OWASP API2:2023 broken authentication, API4:2023 (anti-automation); ASVS 5.0 V6.3.1 (brute
 // force and credential stuffing), V6.3.5 (lockout notice), V2.4 (anti-automation).
 import { describe, expect, it } from "vitest";
+import { networkGuardKey } from "../../src/domain/client-address";
 import { api, env, expectProblem, randomIp, registerUser, uniqueEmail } from "../helpers/api";
+import { injectClock, ManualClock } from "../helpers/clock";
 import { readOutbox, tokenFromMail, waitForMail } from "../helpers/outbox";
 
 function loginFrom(ip: string, email: string, password: string) {
@@ -69,6 +71,63 @@ describe("per-IP login guard", () => {
       headers: { "X-Forwarded-For": randomIp(), "X-Real-IP": randomIp() },
     });
     await expectProblem(spoofed, 429, "too_many_attempts");
+  });
+});
+
+/** Points the guards of these keys (addresses, or networks) at one hand-moved clock. */
+async function clockGuards(keys: string[], clock: ManualClock) {
+  for (const key of keys) await injectClock(env.IP_GUARD.get(env.IP_GUARD.idFromName(key)), clock);
+}
+
+const randomByte = () => crypto.getRandomValues(new Uint8Array(1))[0] as number;
+
+describe("per-network login guard (/48 and /24, 10× the per-address numbers)", () => {
+  it("51 failed logins from 51 different /64s of one /48: the 51st is refused, as is the right password, for the whole /48", async () => {
+    const user = await registerUser();
+    const net = `2001:db8:${(randomByte() * 256 + randomByte()).toString(16)}`;
+    const addressIn = (subnet: number) => `${net}:${subnet.toString(16)}::1`;
+    const clock = new ManualClock();
+    await clockGuards([networkGuardKey(addressIn(0))], clock);
+    const statuses: number[] = [];
+    for (let subnet = 1; subnet <= 51; subnet++) {
+      // Past the network's backoff (at most 32 s here), well inside its hour: only the count decides.
+      clock.advance(40_000);
+      statuses.push((await loginFrom(addressIn(subnet), uniqueEmail("rotating"), `guess ${subnet}`)).status);
+    }
+    expect(statuses).toEqual([...Array(50).fill(401), 429]);
+    clock.advance(40_000);
+    const right = await loginFrom(addressIn(999), user.email, user.password);
+    await expectProblem(right, 429, "too_many_attempts");
+    expect(Number(right.headers.get("Retry-After"))).toBeGreaterThan(0);
+    // Another /48 is another network.
+    expect((await loginFrom(`2001:db9:${net.slice(9)}::1`, user.email, user.password)).status).toBe(200);
+  });
+
+  it("10 addresses of one /24 fail freely (5 each) until the network's total passes 50", async () => {
+    const prefix = `10.${randomByte()}.${randomByte()}`;
+    const addresses = Array.from({ length: 11 }, (_, index) => `${prefix}.${index + 1}`);
+    const clock = new ManualClock();
+    await clockGuards([...addresses, networkGuardKey(addresses[0] as string)], clock);
+    const statuses: number[] = [];
+    for (let round = 0; round < 5; round++) {
+      for (const ip of addresses.slice(0, 10)) {
+        // Past each backoff (an address's 2^4 s, the network's 2^4 s), well inside the hour.
+        clock.advance(20_000);
+        statuses.push((await loginFrom(ip, uniqueEmail("office"), `guess ${round}`)).status);
+      }
+    }
+    expect(statuses).toEqual(Array(50).fill(401));
+    clock.advance(40_000);
+    // The eleventh address has no failure of its own: its network has had 50 this hour.
+    await expectProblem(
+      await loginFrom(addresses[10] as string, uniqueEmail("office"), "guess"),
+      429,
+      "too_many_attempts",
+    );
+    // Another /24 is another network.
+    expect(
+      (await loginFrom(`10.${prefix.split(".")[1]}.${(randomByte() + 1) % 256}.7`, uniqueEmail(), "x")).status,
+    ).toBe(401);
   });
 });
 

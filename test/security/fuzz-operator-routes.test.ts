@@ -77,6 +77,7 @@ function stripeEvent(type = handledTypes[++deliveries % handledTypes.length] as 
     id: `evt_fuzz_${crypto.randomUUID()}`,
     object: "event",
     type,
+    created: Math.floor(Date.now() / 1000),
     data: {
       object: {
         id: `${type.startsWith("checkout") ? "cs" : type.startsWith("payment") ? "pi" : "sub"}_fuzz_${crypto.randomUUID()}`,

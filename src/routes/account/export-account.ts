@@ -38,10 +38,11 @@ export const exportedTables = {
 
 /**
  * Tables with no row about a person: team names (exported with memberships), Stripe event ids,
+ * the order of each Stripe subscription's events (keyed by Stripe's subscription id, no user id),
  * and invitation sends (a team id and the SHA-256 of an invited address, kept at most a day or
  * so for the invitation caps; nothing in them names the user).
  */
-export const tablesWithoutUserData = ["teams", "stripe_events", "invitation_sends"] as const;
+export const tablesWithoutUserData = ["teams", "stripe_events", "stripe_subscriptions", "invitation_sends"] as const;
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
 

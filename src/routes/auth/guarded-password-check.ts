@@ -4,7 +4,8 @@ import { recordAuditEvent } from "../../db/audit";
 import { database } from "../../db/client";
 import type { AppEnv } from "../../env";
 import { ApiError } from "../../errors";
-import { withAccountGuard, withIpGuard } from "../../services/guard-client";
+import { withAccountGuard, withIpGuard, withNetworkGuard } from "../../services/guard-client";
+import { announceAccountLock } from "./announce-lock";
 
 export interface PasswordCheck {
   /** Normalised email: the account guard's key, whether or not an account has it. */
@@ -22,9 +23,10 @@ export interface PasswordCheck {
 }
 
 /**
- * Every password guess goes through here (API.md "Login"): IP guard, then account guard, then
+ * Every password guess goes through here (API.md "Login"): IP and network guards, then account guard, then
  * bcrypt, then the outcome is recorded in both, so no guess is ever left uncounted. A refused
- * attempt answers 429 or 423 whatever the password, runs no bcrypt and extends nothing.
+ * attempt answers 429 or 423 whatever the password, runs no bcrypt and extends nothing. The
+ * failure that locks the account is announced here (audit row and mail), for every path.
  */
 export async function guardedPasswordCheck(c: Context<AppEnv>, check: PasswordCheck) {
   const db = database(c.env.DB);
@@ -38,19 +40,32 @@ export async function guardedPasswordCheck(c: Context<AppEnv>, check: PasswordCh
     throw error;
   };
 
-  const ticket = await withIpGuard(c.env, ip, (guard) => guard.beginLoginAttempt());
-  if (!ticket.admitted) {
+  // The address's limits and its network's (/24, /48: 10× the numbers), asked at once.
+  const [ticket, networkTicket] = await Promise.all([
+    withIpGuard(c.env, ip, (guard) => guard.beginLoginAttempt()),
+    withNetworkGuard(c.env, ip, (guard) => guard.beginLoginAttempt("network")),
+  ]);
+  /** Gives back the places of an attempt that checked no password (a refusal is never charged). */
+  const cancel = () =>
+    Promise.all([
+      ticket.admitted && withIpGuard(c.env, ip, (guard) => guard.settleLoginAttempt(ticket.attemptAt, "cancelled")),
+      networkTicket.admitted &&
+        withNetworkGuard(c.env, ip, (guard) => guard.settleLoginAttempt(networkTicket.attemptAt, "cancelled")),
+    ]);
+  if (!ticket.admitted || !networkTicket.admitted) {
+    await cancel();
+    const waits = [ticket, networkTicket].map((decision) => (decision.admitted ? 0 : decision.retryAfterSeconds));
     return refuse(
       "backoff",
-      new ApiError("too_many_attempts", { headers: { "Retry-After": String(ticket.retryAfterSeconds) } }),
+      new ApiError("too_many_attempts", { headers: { "Retry-After": String(Math.max(...waits)) } }),
     );
   }
 
   const lockoutMs = c.get("config").LOCKOUT_MINUTES * 60_000;
   const account = await withAccountGuard(c.env, check.email, (guard) => guard.beginLoginAttempt(lockoutMs));
   if (!account.admitted) {
-    // No password was checked: the IP is not charged for this attempt.
-    await withIpGuard(c.env, ip, (guard) => guard.settleLoginAttempt(ticket.attemptAt, "cancelled"));
+    // No password was checked: neither the address nor its network is charged for this attempt.
+    await cancel();
     return refuse(
       "locked",
       new ApiError("account_locked", { headers: { "Retry-After": String(account.retryAfterSeconds) } }),
@@ -60,9 +75,12 @@ export async function guardedPasswordCheck(c: Context<AppEnv>, check: PasswordCh
   const passed = await check.verify();
   const ipOutcome = !passed ? "failure" : check.partial ? "cancelled" : "success";
   const accountOutcome = !passed ? "failure" : check.partial ? "partial" : "success";
-  const [, settlement] = await Promise.all([
+  const [, , settlement] = await Promise.all([
     withIpGuard(c.env, ip, (guard) => guard.settleLoginAttempt(ticket.attemptAt, ipOutcome)),
+    withNetworkGuard(c.env, ip, (guard) => guard.settleLoginAttempt(networkTicket.attemptAt, ipOutcome)),
     withAccountGuard(c.env, check.email, (guard) => guard.settleLoginAttempt(accountOutcome)),
   ]);
+  // Whatever path asked for the password or code, the failure that locks the account mails its owner.
+  if (settlement.newlyLocked) await announceAccountLock(c, { email: check.email, userId: check.userId });
   return { passed, newlyLocked: settlement.newlyLocked };
 }

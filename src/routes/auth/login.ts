@@ -1,5 +1,4 @@
 import { createRoute } from "@hono/zod-openapi";
-import type { Context } from "hono";
 import * as z from "zod";
 import { publicAccess } from "../../auth/access";
 import { auditContext } from "../../auth/audit-context";
@@ -8,16 +7,12 @@ import { issueMfaToken } from "../../crypto/jwt";
 import { spendPasswordCheck, verifyPassword } from "../../crypto/password";
 import { recordAuditEvent } from "../../db/audit";
 import { database } from "../../db/client";
-import type { User } from "../../db/schema";
 import { findUserByEmail } from "../../db/users";
-import type { AppEnv } from "../../env";
 import { ApiError } from "../../errors";
-import { accountLockedMail } from "../../services/mail-templates";
 import { defineEndpoint } from "../endpoint";
 import { emailSchema, jsonBody, jsonResponse, problemResponse, tokenResponseSchema } from "../schemas";
 import { completeLogin } from "./complete-login";
 import { guardedPasswordCheck } from "./guarded-password-check";
-import { mailResetLink } from "./reset-link";
 import { isTwoFactorEnabled } from "./second-factor";
 
 export const mfaChallengeSchema = z
@@ -32,13 +27,6 @@ export const loginBodySchema = z.strictObject({
 });
 export type LoginBody = z.infer<typeof loginBodySchema>;
 
-async function announceLock(c: Context<AppEnv>, user: User | undefined) {
-  await recordAuditEvent(database(c.env.DB), auditContext(c), { type: "auth.locked", userId: user?.id ?? null });
-  if (!user) return;
-  const minutes = c.get("config").LOCKOUT_MINUTES;
-  await mailResetLink(c, user.id, (resetUrl) => accountLockedMail(user.email, resetUrl, minutes));
-}
-
 export const login = defineEndpoint({
   access: publicAccess,
   route: createRoute({
@@ -47,8 +35,10 @@ export const login = defineEndpoint({
     tags: ["auth"],
     summary: "Log in with email and password",
     description:
-      "At most 5 failed logins per IP in any rolling hour, and 2^n s of backoff after the n-th consecutive failure " +
-      "(429 too_many_attempts); 10 consecutive failures lock the account (423 account_locked). Both carry Retry-After.",
+      "At most 5 failed logins per IP in any rolling hour, and 2^n s of backoff (at most 1 h) after the n-th " +
+      "consecutive failure; the client's /24 or /48 gets the same with 10x the numbers (50 an hour) " +
+      "(429 too_many_attempts); 10 consecutive failures lock the account (423 account_locked) and mail its owner. " +
+      "Both carry Retry-After.",
     request: { body: jsonBody(loginBodySchema) },
     responses: {
       200: jsonResponse(
@@ -66,7 +56,7 @@ export const login = defineEndpoint({
     const db = database(c.env.DB);
     const user = await findUserByEmail(db, email);
     const twoFactor = user ? await isTwoFactorEnabled(c, user.id) : false;
-    const { passed, newlyLocked } = await guardedPasswordCheck(c, {
+    const { passed } = await guardedPasswordCheck(c, {
       email,
       userId: user?.id ?? null,
       context: "login",
@@ -80,7 +70,6 @@ export const login = defineEndpoint({
         userId: user?.id ?? null,
         metadata: { reason: user ? "bad_password" : "unknown_email", context: "login" },
       });
-      if (newlyLocked) await announceLock(c, user);
       throw new ApiError("invalid_credentials");
     }
 

@@ -3,10 +3,11 @@ import * as z from "zod";
 import { sessionOnly } from "../../auth/access";
 import { sessionPrincipalOf } from "../../auth/principal";
 import { database } from "../../db/client";
+import { decodeCursor, toPage } from "../../db/cursor";
 import { listLicenses } from "../../db/licenses";
 import type { License } from "../../db/schema";
 import { defineEndpoint } from "../endpoint";
-import { jsonResponse, problemResponse } from "../schemas";
+import { jsonResponse, paginationQuerySchema, problemResponse } from "../schemas";
 
 export const licenseSchema = z
   .object({
@@ -34,14 +35,24 @@ export const listLicensesEndpoint = defineEndpoint({
     path: "/v1/licenses",
     tags: ["billing"],
     summary: "The image licences the user bought, newest first",
+    request: { query: paginationQuerySchema },
     responses: {
-      200: jsonResponse("Licences", z.object({ data: z.array(licenseSchema), nextCursor: z.null() })),
+      200: jsonResponse(
+        "A page of licences",
+        z.object({ data: z.array(licenseSchema), nextCursor: z.string().nullable() }),
+      ),
+      400: problemResponse("validation_failed"),
       401: problemResponse("unauthorized"),
       403: problemResponse("forbidden"),
     },
   }),
   handler: async (c) => {
-    const licenses = await listLicenses(database(c.env.DB), sessionPrincipalOf(c).userId);
-    return c.json({ data: licenses.map(licenseView), nextCursor: null }, 200);
+    const { limit, cursor } = c.req.valid("query");
+    const rows = await listLicenses(database(c.env.DB), sessionPrincipalOf(c).userId, {
+      limit: limit + 1,
+      after: decodeCursor(cursor),
+    });
+    const page = toPage(rows, limit);
+    return c.json({ data: page.rows.map(licenseView), nextCursor: page.nextCursor }, 200);
   },
 });

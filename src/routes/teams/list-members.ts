@@ -2,10 +2,11 @@ import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
 import { sessionWithTeamAction } from "../../auth/access";
 import { database } from "../../db/client";
-import { listMembers } from "../../db/teams";
+import { decodeCursor, toPage } from "../../db/cursor";
+import { listMembersPage } from "../../db/teams";
 import { authorizeTeam } from "../authorize";
 import { defineEndpoint } from "../endpoint";
-import { jsonResponse, problemResponse } from "../schemas";
+import { jsonResponse, paginationQuerySchema, problemResponse } from "../schemas";
 import { teamIdParams, teamRoleSchema } from "./team-view";
 
 export const memberSchema = z
@@ -24,10 +25,14 @@ export const listTeamMembers = defineEndpoint({
     method: "get",
     path: "/v1/teams/{id}/members",
     tags: ["teams"],
-    summary: "The team's members and their roles",
-    request: { params: teamIdParams },
+    summary: "The team's members and their roles, newest first",
+    request: { params: teamIdParams, query: paginationQuerySchema },
     responses: {
-      200: jsonResponse("Members", z.object({ data: z.array(memberSchema), nextCursor: z.null() })),
+      200: jsonResponse(
+        "A page of members",
+        z.object({ data: z.array(memberSchema), nextCursor: z.string().nullable() }),
+      ),
+      400: problemResponse("validation_failed"),
       401: problemResponse("unauthorized"),
       404: problemResponse("not_found"),
     },
@@ -35,10 +40,16 @@ export const listTeamMembers = defineEndpoint({
   handler: async (c) => {
     const { id } = c.req.valid("param");
     await authorizeTeam(c, id);
-    const members = await listMembers(database(c.env.DB), id);
-    return c.json(
-      { data: members.map((member) => ({ ...member, joinedAt: member.joinedAt.toISOString() })), nextCursor: null },
-      200,
-    );
+    const { limit, cursor } = c.req.valid("query");
+    const rows = await listMembersPage(database(c.env.DB), id, { limit: limit + 1, after: decodeCursor(cursor) });
+    const page = toPage(rows, limit);
+    const data = page.rows.map((member) => ({
+      userId: member.userId,
+      email: member.email,
+      name: member.name,
+      role: member.role,
+      joinedAt: member.joinedAt.toISOString(),
+    }));
+    return c.json({ data, nextCursor: page.nextCursor }, 200);
   },
 });

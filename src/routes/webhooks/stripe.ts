@@ -9,8 +9,7 @@ import { newId } from "../../crypto/random";
 import { recordAuditEvent } from "../../db/audit";
 import { type Database, database } from "../../db/client";
 import { findImageOfUser, insertLicense } from "../../db/licenses";
-import type { User } from "../../db/schema";
-import { forgetStripeEvent, recordStripeEvent } from "../../db/stripe-events";
+import { claimSubscriptionEvent, forgetStripeEvent, recordStripeEvent } from "../../db/stripe-events";
 import { findUserById, updateUserPlan } from "../../db/users";
 import { type Plan, requestsPerMinute } from "../../domain/plans";
 import type { AppEnv } from "../../env";
@@ -92,6 +91,8 @@ const stripeId = z.string().min(1).max(255).refine(isWellFormed);
 const eventSchema = z.object({
   id: stripeId,
   type: stripeId,
+  /** When Stripe created the event (unix seconds): orders a subscription's events. */
+  created: z.int().nonnegative().optional(),
   data: z.object({ object: z.unknown() }),
 });
 const checkoutSessionSchema = z.object({
@@ -107,9 +108,13 @@ const paymentIntentSchema = z.object({
   metadata: metadataSchema,
 });
 const subscriptionSchema = z.object({
-  id: z.string().min(1).max(255),
+  id: stripeId,
   status: z.string().max(50),
   metadata: metadataSchema,
+  /** The subscription's prices: only those named in STRIPE_PRO_PRICE_IDS make a user pro. */
+  items: z
+    .object({ data: z.array(z.object({ price: z.object({ id: z.string().max(255) }).nullish() })).max(100) })
+    .nullish(),
 });
 
 type Handler = (c: Context<AppEnv>, db: Database, event: z.infer<typeof eventSchema>) => Promise<void>;
@@ -169,18 +174,44 @@ function auditPayment(type: "payment.succeeded" | "payment.failed"): Handler {
   };
 }
 
-function planFor(user: User, eventType: string, status: string): Plan {
-  // An enterprise plan is the operator's to set: a subscription neither grants nor ends it.
-  if (user.plan === "enterprise") return "enterprise";
-  const paying = status === "active" || status === "trialing";
-  return paying && eventType !== "customer.subscription.deleted" ? "pro" : "standard";
+/**
+ * Whether a subscription event grants pro: an active or trialing subscription, not deleted, with
+ * at least one price named in STRIPE_PRO_PRICE_IDS (any other price, or none configured, grants
+ * nothing: a subscription to some other product never makes a user pro).
+ */
+function grantsPro(
+  eventType: string,
+  subscription: z.infer<typeof subscriptionSchema>,
+  proPriceIds: readonly string[],
+): boolean {
+  const paying = subscription.status === "active" || subscription.status === "trialing";
+  if (!paying || eventType === "customer.subscription.deleted") return false;
+  const prices = subscription.items?.data.map((item) => item.price?.id) ?? [];
+  return prices.some((price) => price !== undefined && proPriceIds.includes(price));
 }
 
 const applySubscription: Handler = async (c, db, event) => {
   const subscription = parseObject(subscriptionSchema, event);
   const user = subscription ? await knownUser(db, subscription.metadata) : undefined;
   if (!subscription || !user) return;
-  const plan = planFor(user, event.type, subscription.status);
+  if (event.created === undefined) {
+    // Stripe always sets it; without it the event cannot be ordered, so it cannot be trusted.
+    console.warn(`stripe event ${event.type} has no created time; ignored`);
+    return;
+  }
+  const pro = grantsPro(event.type, subscription, c.get("config").STRIPE_PRO_PRICE_IDS);
+  // Stripe delivers out of order: an event older than the last one applied to this subscription
+  // changes nothing (a late "updated: active" after "deleted" does not give pro back).
+  const latest = await claimSubscriptionEvent(db, {
+    subscriptionId: subscription.id,
+    eventId: event.id,
+    created: event.created,
+    grantsPro: pro,
+    deleted: event.type === "customer.subscription.deleted",
+  });
+  if (!latest) return;
+  // An enterprise plan is the operator's to set: a subscription neither grants nor ends it.
+  const plan: Plan = user.plan === "enterprise" ? "enterprise" : pro ? "pro" : "standard";
   const audit = {
     context: auditContext(c),
     event: {
@@ -234,7 +265,10 @@ export const stripeWebhook = defineEndpoint({
       "session with `metadata.userId` and `metadata.imageId` grants an image licence),",
       "`payment_intent.succeeded` / `payment_intent.payment_failed` (audited for `metadata.userId`),",
       "`customer.subscription.created|updated|deleted` (`metadata.userId` gets the pro plan while the",
-      "subscription is active or trialing, standard otherwise; enterprise users are left alone).",
+      "subscription is active or trialing with a price named in STRIPE_PRO_PRICE_IDS, standard otherwise;",
+      "enterprise users are left alone). A subscription's events apply in the order of the event's",
+      "`created`: an older one than the last applied is acknowledged and ignored; at equal `created`",
+      "only one that grants nothing applies; nothing applies after `customer.subscription.deleted`.",
       "Other types, and events of unknown users, are acknowledged and ignored.",
     ].join(" "),
     responses: {
