@@ -44,7 +44,7 @@ describe("audit log", () => {
       "auth.logout",
     ]);
     expect(rows[1]).toMatchObject({ ip: "198.51.100.4", request_id: failed.headers.get("X-Request-Id") });
-    expect(JSON.parse(rows[1]?.metadata ?? "{}")).toEqual({ reason: "bad_password", context: "login" });
+    expect(JSON.parse(rows[1]?.metadata ?? "{}")).toEqual({ reason: "bad_password", context: "login", count: 1 });
     expect(rows[2]).toMatchObject({ ip: "198.51.100.5" });
     expect(rows[4]).toMatchObject({ request_id: profile.headers.get("X-Request-Id") });
     expect(JSON.parse(rows[4]?.metadata ?? "{}")).toEqual({ fields: ["name"] });

@@ -141,7 +141,7 @@ const quoted = (value: string) => sql`json_quote(${value})`;
  * last-owner rule (refuseToOrphanATeam) and fails whole if it no longer holds.
  *
  * Audit rows stay until their retention ends. The user's own rows (user_id = theirs) are
- * pseudonymised: user id and IP cleared. No other user's row loses anything of its own: its
+ * pseudonymised: user id, IP and aggregation key (which names both) cleared. No other user's row loses anything of its own: its
  * user id, IP, type and time stay as they were; only where it names the erased user (their id
  * or email as a whole JSON string value in its metadata, e.g. `memberId` in a team event) is that
  * value replaced by "erased-user". The match is on the whole quoted value, so an account whose
@@ -158,7 +158,7 @@ export async function eraseUserRows(
 ) {
   await db.batch([
     refuseToOrphanATeam(db, user.id, teamIds),
-    db.update(auditLog).set({ ip: null, userId: null }).where(eq(auditLog.userId, user.id)),
+    db.update(auditLog).set({ ip: null, userId: null, aggregateKey: null }).where(eq(auditLog.userId, user.id)),
     db
       .update(auditLog)
       .set({

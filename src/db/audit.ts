@@ -81,6 +81,7 @@ export function auditEventInsert(db: Database, context: AuditContext, event: Aud
     requestId: context.requestId,
     metadata: event.metadata ?? {},
     createdAt: new Date(),
+    aggregateKey: null,
   } satisfies typeof auditLog.$inferInsert;
   if (!onlyIf) return db.insert(auditLog).values(row);
   // INSERT … SELECT: drizzle names every column in table order; each value is encoded by its
@@ -97,6 +98,56 @@ export function auditEventInsert(db: Database, context: AuditContext, event: Aud
  */
 export async function recordAuditEvent(db: Database, context: AuditContext, event: AuditEvent): Promise<void> {
   await auditEventInsert(db, context, event);
+}
+
+/** Repeated failures of one kind from one address are counted in one row per minute. */
+export const FAILURE_AGGREGATION_MS = 60_000;
+
+/**
+ * Records a failure that anyone can repeat without a credential (a bad webhook signature, a
+ * failed or refused login): one row per type, address, account (or none), metadata facts and
+ * minute, whose `metadata.count` says how many there were. The first failure of the minute
+ * inserts the row (`count: 1`, its request id and time); each later one adds 1 to it. The key's
+ * unique index makes this one statement, INSERT … ON CONFLICT DO UPDATE, and D1 runs statements
+ * one at a time, so concurrent failures from any number of isolates are all counted, in one row.
+ * An address can thus write at most one row per minute and kind of fact: 1,440 a day instead of
+ * one per request (24,000 a day at the unauthenticated limit).
+ */
+export async function recordRepeatedFailure(
+  db: Database,
+  context: AuditContext,
+  event: AuditEvent & { metadata: Record<string, string | number | boolean> },
+  now = new Date(),
+): Promise<void> {
+  const minute = Math.floor(now.getTime() / FAILURE_AGGREGATION_MS) * FAILURE_AGGREGATION_MS;
+  const facts = Object.entries(event.metadata).sort(([a], [b]) => (a < b ? -1 : 1));
+  const aggregateKey = JSON.stringify([
+    event.type,
+    minute,
+    context.ip,
+    event.userId ?? null,
+    event.teamId ?? null,
+    facts,
+  ]);
+  await db
+    .insert(auditLog)
+    .values({
+      id: newId("aud"),
+      type: event.type,
+      userId: event.userId ?? null,
+      teamId: event.teamId ?? null,
+      ip: context.ip,
+      requestId: context.requestId,
+      metadata: { ...event.metadata, count: 1 },
+      createdAt: now,
+      aggregateKey,
+    })
+    .onConflictDoUpdate({
+      target: auditLog.aggregateKey,
+      set: {
+        metadata: sql`json_set(${auditLog.metadata}, '$.count', json_extract(${auditLog.metadata}, '$.count') + 1)`,
+      },
+    });
 }
 
 /** One page of audit rows of a user or of a team, newest first, optionally of one type. */

@@ -36,7 +36,10 @@ export const sessions = sqliteTable(
   (table) => [index("sessions_user_created_idx").on(table.userId, table.createdAt)],
 );
 
-/** Append-only: no route updates or deletes a row; only retention and erasure touch them. */
+/**
+ * Append-only: no route deletes a row, and the only update is the count of an aggregated row
+ * (repeated failures, see recordRepeatedFailure); retention and erasure touch the rest.
+ */
 export const auditLog = sqliteTable(
   "audit_log",
   {
@@ -50,8 +53,14 @@ export const auditLog = sqliteTable(
     /** JSON object of non-secret facts about the event. */
     metadata: text("metadata", { mode: "json" }).$type<Record<string, unknown>>().notNull().default(sql`'{}'`),
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    /**
+     * Set on a row that counts repeated failures (type, address, account, facts, minute): the
+     * unique index lets every repeat in that minute add to the row instead of writing one.
+     */
+    aggregateKey: text("aggregate_key"),
   },
   (table) => [
+    uniqueIndex("audit_aggregate_key_idx").on(table.aggregateKey),
     index("audit_user_created_idx").on(table.userId, table.createdAt),
     index("audit_created_idx").on(table.createdAt),
     index("audit_team_created_idx").on(table.teamId, table.createdAt),

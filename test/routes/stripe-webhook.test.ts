@@ -44,7 +44,7 @@ async function expectSignatureRefused(response: Response, reason: string) {
   const problem = await expectProblem(response, 400, "validation_failed");
   expect(problem.detail).toBe("The Stripe signature is not valid.");
   expect(await auditRows({ type: "webhook.signature_failed", requestId })).toEqual([
-    { userId: null, metadata: { provider: "stripe", reason } },
+    { userId: null, metadata: { provider: "stripe", reason, count: 1 } },
   ]);
 }
 
@@ -422,5 +422,52 @@ describe("bad signatures and the per-IP budget", () => {
     expect(response.status).toBe(400);
     expect(response.headers.get("RateLimit-Limit")).toBe("1000");
     expect(response.headers.get("RateLimit-Remaining")).toBe("999");
+  });
+
+  function badSignatureFrom(ip: string) {
+    return api("POST", "/v1/webhooks/stripe", {
+      ip,
+      body: JSON.stringify({ id: "evt_flood", type: "ping" }),
+      headers: { "Stripe-Signature": `t=${Math.floor(Date.now() / 1000)},v1=${"0".repeat(64)}` },
+    });
+  }
+  async function signatureFailureRows(ip: string) {
+    const { results } = await env.DB.prepare(
+      "SELECT json_extract(metadata, '$.count') AS count FROM audit_log WHERE type = 'webhook.signature_failed' AND ip = ?",
+    )
+      .bind(ip)
+      .all<{ count: number }>();
+    return results.map((row) => row.count);
+  }
+  /** The rows are per minute: a burst that would straddle one minute's end waits for the next. */
+  async function awayFromMinuteEnd() {
+    const intoMinute = Date.now() % 60_000;
+    if (intoMinute > 45_000) await new Promise((resolve) => setTimeout(resolve, 60_500 - intoMinute));
+  }
+
+  it("30 bad signatures from one address within a minute write one audit row with count 30", async () => {
+    await awayFromMinuteEnd();
+    const ip = randomIp();
+    for (let index = 0; index < 30; index += 1) expect((await badSignatureFrom(ip)).status).toBe(400);
+    expect(await signatureFailureRows(ip)).toEqual([30]);
+  });
+
+  it("bad signatures from two addresses are counted in a row each", async () => {
+    await awayFromMinuteEnd();
+    const [first, second] = [randomIp(), randomIp()];
+    for (let index = 0; index < 5; index += 1) {
+      await badSignatureFrom(first);
+      await badSignatureFrom(second);
+    }
+    expect(await signatureFailureRows(first)).toEqual([5]);
+    expect(await signatureFailureRows(second)).toEqual([5]);
+  });
+
+  it("20 concurrent bad signatures from one address are all counted, in one row", async () => {
+    await awayFromMinuteEnd();
+    const ip = randomIp();
+    const responses = await Promise.all(Array.from({ length: 20 }, () => badSignatureFrom(ip)));
+    expect(responses.map((response) => response.status)).toEqual(Array(20).fill(400));
+    expect(await signatureFailureRows(ip)).toEqual([20]);
   });
 });

@@ -16,7 +16,11 @@ async function auditReasons(userId: string) {
   )
     .bind(userId)
     .all<{ metadata: string }>();
-  return results.map((row) => (JSON.parse(row.metadata) as { reason: string }).reason);
+  // Repeats in one minute are one row with a count: each is listed as many times as it happened.
+  return results.flatMap((row) => {
+    const { reason, count } = JSON.parse(row.metadata) as { reason: string; count: number };
+    return Array<string>(count).fill(reason);
+  });
 }
 
 describe("per-IP login guard", () => {

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { auditContext } from "../../auth/audit-context";
-import { recordAuditEvent } from "../../db/audit";
+import { recordRepeatedFailure } from "../../db/audit";
 import { database } from "../../db/client";
 import type { AppEnv } from "../../env";
 import { ApiError } from "../../errors";
@@ -32,7 +32,8 @@ export async function guardedPasswordCheck(c: Context<AppEnv>, check: PasswordCh
   const db = database(c.env.DB);
   const ip = c.get("clientIp");
   const refuse = async (reason: "backoff" | "locked", error: ApiError): Promise<never> => {
-    await recordAuditEvent(db, auditContext(c), {
+    // One row per address, account, reason and minute with a count: refusals cost no credential.
+    await recordRepeatedFailure(db, auditContext(c), {
       type: "auth.login_failed",
       userId: check.userId,
       metadata: { reason, context: check.context },

@@ -5,7 +5,7 @@ import { auditContext } from "../../auth/audit-context";
 import { signingKeys } from "../../auth/signing-keys";
 import { issueMfaToken } from "../../crypto/jwt";
 import { spendPasswordCheck, verifyPassword } from "../../crypto/password";
-import { recordAuditEvent } from "../../db/audit";
+import { recordRepeatedFailure } from "../../db/audit";
 import { database } from "../../db/client";
 import { findUserByEmail } from "../../db/users";
 import { ApiError } from "../../errors";
@@ -65,7 +65,8 @@ export const login = defineEndpoint({
       verify: () => (user ? verifyPassword(password, user.passwordHash) : spendPasswordCheck(password)),
     });
     if (!user || !passed) {
-      await recordAuditEvent(db, auditContext(c), {
+      // Counted per address, account, reason and minute: failures are repeatable at will.
+      await recordRepeatedFailure(db, auditContext(c), {
         type: "auth.login_failed",
         userId: user?.id ?? null,
         metadata: { reason: user ? "bad_password" : "unknown_email", context: "login" },

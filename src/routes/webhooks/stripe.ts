@@ -6,7 +6,7 @@ import { unmeteredPublic } from "../../auth/access";
 import { admitAnonymous } from "../../auth/admit";
 import { auditContext } from "../../auth/audit-context";
 import { newId } from "../../crypto/random";
-import { recordAuditEvent } from "../../db/audit";
+import { recordAuditEvent, recordRepeatedFailure } from "../../db/audit";
 import { type Database, database } from "../../db/client";
 import { findImageOfUser, insertLicense } from "../../db/licenses";
 import { claimSubscriptionEvent, forgetStripeEvent, recordStripeEvent } from "../../db/stripe-events";
@@ -67,12 +67,13 @@ async function verifiedPayload(c: Context<AppEnv>, secret: string): Promise<unkn
 /**
  * Audits the refusal by its reason only: the header and the body are never recorded. A delivery
  * without a valid signature is a request without a valid credential, so it counts against its
- * IP like any other (Stripe's own, validly signed deliveries never do): nobody can flood the
- * audit log through this route.
+ * IP like any other (Stripe's own, validly signed deliveries never do), and the refusals of one
+ * address are one audit row per reason and minute with a count: nobody can flood the audit log
+ * through this route.
  */
 async function refuse(c: Context<AppEnv>, reason: Refusal): Promise<never> {
   await admitAnonymous(c);
-  await recordAuditEvent(database(c.env.DB), auditContext(c), {
+  await recordRepeatedFailure(database(c.env.DB), auditContext(c), {
     type: "webhook.signature_failed",
     metadata: { provider: "stripe", reason },
   });
