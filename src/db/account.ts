@@ -1,6 +1,8 @@
-import { eq, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, or, sql } from "drizzle-orm";
+import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { type AuditContext, auditEventInsert } from "./audit";
 import type { Database } from "./client";
+import type { CursorPosition } from "./cursor";
 import {
   apiKeys,
   auditLog,
@@ -20,70 +22,135 @@ import {
   users,
 } from "./schema";
 
-/** Every row held about one user, table by table (GDPR Art. 15 and 20). */
-export async function collectUserData(db: Database, user: { id: string; email: string }) {
-  const [
-    sessionRows,
-    keyRows,
-    imageRows,
-    collectionRows,
-    commentRows,
-    membershipRows,
-    invitationRows,
-    licenseRows,
-    auditRows,
-    outboxRows,
-    resetRows,
-    mfaRows,
-    backupCodeRows,
-  ] = await Promise.all([
-    db.select().from(sessions).where(eq(sessions.userId, user.id)),
-    db.select().from(apiKeys).where(eq(apiKeys.userId, user.id)),
-    db.select().from(images).where(eq(images.userId, user.id)),
-    db.select().from(collections).where(eq(collections.userId, user.id)),
-    db.select().from(comments).where(eq(comments.userId, user.id)),
-    db
-      .select({
-        teamId: teamMembers.teamId,
-        teamName: teams.name,
-        role: teamMembers.role,
-        joinedAt: teamMembers.createdAt,
-      })
-      .from(teamMembers)
-      .innerJoin(teams, eq(teams.id, teamMembers.teamId))
-      .where(eq(teamMembers.userId, user.id)),
-    db.select().from(teamInvitations).where(eq(teamInvitations.email, user.email)),
-    db.select().from(licenses).where(eq(licenses.userId, user.id)),
-    db.select().from(auditLog).where(eq(auditLog.userId, user.id)),
-    db.select().from(emailOutbox).where(eq(emailOutbox.toAddress, user.email)),
-    db.select().from(passwordResetTokens).where(eq(passwordResetTokens.userId, user.id)),
-    db.select().from(userMfa).where(eq(userMfa.userId, user.id)),
-    db.select().from(mfaBackupCodes).where(eq(mfaBackupCodes.userId, user.id)),
-  ]);
-  const collectionImageRows = await db
-    .select({
-      collectionId: collectionImages.collectionId,
-      imageId: collectionImages.imageId,
-      addedAt: collectionImages.addedAt,
-    })
-    .from(collectionImages)
-    .innerJoin(collections, eq(collections.id, collectionImages.collectionId))
-    .where(eq(collections.userId, user.id));
+/** Rows per query of the export: each query, and what the Worker holds at once, stays this small. */
+export const EXPORT_PAGE_SIZE = 500;
+
+/** Rows strictly after `after` in (createdAt, id) order, oldest first: keyset paging, never an offset. */
+function afterPosition(columns: { createdAt: SQLiteColumn; id: SQLiteColumn }, after: CursorPosition | undefined) {
+  if (!after) return undefined;
+  return or(
+    gt(columns.createdAt, after.createdAt),
+    and(eq(columns.createdAt, after.createdAt), gt(columns.id, after.id)),
+  );
+}
+const oldestFirst = (columns: { createdAt: SQLiteColumn; id: SQLiteColumn }) => [
+  asc(columns.createdAt),
+  asc(columns.id),
+];
+
+/**
+ * Every row held about one user, table by table (GDPR Art. 15 and 20), one page at a time: each
+ * function returns at most EXPORT_PAGE_SIZE rows after the position of the previous page's last
+ * row. The export streams page after page, so no query and no response grows with the account.
+ */
+export function userDataPages(db: Database, user: { id: string; email: string }) {
+  const membership = { createdAt: teamMembers.createdAt, id: teamMembers.teamId };
   return {
-    sessionRows,
-    keyRows,
-    imageRows,
-    collectionRows,
-    collectionImageRows,
-    commentRows,
-    membershipRows,
-    invitationRows,
-    licenseRows,
-    auditRows,
-    outboxRows,
-    resetRows,
-    mfaRows,
-    backupCodeRows,
+    sessions: (after?: CursorPosition) =>
+      db
+        .select()
+        .from(sessions)
+        .where(and(eq(sessions.userId, user.id), afterPosition(sessions, after)))
+        .orderBy(...oldestFirst(sessions))
+        .limit(EXPORT_PAGE_SIZE),
+    apiKeys: (after?: CursorPosition) =>
+      db
+        .select()
+        .from(apiKeys)
+        .where(and(eq(apiKeys.userId, user.id), afterPosition(apiKeys, after)))
+        .orderBy(...oldestFirst(apiKeys))
+        .limit(EXPORT_PAGE_SIZE),
+    images: (after?: CursorPosition) =>
+      db
+        .select()
+        .from(images)
+        .where(and(eq(images.userId, user.id), afterPosition(images, after)))
+        .orderBy(...oldestFirst(images))
+        .limit(EXPORT_PAGE_SIZE),
+    collections: (after?: CursorPosition) =>
+      db
+        .select()
+        .from(collections)
+        .where(and(eq(collections.userId, user.id), afterPosition(collections, after)))
+        .orderBy(...oldestFirst(collections))
+        .limit(EXPORT_PAGE_SIZE),
+    /** The image ids of one of the user's collections, by image id. */
+    collectionImageIds: (collectionId: string, afterImageId?: string) =>
+      db
+        .select({ imageId: collectionImages.imageId })
+        .from(collectionImages)
+        .where(
+          and(
+            eq(collectionImages.collectionId, collectionId),
+            afterImageId === undefined ? undefined : gt(collectionImages.imageId, afterImageId),
+          ),
+        )
+        .orderBy(asc(collectionImages.imageId))
+        .limit(EXPORT_PAGE_SIZE),
+    comments: (after?: CursorPosition) =>
+      db
+        .select()
+        .from(comments)
+        .where(and(eq(comments.userId, user.id), afterPosition(comments, after)))
+        .orderBy(...oldestFirst(comments))
+        .limit(EXPORT_PAGE_SIZE),
+    memberships: (after?: CursorPosition) =>
+      db
+        .select({
+          teamId: teamMembers.teamId,
+          teamName: teams.name,
+          role: teamMembers.role,
+          joinedAt: teamMembers.createdAt,
+        })
+        .from(teamMembers)
+        .innerJoin(teams, eq(teams.id, teamMembers.teamId))
+        .where(and(eq(teamMembers.userId, user.id), afterPosition(membership, after)))
+        .orderBy(...oldestFirst(membership))
+        .limit(EXPORT_PAGE_SIZE),
+    invitations: (after?: CursorPosition) =>
+      db
+        .select()
+        .from(teamInvitations)
+        .where(and(eq(teamInvitations.email, user.email), afterPosition(teamInvitations, after)))
+        .orderBy(...oldestFirst(teamInvitations))
+        .limit(EXPORT_PAGE_SIZE),
+    licenses: (after?: CursorPosition) =>
+      db
+        .select()
+        .from(licenses)
+        .where(and(eq(licenses.userId, user.id), afterPosition(licenses, after)))
+        .orderBy(...oldestFirst(licenses))
+        .limit(EXPORT_PAGE_SIZE),
+    auditEvents: (after?: CursorPosition) =>
+      db
+        .select()
+        .from(auditLog)
+        .where(and(eq(auditLog.userId, user.id), afterPosition(auditLog, after)))
+        .orderBy(...oldestFirst(auditLog))
+        .limit(EXPORT_PAGE_SIZE),
+    mails: (after?: CursorPosition) =>
+      db
+        .select()
+        .from(emailOutbox)
+        .where(and(eq(emailOutbox.toAddress, user.email), afterPosition(emailOutbox, after)))
+        .orderBy(...oldestFirst(emailOutbox))
+        .limit(EXPORT_PAGE_SIZE),
+    passwordResets: (after?: CursorPosition) =>
+      db
+        .select()
+        .from(passwordResetTokens)
+        .where(and(eq(passwordResetTokens.userId, user.id), afterPosition(passwordResetTokens, after)))
+        .orderBy(...oldestFirst(passwordResetTokens))
+        .limit(EXPORT_PAGE_SIZE),
+    /** One row per user at most. */
+    twoFactor: () => db.select().from(userMfa).where(eq(userMfa.userId, user.id)).limit(1),
+    backupCodes: (after?: CursorPosition) =>
+      db
+        .select()
+        .from(mfaBackupCodes)
+        .where(and(eq(mfaBackupCodes.userId, user.id), afterPosition(mfaBackupCodes, after)))
+        .orderBy(...oldestFirst(mfaBackupCodes))
+        .limit(EXPORT_PAGE_SIZE),
   };
 }
 

@@ -64,6 +64,38 @@ describe("GET /v1/account/export", () => {
       .first();
     expect(audit).not.toBeNull();
   });
+
+  it("holds every row of an account larger than one page (1,200 audit rows, many at one instant) and is valid JSON", async () => {
+    const { user, image, collection } = await busyUser();
+    // Rows inserted directly, 600 of them sharing one timestamp: the cursor must not skip or repeat ties.
+    const inserted = Array.from({ length: 1_200 }, (_, index) => `aud_bulk_${String(index).padStart(5, "0")}`);
+    const insert = env.DB.prepare(
+      "INSERT INTO audit_log (id, type, user_id, ip, request_id, metadata, created_at) VALUES (?, 'auth.login', ?, NULL, NULL, '{}', ?)",
+    );
+    const at = Date.now() - 60_000;
+    for (let start = 0; start < inserted.length; start += 100) {
+      await env.DB.batch(
+        inserted
+          .slice(start, start + 100)
+          .map((id, index) => insert.bind(id, user.id, start + index < 600 ? at : at + start + index)),
+      );
+    }
+    const response = await api("GET", "/v1/account/export", { token: user.token });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("Content-Disposition")).toMatch(/^attachment; filename="imagebot-export-usr_/);
+    const exported = JSON.parse(await response.text());
+    const ids: string[] = exported.auditEvents.map((event: { id: string }) => event.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.filter((id) => id.startsWith("aud_bulk_")).sort()).toEqual(inserted);
+    const { results } = await env.DB.prepare("SELECT count(*) AS rows FROM audit_log WHERE user_id = ?")
+      .bind(user.id)
+      .all<{ rows: number }>();
+    expect(ids.length).toBe(results[0]?.rows);
+    // The sections after the long one are all there, whole.
+    expect(exported.collections).toEqual([expect.objectContaining({ id: collection.id, imageIds: [image.id] })]);
+    expect(exported.twoFactor).toEqual({ enabled: false, enabledAt: null, backupCodes: [] });
+    expect(Array.isArray(exported.passwordResets)).toBe(true);
+  });
 });
 
 describe("DELETE /v1/account", () => {

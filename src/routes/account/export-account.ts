@@ -1,13 +1,15 @@
 import { createRoute } from "@hono/zod-openapi";
-import * as z from "zod";
 import { sessionOnly } from "../../auth/access";
 import { auditContext } from "../../auth/audit-context";
 import { sessionPrincipalOf } from "../../auth/principal";
-import { collectUserData } from "../../db/account";
+import { EXPORT_PAGE_SIZE, userDataPages } from "../../db/account";
 import { recordAuditEvent } from "../../db/audit";
 import { database } from "../../db/client";
+import type { CursorPosition } from "../../db/cursor";
+import type { User } from "../../db/schema";
 import { findUserById, publicUser } from "../../db/users";
 import { ApiError } from "../../errors";
+import { jsonArrayByPages, jsonStream, pagesOf } from "../../services/json-stream";
 import { apiKeyView } from "../api-keys/api-key-view";
 import { auditEventView } from "../audit/audit-view";
 import { defineEndpoint } from "../endpoint";
@@ -55,8 +57,9 @@ export const exportAccount = defineEndpoint({
     summary: "Everything held about the caller, as one JSON attachment (GDPR access and portability)",
     responses: {
       200: {
-        description: "The export",
-        content: { "application/json": { schema: z.record(z.string(), z.unknown()) } },
+        description: "The export, streamed section by section (each list read in pages of 500 rows)",
+        // A plain schema, not zod: the body is a stream of JSON text, not an object passed to c.json.
+        content: { "application/json": { schema: { type: "object", additionalProperties: true } } },
       },
       401: problemResponse("unauthorized"),
       403: problemResponse("forbidden"),
@@ -66,81 +69,150 @@ export const exportAccount = defineEndpoint({
     const db = database(c.env.DB);
     const user = await findUserById(db, sessionPrincipalOf(c).userId);
     if (!user) throw new ApiError("not_found");
-    const data = await collectUserData(db, user);
-    const exported = {
-      exportedAt: new Date().toISOString(),
-      user: { ...publicUser(user), rateLimitPerMinute: user.rateLimitPerMinute, updatedAt: iso(user.updatedAt) },
-      sessions: data.sessionRows.map((row) => ({
-        id: row.id,
-        createdAt: iso(row.createdAt),
-        lastSeenAt: iso(row.lastSeenAt),
-        expiresAt: iso(row.expiresAt),
-        revokedAt: iso(row.revokedAt),
-        ip: row.ip,
-        userAgent: row.userAgent,
-      })),
-      apiKeys: data.keyRows.map(apiKeyView),
-      images: data.imageRows.map((row) => ({ ...imageView(row), deletedAt: iso(row.deletedAt) })),
-      collections: data.collectionRows.map((row) => ({
+    // Audited before the first byte: the export is handed out once the response starts.
+    await recordAuditEvent(db, auditContext(c), { type: "account.exported", userId: user.id });
+    const body = c.body(jsonStream(exportDocument(userDataPages(db, user), user)), 200, {
+      "Content-Type": "application/json; charset=utf-8",
+      "Content-Disposition": `attachment; filename="imagebot-export-${user.id}.json"`,
+    });
+    // The route's types expect c.json, which needs the whole object in memory first: the body is
+    // the same JSON, written as a stream, so the typed response is asserted, not built.
+    return body as never;
+  },
+});
+
+type UserDataPages = ReturnType<typeof userDataPages>;
+type PagedRow<Section extends keyof UserDataPages> = Awaited<ReturnType<UserDataPages[Section]>>[number];
+
+/** A section of rows that carry their own time and id, written page by page. */
+function section<Row extends { createdAt: Date; id: string }>(
+  page: (after: CursorPosition | undefined) => Promise<Row[]>,
+  view: (row: Row) => unknown,
+) {
+  return jsonArrayByPages(
+    { page, pageSize: EXPORT_PAGE_SIZE, positionOf: (row) => ({ createdAt: row.createdAt, id: row.id }) },
+    view,
+  );
+}
+
+/** Each collection with its image ids, both read page by page. */
+async function* collectionsSection(pages: UserDataPages): AsyncGenerator<string> {
+  yield "[";
+  let separator = "";
+  const collectionPages = {
+    page: pages.collections,
+    pageSize: EXPORT_PAGE_SIZE,
+    positionOf: (row: PagedRow<"collections">) => ({ createdAt: row.createdAt, id: row.id }),
+  };
+  for await (const rows of pagesOf(collectionPages)) {
+    for (const row of rows) {
+      const fields = JSON.stringify({
         id: row.id,
         name: row.name,
         teamId: row.teamId,
         createdAt: iso(row.createdAt),
         updatedAt: iso(row.updatedAt),
-        imageIds: data.collectionImageRows
-          .filter((entry) => entry.collectionId === row.id)
-          .map((entry) => entry.imageId),
-      })),
-      comments: data.commentRows.map((row) => ({
-        id: row.id,
-        imageId: row.imageId,
-        body: row.body,
-        createdAt: iso(row.createdAt),
-      })),
-      teamMemberships: data.membershipRows.map((row) => ({ ...row, joinedAt: iso(row.joinedAt) })),
-      invitations: data.invitationRows.map((row) => ({
-        id: row.id,
-        teamId: row.teamId,
-        role: row.role,
-        createdAt: iso(row.createdAt),
-        expiresAt: iso(row.expiresAt),
-        acceptedAt: iso(row.acceptedAt),
-      })),
-      licenses: data.licenseRows.map((row) => ({
-        id: row.id,
-        imageId: row.imageId,
-        stripeCheckoutSessionId: row.stripeCheckoutSessionId,
-        stripePaymentIntentId: row.stripePaymentIntentId,
-        createdAt: iso(row.createdAt),
-      })),
-      auditEvents: data.auditRows.map(auditEventView),
-      // Subjects and dates only: a body can carry a still-valid reset or invitation link.
-      mails: data.outboxRows.map((row) => ({
-        id: row.id,
-        subject: row.subject,
-        status: row.status,
-        createdAt: iso(row.createdAt),
-      })),
-      // Whether 2FA is on and its codes' state: never the secret or a code.
-      twoFactor: {
-        enabled: Boolean(data.mfaRows[0]?.enabledAt),
-        enabledAt: iso(data.mfaRows[0]?.enabledAt ?? null),
-        backupCodes: data.backupCodeRows.map((row) => ({
-          id: row.id,
-          createdAt: iso(row.createdAt),
-          usedAt: iso(row.usedAt),
-        })),
-      },
-      passwordResets: data.resetRows.map((row) => ({
-        id: row.id,
-        createdAt: iso(row.createdAt),
-        expiresAt: iso(row.expiresAt),
-        usedAt: iso(row.usedAt),
-      })),
-    };
-    await recordAuditEvent(db, auditContext(c), { type: "account.exported", userId: user.id });
-    return c.json(exported, 200, {
-      "Content-Disposition": `attachment; filename="imagebot-export-${user.id}.json"`,
-    });
-  },
-});
+      });
+      // The object's closing brace is left open for its image ids.
+      yield `${separator}${fields.slice(0, -1)},"imageIds":`;
+      yield* jsonArrayByPages(
+        {
+          page: (after: string | undefined) => pages.collectionImageIds(row.id, after),
+          pageSize: EXPORT_PAGE_SIZE,
+          positionOf: (entry) => entry.imageId,
+        },
+        (entry) => entry.imageId,
+      );
+      yield "}";
+      separator = ",";
+    }
+  }
+  yield "]";
+}
+
+/**
+ * The export document, one JSON object written section after section (the same shape as a
+ * whole-object response). Every list is read EXPORT_PAGE_SIZE rows at a time with a keyset
+ * cursor, so neither a query nor the Worker's memory grows with the account. The pages are read
+ * one after another, not in one snapshot: a row written during the export may or may not be in it.
+ */
+async function* exportDocument(pages: UserDataPages, user: User): AsyncGenerator<string> {
+  const head = {
+    exportedAt: new Date().toISOString(),
+    user: { ...publicUser(user), rateLimitPerMinute: user.rateLimitPerMinute, updatedAt: iso(user.updatedAt) },
+  };
+  yield JSON.stringify(head).slice(0, -1);
+  yield ',"sessions":';
+  yield* section(pages.sessions, (row) => ({
+    id: row.id,
+    createdAt: iso(row.createdAt),
+    lastSeenAt: iso(row.lastSeenAt),
+    expiresAt: iso(row.expiresAt),
+    revokedAt: iso(row.revokedAt),
+    ip: row.ip,
+    userAgent: row.userAgent,
+  }));
+  yield ',"apiKeys":';
+  yield* section(pages.apiKeys, apiKeyView);
+  yield ',"images":';
+  yield* section(pages.images, (row) => ({ ...imageView(row), deletedAt: iso(row.deletedAt) }));
+  yield ',"collections":';
+  yield* collectionsSection(pages);
+  yield ',"comments":';
+  yield* section(pages.comments, (row) => ({
+    id: row.id,
+    imageId: row.imageId,
+    body: row.body,
+    createdAt: iso(row.createdAt),
+  }));
+  yield ',"teamMemberships":';
+  yield* jsonArrayByPages(
+    {
+      page: pages.memberships,
+      pageSize: EXPORT_PAGE_SIZE,
+      positionOf: (row) => ({ createdAt: row.joinedAt, id: row.teamId }),
+    },
+    (row) => ({ ...row, joinedAt: iso(row.joinedAt) }),
+  );
+  yield ',"invitations":';
+  yield* section(pages.invitations, (row) => ({
+    id: row.id,
+    teamId: row.teamId,
+    role: row.role,
+    createdAt: iso(row.createdAt),
+    expiresAt: iso(row.expiresAt),
+    acceptedAt: iso(row.acceptedAt),
+  }));
+  yield ',"licenses":';
+  yield* section(pages.licenses, (row) => ({
+    id: row.id,
+    imageId: row.imageId,
+    stripeCheckoutSessionId: row.stripeCheckoutSessionId,
+    stripePaymentIntentId: row.stripePaymentIntentId,
+    createdAt: iso(row.createdAt),
+  }));
+  yield ',"auditEvents":';
+  yield* section(pages.auditEvents, auditEventView);
+  // Subjects and dates only: a body can carry a still-valid reset or invitation link.
+  yield ',"mails":';
+  yield* section(pages.mails, (row) => ({
+    id: row.id,
+    subject: row.subject,
+    status: row.status,
+    createdAt: iso(row.createdAt),
+  }));
+  // Whether 2FA is on and its codes' state: never the secret or a code.
+  const [mfa] = await pages.twoFactor();
+  yield `,"twoFactor":${JSON.stringify({ enabled: Boolean(mfa?.enabledAt), enabledAt: iso(mfa?.enabledAt ?? null) }).slice(0, -1)}`;
+  yield ',"backupCodes":';
+  yield* section(pages.backupCodes, (row) => ({ id: row.id, createdAt: iso(row.createdAt), usedAt: iso(row.usedAt) }));
+  yield "}";
+  yield ',"passwordResets":';
+  yield* section(pages.passwordResets, (row) => ({
+    id: row.id,
+    createdAt: iso(row.createdAt),
+    expiresAt: iso(row.expiresAt),
+    usedAt: iso(row.usedAt),
+  }));
+  yield "}";
+}
