@@ -65,6 +65,22 @@ describe("per-IP login guard", () => {
     expect((await loginFrom(`${prefix.slice(0, -1)}2::1`, user.email, user.password)).status).toBe(200);
   });
 
+  it("40 refused logins for unknown emails from one address write one audit row per reason, counting all 40", async () => {
+    // The rows are per minute: a burst that would straddle one minute's end waits for the next.
+    const intoMinute = Date.now() % 60_000;
+    if (intoMinute > 45_000) await new Promise((resolve) => setTimeout(resolve, 60_500 - intoMinute));
+    const ip = randomIp();
+    await Promise.all(Array.from({ length: 40 }, (_, index) => loginFrom(ip, uniqueEmail(`nobody${index}`), "guess")));
+    const { results } = await env.DB.prepare(
+      "SELECT user_id, json_extract(metadata, '$.reason') AS reason, json_extract(metadata, '$.count') AS count FROM audit_log WHERE ip = ? AND type = 'auth.login_failed' ORDER BY reason",
+    )
+      .bind(ip)
+      .all<{ user_id: string | null; reason: string; count: number }>();
+    expect(results.map((row) => row.reason)).toEqual(["backoff", "unknown_email"]);
+    expect(results.every((row) => row.user_id === null)).toBe(true);
+    expect(results.reduce((total, row) => total + row.count, 0)).toBe(40);
+  });
+
   it("never reads X-Forwarded-For or X-Real-IP: spoofing them does not escape the throttle", async () => {
     const user = await registerUser();
     const ip = randomIp();
