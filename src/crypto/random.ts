@@ -18,6 +18,7 @@ export type IdPrefix =
   | "jti"
   | "mail"
   | "rst"
+  | "evt"
   | "lic"
   | "bkc";
 

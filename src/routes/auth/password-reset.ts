@@ -4,7 +4,9 @@ import { publicAccess } from "../../auth/access";
 import { auditContext } from "../../auth/audit-context";
 import { sha256Hex } from "../../crypto/hash";
 import { hashPassword } from "../../crypto/password";
+import { listLiveApiKeyNotices } from "../../db/api-keys";
 import { database } from "../../db/client";
+import { claimMailboxAfterReset } from "../../db/email-verification";
 import { findResetTokenUser, resetPasswordWithToken } from "../../db/reset-tokens";
 import { listLiveSessionIds } from "../../db/sessions";
 import { findUserById } from "../../db/users";
@@ -27,7 +29,9 @@ export const passwordReset = defineEndpoint({
     method: "post",
     path: "/v1/auth/password/reset",
     tags: ["auth"],
-    summary: "Set a new password with a reset token; revokes every session and clears a lock",
+    summary:
+      "Set a new password with a reset token; revokes every session, clears a lock, marks the email verified, " +
+      "and mails the owner the API keys still alive",
     request: { body: jsonBody(resetBodySchema) },
     responses: {
       204: { description: "Password reset" },
@@ -50,6 +54,9 @@ export const passwordReset = defineEndpoint({
     const sessionIds = await listLiveSessionIds(db, user.id, now);
     await revokeSessionsInGuard(c, user.id, sessionIds);
     const { wasLocked } = await withAccountGuard(c.env, user.email, (guard) => guard.clearLock());
+    // The live link proved the mailbox: the email is verified, and a pending email change (and
+    // any link of one) dies, so whoever held the account before cannot move it to their address.
+    await claimMailboxAfterReset(db, user.id, now);
     // Then one transaction: the password, the sessions, the audit rows and the token change
     // together or not at all. If D1 fails, the token is still live and the reset can be repeated.
     const done = await resetPasswordWithToken(
@@ -67,7 +74,9 @@ export const passwordReset = defineEndpoint({
     );
     // A concurrent reset with the same token was first.
     if (!done) throw new ApiError("invalid_token");
-    await mailerFor(c).send(passwordResetCompletedMail(user.email));
+    // The keys that survived the reset, so that a key someone else made does not go unseen.
+    const liveKeys = await listLiveApiKeyNotices(db, user.id, new Date());
+    await mailerFor(c).send(passwordResetCompletedMail(user.email, liveKeys));
     return c.body(null, 204);
   },
 });

@@ -10,6 +10,7 @@ import { database } from "../../db/client";
 import { findTeam, insertInvitation, listMembers } from "../../db/teams";
 import { mayManageMember } from "../../domain/permissions";
 import { ApiError } from "../../errors";
+import { requireVerifiedUser } from "../../services/email-verification";
 import { teamInvitationMail } from "../../services/mail-templates";
 import { mailerFor } from "../../services/mailer";
 import { authorizeTeam } from "../authorize";
@@ -44,7 +45,7 @@ export const createInvitation = defineEndpoint({
       201: jsonResponse("The invitation (its token is only in the mail)", invitationSchema),
       400: problemResponse("validation_failed"),
       401: problemResponse("unauthorized"),
-      403: problemResponse("forbidden (also: an admin inviting an owner)"),
+      403: problemResponse("forbidden (also: an admin inviting an owner), or email_unverified"),
       404: problemResponse("not_found"),
       409: problemResponse("conflict: already a member"),
     },
@@ -56,6 +57,8 @@ export const createInvitation = defineEndpoint({
     if (!mayManageMember(actorRole, null, role)) {
       throw new ApiError("forbidden", { detail: "Only an owner can invite an owner." });
     }
+    // Invitations are mail from our domain on the inviter's behalf: only from a proved address.
+    await requireVerifiedUser(c, principalOf(c).userId);
     const db = database(c.env.DB);
     if ((await listMembers(db, id)).some((member) => member.email === email)) {
       throw new ApiError("conflict", { detail: "This email is already a member of the team." });
