@@ -88,9 +88,10 @@ describeFuzz("account", {
         normalise: trimmed,
         again: async (_json, context) => (await me(context)).name,
       }),
-      email: echoed((json) => json.email, {
+      // An email change waits for the new address's link: the address is stored as pending.
+      email: echoed((json) => json.pendingEmail, {
         normalise: emailNormalised,
-        again: async (_json, context) => (await me(context)).email,
+        again: async (_json, context) => (await me(context)).pendingEmail,
       }),
     },
   },
