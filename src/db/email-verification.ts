@@ -1,4 +1,4 @@
-import { and, eq, gt, isNull, min, ne, sql } from "drizzle-orm";
+import { and, eq, gt, inArray, isNull, lt, min, ne, sql } from "drizzle-orm";
 import { newId } from "../crypto/random";
 import { type AuditContext, type AuditEvent, auditEventInsert } from "./audit";
 import type { Database } from "./client";
@@ -166,4 +166,18 @@ export async function setPendingEmail(
     auditEventInsert(db, audit.context, audit.event, stillThere),
   ]);
   return updated[0];
+}
+
+/** Ids of links that expired before `now`, at most `limit` (retention; the hourly cap looks back one hour only). */
+export async function listVerificationTokenIdsExpiredBefore(db: Database, now: Date, limit: number): Promise<string[]> {
+  const rows = await db
+    .select({ id: emailVerificationTokens.id })
+    .from(emailVerificationTokens)
+    .where(lt(emailVerificationTokens.expiresAt, now))
+    .limit(limit);
+  return rows.map((row) => row.id);
+}
+
+export async function deleteVerificationTokens(db: Database, ids: string[]): Promise<void> {
+  await db.delete(emailVerificationTokens).where(inArray(emailVerificationTokens.id, ids));
 }

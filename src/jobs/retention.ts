@@ -1,6 +1,7 @@
 import { CLOCK_SKEW_SECONDS, TOKEN_LIFETIME_SECONDS } from "../crypto/jwt";
 import { deleteAuditRows, listAuditRowIdsCreatedBefore } from "../db/audit";
 import { database } from "../db/client";
+import { deleteVerificationTokens, listVerificationTokenIdsExpiredBefore } from "../db/email-verification";
 import { deleteImageRows, listImagesDeletedBefore, RESTORE_WINDOW_MS } from "../db/images";
 import { deleteResetTokens, listResetTokenIdsExpiredBefore } from "../db/reset-tokens";
 import { deleteSessions, listSessionIdsToForget } from "../db/sessions";
@@ -24,6 +25,7 @@ export interface RetentionReport {
   /** Purge lists of deleted teams and erased accounts that their request could not finish. */
   imagePurges: number;
   resetTokens: number;
+  verificationTokens: number;
   invitations: number;
   sessions: number;
   stripeEvents: number;
@@ -71,6 +73,11 @@ export async function runRetention(env: Bindings, now: Date): Promise<RetentionR
     (ids) => deleteResetTokens(db, ids),
   );
 
+  const verificationTokens = await deleteInBatches(
+    () => listVerificationTokenIdsExpiredBefore(db, now, BATCH),
+    (ids) => deleteVerificationTokens(db, ids),
+  );
+
   const invitations = await deleteInBatches(
     () => listInvitationIdsExpiredBefore(db, now, BATCH),
     (ids) => deleteInvitations(db, ids),
@@ -91,6 +98,7 @@ export async function runRetention(env: Bindings, now: Date): Promise<RetentionR
     images: purgedImages,
     imagePurges,
     resetTokens,
+    verificationTokens,
     invitations,
     sessions: expiredSessions,
     stripeEvents: processedStripeEvents,

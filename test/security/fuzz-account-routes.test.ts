@@ -60,7 +60,8 @@ beforeAll(async () => {
       .status,
   ).toBe(200);
   await enableTwoFactor(disableUser);
-});
+  // Eight accounts, each verified through its mailed link: more than the default 10 s on a busy machine.
+}, 30_000);
 
 const me = (context: CheckContext) => readBack(context, "/v1/me", meUser.token);
 
