@@ -55,9 +55,9 @@ describe("pre-account hijack (finding 1)", () => {
     const { id: attackerTeam } = await createTeam(attacker.token, "Lure");
     await expectProblem(await invite(attacker, attackerTeam, uniqueEmail()), 403, "email_unverified");
     // An escape hatch: move the account to an address the attacker controls, later.
-    const escape = uniqueEmail("attacker");
-    expect((await askEmailChange(attacker, escape)).status).toBe(200);
-    const escapeToken = await linkTokenMailedTo(escape, CONFIRM_CHANGE);
+    const escapeAddress = uniqueEmail("attacker");
+    expect((await askEmailChange(attacker, escapeAddress)).status).toBe(200);
+    const escapeToken = await linkTokenMailedTo(escapeAddress, CONFIRM_CHANGE);
 
     // The victim is invited to a team, finds the address taken, and resets the password.
     const owner = await registerUser();
@@ -149,6 +149,7 @@ describe("POST /v1/auth/email/verify", () => {
     ["SQL", "' OR '1'='1"],
     ["SQL that drops a table", "x'); DROP TABLE users; --"],
     ["markup", "<script>alert(1)</script>"],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the payload is this literal text
     ["a template", "${7*7}{{7*7}}"],
     ["a NUL byte", "abc\u0000def"],
   ])("answers 400 invalid_token for %s, never 500", async (_name, token) => {
