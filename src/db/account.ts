@@ -8,6 +8,7 @@ import {
   collections,
   comments,
   emailOutbox,
+  emailVerificationTokens,
   images,
   licenses,
   mfaBackupCodes,
@@ -36,6 +37,7 @@ export async function collectUserData(db: Database, user: { id: string; email: s
     resetRows,
     mfaRows,
     backupCodeRows,
+    verificationRows,
   ] = await Promise.all([
     db.select().from(sessions).where(eq(sessions.userId, user.id)),
     db.select().from(apiKeys).where(eq(apiKeys.userId, user.id)),
@@ -59,6 +61,7 @@ export async function collectUserData(db: Database, user: { id: string; email: s
     db.select().from(passwordResetTokens).where(eq(passwordResetTokens.userId, user.id)),
     db.select().from(userMfa).where(eq(userMfa.userId, user.id)),
     db.select().from(mfaBackupCodes).where(eq(mfaBackupCodes.userId, user.id)),
+    db.select().from(emailVerificationTokens).where(eq(emailVerificationTokens.userId, user.id)),
   ]);
   const collectionImageRows = await db
     .select({
@@ -84,6 +87,7 @@ export async function collectUserData(db: Database, user: { id: string; email: s
     resetRows,
     mfaRows,
     backupCodeRows,
+    verificationRows,
   };
 }
 

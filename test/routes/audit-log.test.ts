@@ -28,6 +28,7 @@ describe("GET /v1/audit-log", () => {
       "image.generated",
       "auth.new_ip_notice",
       "auth.login",
+      "email.verified",
       "user.registered",
     ]);
     expect(all.data.every((event) => event.userId === user.id)).toBe(true);
@@ -41,7 +42,7 @@ describe("GET /v1/audit-log", () => {
     expect(second.data.map((event) => event.id)).toEqual(all.data.slice(2, 4).map((event) => event.id));
 
     const theirs = await page(stranger.token, "/v1/audit-log");
-    expect(theirs.data.map((event) => event.type)).toEqual(["user.registered"]);
+    expect(theirs.data.map((event) => event.type)).toEqual(["email.verified", "user.registered"]);
   });
 
   it.each(["?type=DROP TABLE", "?type=x", "?limit=101"])("refuses %s with 400", async (query) => {

@@ -27,6 +27,7 @@ describe("GET /dev/outbox", () => {
     expect(mails.map((mail) => mail.subject)).toEqual([
       "Your ImageBot password was changed",
       "New sign-in to your ImageBot account",
+      "Verify your ImageBot email address",
     ]);
     expect(mails[0]).toEqual({
       id: expect.stringMatching(/^mail_/),

@@ -32,6 +32,7 @@ export const exportedTables = {
   audit_log: "auditEvents",
   email_outbox: "mails",
   password_reset_tokens: "passwordResets",
+  email_verification_tokens: "emailVerifications",
   user_mfa: "twoFactor",
   mfa_backup_codes: "twoFactor.backupCodes",
 } as const;
@@ -133,6 +134,14 @@ export const exportAccount = defineEndpoint({
       },
       passwordResets: data.resetRows.map((row) => ({
         id: row.id,
+        createdAt: iso(row.createdAt),
+        expiresAt: iso(row.expiresAt),
+        usedAt: iso(row.usedAt),
+      })),
+      // The addresses links were mailed to and their dates: never a token's hash.
+      emailVerifications: data.verificationRows.map((row) => ({
+        id: row.id,
+        email: row.email,
         createdAt: iso(row.createdAt),
         expiresAt: iso(row.expiresAt),
         usedAt: iso(row.usedAt),
