@@ -35,6 +35,7 @@ export type AuditEventType =
   | "team.member_joined"
   | "team.member_role_changed"
   | "team.member_removed"
+  | "team.member_erased"
   | "access.denied"
   | "api_key.created"
   | "api_key.revoked"

@@ -220,9 +220,8 @@ export const images = sqliteTable(
   "images",
   {
     id: text("id").primaryKey(),
-    userId: text("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+    /** Null once a team image's creator erased their account: the image stays the team's (a personal one goes with them). */
+    userId: text("user_id").references(() => users.id, { onDelete: "set null" }),
     teamId: text("team_id").references(() => teams.id, { onDelete: "cascade" }),
     prompt: text("prompt").notNull(),
     title: text("title"),
@@ -246,9 +245,8 @@ export const collections = sqliteTable(
   "collections",
   {
     id: text("id").primaryKey(),
-    userId: text("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+    /** Null once a team collection's creator erased their account (as for images). */
+    userId: text("user_id").references(() => users.id, { onDelete: "set null" }),
     teamId: text("team_id").references(() => teams.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
@@ -284,9 +282,8 @@ export const comments = sqliteTable(
     imageId: text("image_id")
       .notNull()
       .references(() => images.id, { onDelete: "cascade" }),
-    userId: text("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+    /** Null once the author erased their account: a comment on a team image stays with the image. */
+    userId: text("user_id").references(() => users.id, { onDelete: "set null" }),
     body: text("body").notNull(),
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
   },
