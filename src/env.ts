@@ -34,6 +34,7 @@ export interface Bindings {
   MAIL_HTTP_URL?: string;
   MAIL_HTTP_TOKEN?: string;
   IMAGE_GENERATOR?: string;
+  IMAGE_MODEL?: string;
   STRIPE_WEBHOOK_SECRET?: string;
   STRIPE_PRO_PRICE_IDS?: string;
   TOTP_ENCRYPTION_KEY?: string;
@@ -83,6 +84,8 @@ const configSchema = z
     IMAGE_GENERATOR: z
       .enum(["local", "workers-ai"], { error: "IMAGE_GENERATOR must be local or workers-ai" })
       .default("local"),
+    /** The Workers AI text-to-image model (IMAGE_GENERATOR=workers-ai). */
+    IMAGE_MODEL: z.string().min(1).default("@cf/black-forest-labs/flux-1-schnell"),
     /** Stripe's signing secret of the webhook endpoint (`whsec_…`); without it the webhook refuses. */
     STRIPE_WEBHOOK_SECRET: z.string().min(16, { error: "STRIPE_WEBHOOK_SECRET is too short" }).optional(),
     /** Comma-separated Stripe price ids whose subscriptions make a user pro; none set, none does. */
@@ -101,6 +104,10 @@ const configSchema = z
     TOTP_ENCRYPTION_KEY_PREVIOUS: secret("TOTP_ENCRYPTION_KEY_PREVIOUS").optional(),
   })
   .superRefine((config, context) => {
+    // The local renderer draws gradients: anywhere but development it would "generate" fakes.
+    if (config.ENVIRONMENT !== "development" && config.IMAGE_GENERATOR !== "workers-ai") {
+      context.addIssue({ code: "custom", message: "IMAGE_GENERATOR must be workers-ai outside development" });
+    }
     // Without them every mail would fail at delivery and keep its text (a live link) in the outbox:
     // better refuse to start than to run and strand mail.
     if (config.MAIL_TRANSPORT === "http" && !(config.MAIL_HTTP_URL && config.MAIL_HTTP_TOKEN)) {
@@ -135,14 +142,18 @@ export function loadConfig(env: Bindings): ConfigResult {
     MAIL_HTTP_URL: env.MAIL_HTTP_URL || undefined,
     MAIL_HTTP_TOKEN: env.MAIL_HTTP_TOKEN || undefined,
     IMAGE_GENERATOR: env.IMAGE_GENERATOR || undefined,
+    IMAGE_MODEL: env.IMAGE_MODEL || undefined,
     STRIPE_WEBHOOK_SECRET: env.STRIPE_WEBHOOK_SECRET || undefined,
     STRIPE_PRO_PRICE_IDS: env.STRIPE_PRO_PRICE_IDS || undefined,
     TOTP_ENCRYPTION_KEY: env.TOTP_ENCRYPTION_KEY || undefined,
     TOTP_ENCRYPTION_KEY_PREVIOUS: env.TOTP_ENCRYPTION_KEY_PREVIOUS || undefined,
   });
-  const result: ConfigResult = parsed.success
-    ? { ok: true, config: parsed.data }
-    : { ok: false, problems: parsed.error.issues.map((issue) => issue.message) };
+  const problems = parsed.success ? [] : parsed.error.issues.map((issue) => issue.message);
+  if (parsed.success && parsed.data.IMAGE_GENERATOR === "workers-ai" && !env.AI) {
+    problems.push("IMAGE_GENERATOR=workers-ai needs the AI binding");
+  }
+  const result: ConfigResult =
+    parsed.success && problems.length === 0 ? { ok: true, config: parsed.data } : { ok: false, problems };
   parsedConfigs.set(env, result);
   return result;
 }

@@ -19,7 +19,7 @@ async function auditRowsOf(userId: string): Promise<AuditRow[]> {
 
 describe("audit log", () => {
   it("records each account event with the request id and client IP, before the response is sent", async () => {
-    const user = await registerUser();
+    const user = await registerUser({ verified: false });
     const failed = await api("POST", "/v1/auth/login", {
       body: { email: user.email, password: "wrong password" },
       ip: "198.51.100.4",

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { api, env, expectProblem, registerUser } from "./helpers/api";
-import { fetchWithEnv } from "./helpers/custom-env";
+import { deployedSettings, fetchWithEnv } from "./helpers/custom-env";
 
 const SECURITY_HEADERS = {
   "X-Content-Type-Options": "nosniff",
@@ -109,6 +109,7 @@ describe("request bodies", () => {
 
 describe("CORS", () => {
   const production = {
+    ...deployedSettings,
     ENVIRONMENT: "production",
     ALLOWED_ORIGINS: "https://app.imagebot.test,https://www.imagebot.test",
   };

@@ -26,6 +26,7 @@ export type IdPrefix =
   | "jti"
   | "mail"
   | "rst"
+  | "evt"
   | "lic"
   | "bkc";
 

@@ -1,5 +1,6 @@
-import { and, asc, eq, gt, inArray, or, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, isNull, or, sql } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
+import { newId } from "../crypto/random";
 import { type AuditContext, auditEventInsert } from "./audit";
 import type { Database } from "./client";
 import type { CursorPosition } from "./cursor";
@@ -10,6 +11,7 @@ import {
   collections,
   comments,
   emailOutbox,
+  emailVerificationTokens,
   images,
   licenses,
   mfaBackupCodes,
@@ -21,6 +23,7 @@ import {
   userMfa,
   users,
 } from "./schema";
+import { visibleTo } from "./tenancy";
 
 /** Rows per query of the export: each query, and what the Worker holds at once, stays this small. */
 export const EXPORT_PAGE_SIZE = 500;
@@ -42,6 +45,10 @@ const oldestFirst = (columns: { createdAt: SQLiteColumn; id: SQLiteColumn }) => 
  * Every row held about one user, table by table (GDPR Art. 15 and 20), one page at a time: each
  * function returns at most EXPORT_PAGE_SIZE rows after the position of the previous page's last
  * row. The export streams page after page, so no query and no response grows with the account.
+ * Images and collections they created follow current membership (the tenant filter): their
+ * personal ones, and those of teams they are a member of now. A team's object belongs to the
+ * team: a removed member does not get its current prompt, title or id. Their comments are their
+ * own words and are all exported.
  */
 export function userDataPages(db: Database, user: { id: string; email: string }) {
   const membership = { createdAt: teamMembers.createdAt, id: teamMembers.teamId };
@@ -64,14 +71,16 @@ export function userDataPages(db: Database, user: { id: string; email: string })
       db
         .select()
         .from(images)
-        .where(and(eq(images.userId, user.id), afterPosition(images, after)))
+        .where(and(eq(images.userId, user.id), visibleTo(db, images, user.id), afterPosition(images, after)))
         .orderBy(...oldestFirst(images))
         .limit(EXPORT_PAGE_SIZE),
     collections: (after?: CursorPosition) =>
       db
         .select()
         .from(collections)
-        .where(and(eq(collections.userId, user.id), afterPosition(collections, after)))
+        .where(
+          and(eq(collections.userId, user.id), visibleTo(db, collections, user.id), afterPosition(collections, after)),
+        )
         .orderBy(...oldestFirst(collections))
         .limit(EXPORT_PAGE_SIZE),
     /** The image ids of one of the user's collections, by image id. */
@@ -142,6 +151,13 @@ export function userDataPages(db: Database, user: { id: string; email: string })
         .where(and(eq(passwordResetTokens.userId, user.id), afterPosition(passwordResetTokens, after)))
         .orderBy(...oldestFirst(passwordResetTokens))
         .limit(EXPORT_PAGE_SIZE),
+    emailVerifications: (after?: CursorPosition) =>
+      db
+        .select()
+        .from(emailVerificationTokens)
+        .where(and(eq(emailVerificationTokens.userId, user.id), afterPosition(emailVerificationTokens, after)))
+        .orderBy(...oldestFirst(emailVerificationTokens))
+        .limit(EXPORT_PAGE_SIZE),
     /** One row per user at most. */
     twoFactor: () => db.select().from(userMfa).where(eq(userMfa.userId, user.id)).limit(1),
     backupCodes: (after?: CursorPosition) =>
@@ -164,9 +180,15 @@ export async function soleOwnedTeams(db: Database, userId: string) {
   return rows.map((row) => ({ teamId: row.team_id, members: Number(row.members) }));
 }
 
-/** The R2 keys of every image that goes with the user (theirs, and those of teams deleted with them). */
+/**
+ * The R2 keys of every image that goes with the user: their personal ones, and those of teams
+ * deleted with them. A team image they created stays the team's, and so do its bytes.
+ */
 export async function imageKeysOf(db: Database, userId: string, teamIds: string[]): Promise<string[]> {
-  const own = await db.select({ key: images.r2Key }).from(images).where(eq(images.userId, userId));
+  const own = await db
+    .select({ key: images.r2Key })
+    .from(images)
+    .where(and(eq(images.userId, userId), isNull(images.teamId)));
   const teamOwned =
     teamIds.length === 0
       ? []
@@ -198,13 +220,48 @@ function refuseToOrphanATeam(db: Database, userId: string, teamIds: string[]) {
       AND ((SELECT count(*) FROM ${teamMembers} o WHERE o.team_id = m.team_id) > 1 OR NOT (${deletedWithUser}))`);
 }
 
+/**
+ * The teams that outlive the user and keep something of theirs (images, collections, comments on
+ * the team's images) or lose them as a member: each gets a `team.member_erased` row.
+ */
+async function teamsKeepingWorkOf(db: Database, userId: string, deletedTeamIds: string[]): Promise<string[]> {
+  const rows = await db.all<{ team_id: string }>(sql`
+    SELECT team_id FROM ${images} WHERE user_id = ${userId} AND team_id IS NOT NULL
+    UNION SELECT team_id FROM ${collections} WHERE user_id = ${userId} AND team_id IS NOT NULL
+    UNION SELECT i.team_id FROM ${comments} c JOIN ${images} i ON i.id = c.image_id
+      WHERE c.user_id = ${userId} AND i.team_id IS NOT NULL
+    UNION SELECT team_id FROM ${teamMembers} WHERE user_id = ${userId}`);
+  return rows.map((row) => row.team_id).filter((teamId) => !deletedTeamIds.includes(teamId));
+}
+
+/**
+ * The team's audit row of the erasure, as a statement of the erasure's batch (run before the
+ * user row goes, while the creator column still names them). It counts what the team keeps and
+ * names nobody: no user id, IP or email of the erased user.
+ */
+function memberErasedRow(db: Database, userId: string, teamId: string, requestId: string) {
+  // INSERT … SELECT names the columns in table order: id, type, user_id, team_id, ip, request_id,
+  // metadata, created_at, aggregate_key.
+  return db.insert(auditLog).select(sql`
+    SELECT ${newId("aud")}, 'team.member_erased', NULL, ${teamId}, NULL, ${requestId},
+      json_object(
+        'images', (SELECT count(*) FROM ${images} WHERE user_id = ${userId} AND team_id = ${teamId}),
+        'collections', (SELECT count(*) FROM ${collections} WHERE user_id = ${userId} AND team_id = ${teamId}),
+        'comments', (SELECT count(*) FROM ${comments} c JOIN ${images} i ON i.id = c.image_id
+          WHERE c.user_id = ${userId} AND i.team_id = ${teamId})),
+      ${Date.now()}, NULL`);
+}
+
 /** JSON text of a string value as it appears inside stored metadata (`"usr_…"`), for exact replacement. */
 const quoted = (value: string) => sql`json_quote(${value})`;
 
 /**
  * Removes the user and everything theirs in one batch (D1 runs a batch as one transaction).
- * Foreign keys cascade sessions, keys, images (with their comments and collection entries),
- * collections, comments, memberships, reset tokens and licences. The batch first re-checks the
+ * Their personal images (with the comments and collection entries on them) and personal
+ * collections are deleted here; foreign keys cascade sessions, keys, memberships, reset tokens
+ * and licences. What they made in a team that outlives them stays the team's: the user row's
+ * deletion sets the creator of those images, collections and comments to NULL (a former
+ * member), and each such team gets a `team.member_erased` row. The batch first re-checks the
  * last-owner rule (refuseToOrphanATeam) and fails whole if it no longer holds.
  *
  * Audit rows stay until their retention ends. The user's own rows (user_id = theirs) are
@@ -223,8 +280,23 @@ export async function eraseUserRows(
   teamIds: string[],
   audit: Omit<AuditContext, "ip">,
 ) {
+  const keepingTeams = await teamsKeepingWorkOf(db, user.id, teamIds);
   await db.batch([
     refuseToOrphanATeam(db, user.id, teamIds),
+    ...keepingTeams.map((teamId) => memberErasedRow(db, user.id, teamId, audit.requestId)),
+    // Personal objects only (team_id NULL): the comments on those images and their collection
+    // entries cascade; the user's comments on other personal images cannot exist (nobody else
+    // sees one) but are matched as well.
+    db
+      .delete(comments)
+      .where(
+        and(
+          eq(comments.userId, user.id),
+          inArray(comments.imageId, db.select({ id: images.id }).from(images).where(isNull(images.teamId))),
+        ),
+      ),
+    db.delete(images).where(and(eq(images.userId, user.id), isNull(images.teamId))),
+    db.delete(collections).where(and(eq(collections.userId, user.id), isNull(collections.teamId))),
     db.update(auditLog).set({ ip: null, userId: null, aggregateKey: null }).where(eq(auditLog.userId, user.id)),
     db
       .update(auditLog)

@@ -118,3 +118,17 @@ export async function touchApiKey(db: Database, keyId: string, now: Date, minInt
       ),
     );
 }
+
+/** Name and display parts (never the hash) of the user's live keys, for the owner's notices. */
+export async function listLiveApiKeyNotices(
+  db: Database,
+  userId: string,
+  now: Date,
+): Promise<{ name: string; prefix: string; lastFour: string }[]> {
+  return db
+    .select({ name: apiKeys.name, prefix: apiKeys.prefix, lastFour: apiKeys.lastFour })
+    .from(apiKeys)
+    .where(and(eq(apiKeys.userId, userId), liveAt(now)))
+    .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id))
+    .limit(MAX_LIVE_KEYS * 2);
+}

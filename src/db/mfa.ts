@@ -3,6 +3,7 @@ import { newId } from "../crypto/random";
 import type { auditEventInsert } from "./audit";
 import type { Database } from "./client";
 import { mfaBackupCodes, type UserMfa, userMfa } from "./schema";
+import type { sessionsCutOffUpdate } from "./sessions";
 
 export async function findMfa(db: Database, userId: string): Promise<UserMfa | undefined> {
   return db.query.userMfa.findFirst({ where: eq(userMfa.userId, userId) });
@@ -38,7 +39,10 @@ export async function resealTotpSecret(db: Database, userId: string, sealed: str
     .where(and(eq(userMfa.userId, userId), eq(userMfa.secretCiphertext, sealed)));
 }
 
-/** Turns 2FA on with its backup codes and its audit row, in one batch. */
+/**
+ * Turns 2FA on with its backup codes and its audit row, in one batch; with `otherSessionsEnded`,
+ * the sessions the guard just cut off are marked revoked in the same batch.
+ */
 export async function enableMfa(
   db: Database,
   userId: string,
@@ -46,6 +50,7 @@ export async function enableMfa(
   step: number,
   now: Date,
   auditRow: ReturnType<typeof auditEventInsert>,
+  otherSessionsEnded?: ReturnType<typeof sessionsCutOffUpdate>,
 ) {
   await db.batch([
     db
@@ -57,6 +62,7 @@ export async function enableMfa(
       .insert(mfaBackupCodes)
       .values(backupCodeHashes.map((codeHash) => ({ id: newId("bkc"), userId, codeHash, createdAt: now }))),
     auditRow,
+    ...(otherSessionsEnded ? [otherSessionsEnded] : []),
   ]);
 }
 

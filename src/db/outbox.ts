@@ -73,3 +73,21 @@ export async function deleteMailsCreatedBefore(db: Database, before: Date, limit
   const result = await db.delete(emailOutbox).where(inArray(emailOutbox.id, old));
   return result.meta.changes;
 }
+
+/**
+ * Erases the text of every mail of this address and subject stored before `before` that still
+ * has one (undelivered: delivered mail has none): a re-issued token made their links dead.
+ */
+export async function eraseEarlierMailTexts(db: Database, mail: { to: string; subject: string; before: Date }) {
+  await db
+    .update(emailOutbox)
+    .set({ text: null })
+    .where(
+      and(
+        eq(emailOutbox.toAddress, mail.to),
+        eq(emailOutbox.subject, mail.subject),
+        lt(emailOutbox.createdAt, mail.before),
+        isNotNull(emailOutbox.text),
+      ),
+    );
+}

@@ -13,6 +13,10 @@ export const users = sqliteTable("users", {
     .notNull()
     .default("standard"),
   rateLimitPerMinute: integer("rate_limit_per_minute"),
+  /** Proved by a mailed link (verification, email change, or password reset); rows before it start false. */
+  emailVerified: integer("email_verified", { mode: "boolean" }).notNull().default(false),
+  /** An email change waiting for its confirmation link; `email` changes only when the link is used. */
+  pendingEmail: text("pending_email"),
   createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
   updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
 });
@@ -117,6 +121,34 @@ export const passwordResetTokens = sqliteTable(
 
 export type OutboxMail = typeof emailOutbox.$inferSelect;
 
+/**
+ * Links that prove an address (sign-up verification, or the confirmation of an email change):
+ * stored only as their SHA-256, each bound to the address it was mailed to. A sibling of
+ * `password_reset_tokens` rather than a purpose column there, so that no query of either kind
+ * can ever accept the other kind's token.
+ */
+export const emailVerificationTokens = sqliteTable(
+  "email_verification_tokens",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** The address the link was mailed to, and the one it proves. */
+    email: text("email").notNull(),
+    tokenHash: text("token_hash").notNull().unique(),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+    /** Set when used, or when a newer link, a reset or a change voids this one. */
+    usedAt: integer("used_at", { mode: "timestamp_ms" }),
+  },
+  (table) => [
+    index("email_verification_tokens_user_idx").on(table.userId),
+    // The per-address mail cap counts an address's links of the last hour.
+    index("email_verification_tokens_email_created_idx").on(table.email, table.createdAt),
+  ],
+);
+
 export const teams = sqliteTable("teams", {
   id: text("id").primaryKey(),
   name: text("name").notNull(),
@@ -197,9 +229,8 @@ export const images = sqliteTable(
   "images",
   {
     id: text("id").primaryKey(),
-    userId: text("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+    /** Null once a team image's creator erased their account: the image stays the team's (a personal one goes with them). */
+    userId: text("user_id").references(() => users.id, { onDelete: "set null" }),
     teamId: text("team_id").references(() => teams.id, { onDelete: "cascade" }),
     prompt: text("prompt").notNull(),
     title: text("title"),
@@ -223,9 +254,8 @@ export const collections = sqliteTable(
   "collections",
   {
     id: text("id").primaryKey(),
-    userId: text("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+    /** Null once a team collection's creator erased their account (as for images). */
+    userId: text("user_id").references(() => users.id, { onDelete: "set null" }),
     teamId: text("team_id").references(() => teams.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
@@ -261,9 +291,8 @@ export const comments = sqliteTable(
     imageId: text("image_id")
       .notNull()
       .references(() => images.id, { onDelete: "cascade" }),
-    userId: text("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+    /** Null once the author erased their account: a comment on a team image stays with the image. */
+    userId: text("user_id").references(() => users.id, { onDelete: "set null" }),
     body: text("body").notNull(),
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
   },

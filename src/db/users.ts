@@ -76,5 +76,7 @@ export function publicUser(user: User) {
     name: user.name,
     plan: user.plan,
     createdAt: user.createdAt.toISOString(),
+    emailVerified: user.emailVerified,
+    pendingEmail: user.pendingEmail,
   };
 }

@@ -1,6 +1,7 @@
 import { CLOCK_SKEW_SECONDS, TOKEN_LIFETIME_SECONDS } from "../crypto/jwt";
 import { deleteAuditRowsCreatedBefore } from "../db/audit";
 import { database } from "../db/client";
+import { deleteVerificationTokens, listVerificationTokenIdsExpiredBefore } from "../db/email-verification";
 import { deleteImageRows, listImagesDeletedBefore, RESTORE_WINDOW_MS } from "../db/images";
 import { deleteInvitationSends, INVITATION_WINDOW_MS, listInvitationSendIdsBefore } from "../db/invitations";
 import { deleteMailsCreatedBefore, eraseUndeliveredMailTexts } from "../db/outbox";
@@ -44,6 +45,7 @@ export interface RetentionReport {
   /** Purge lists of deleted teams and erased accounts that their request could not finish. */
   imagePurges: number;
   resetTokens: number;
+  verificationTokens: number;
   invitations: number;
   /** Invitation send records older than the caps' 24 h window. */
   invitationSends: number;
@@ -109,6 +111,10 @@ export async function runRetention(env: Bindings, now: Date, budgetMs = RUN_BUDG
     (limit) => listResetTokenIdsExpiredBefore(db, now, limit),
     (ids) => deleteResetTokens(db, ids),
   );
+  const verificationTokens = await byIds(
+    (limit) => listVerificationTokenIdsExpiredBefore(db, now, limit),
+    (ids) => deleteVerificationTokens(db, ids),
+  );
   const invitations = await byIds(
     (limit) => listInvitationIdsExpiredBefore(db, now, limit),
     (ids) => deleteInvitations(db, ids),
@@ -134,6 +140,7 @@ export async function runRetention(env: Bindings, now: Date, budgetMs = RUN_BUDG
     images: purgedImages,
     imagePurges,
     resetTokens,
+    verificationTokens,
     invitations,
     invitationSends,
     sessions: expiredSessions,

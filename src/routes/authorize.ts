@@ -8,9 +8,12 @@ import { hasPermission, type TeamAction, type TeamRole } from "../domain/permiss
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 
-/** Who owns an object: a user alone (`teamId` null) or a team. */
+/**
+ * Who owns an object: a user alone (`teamId` null) or a team. A team's object whose creator
+ * erased their account has `userId` null; only the team's roles decide over it.
+ */
 export interface Owner {
-  userId: string;
+  userId: string | null;
   teamId: string | null;
 }
 

@@ -11,6 +11,8 @@ import { listApiKeysEndpoint } from "./api-keys/list-api-keys";
 import { revokeApiKey } from "./api-keys/revoke-api-key";
 import { rollApiKey } from "./api-keys/roll-api-key";
 import { listAuditLog } from "./audit/list-audit-log";
+import { verifyEmail } from "./auth/email-verify";
+import { resendEmailVerification } from "./auth/email-verify-resend";
 import { login } from "./auth/login";
 import { loginMfa } from "./auth/login-mfa";
 import { logout } from "./auth/logout";
@@ -74,6 +76,8 @@ export const endpoints: Endpoint[] = [
   passwordForgot,
   passwordReset,
   passwordChange,
+  verifyEmail,
+  resendEmailVerification,
   getMe,
   patchMe,
   enrollTotp,

@@ -48,6 +48,10 @@ export const userSchema = z
     name: z.string().nullable(),
     plan: z.enum(["standard", "pro", "enterprise"]),
     createdAt: z.iso.datetime(),
+    /** Whether the account proved its address (API.md "Email ownership"). */
+    emailVerified: z.boolean(),
+    /** An email change waiting for the link mailed to the new address. */
+    pendingEmail: z.string().nullable(),
   })
   .meta({ id: "User" });
 

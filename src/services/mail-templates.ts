@@ -36,11 +36,11 @@ export function passwordChangedMail(to: string): OutgoingMail {
   };
 }
 
-export function passwordResetCompletedMail(to: string): OutgoingMail {
+export function passwordResetCompletedMail(to: string, liveKeys: ApiKeyNotice[]): OutgoingMail {
   return {
     to,
     subject: "Your ImageBot password was reset",
-    text: `The password of your ImageBot account was reset, and every session was signed out.\n\nIf this was not you, reset your password again at once and contact support.${signature}`,
+    text: `The password of your ImageBot account was reset, and every session was signed out.${passwordResetKeysNotice(liveKeys)}\n\nIf this was not you, reset your password again at once and contact support.${signature}`,
   };
 }
 
@@ -83,4 +83,49 @@ export function backupCodeUsedMail(to: string, remaining: number): OutgoingMail 
     subject: "A backup code was used to sign in",
     text: `A backup code was just used to sign in to your ImageBot account. ${remaining} unused backup codes are left.\n\nIf this was not you, reset your password at once.${signature}`,
   };
+}
+
+export function emailVerificationMail(to: string, verifyUrl: string): OutgoingMail {
+  return {
+    to,
+    subject: "Verify your ImageBot email address",
+    text: `Please confirm that this address belongs to your ImageBot account. Until it is confirmed, the account cannot create API keys or send or accept team invitations.\n\nOpen this link within 24 hours:\n${verifyUrl}\n\nIf you did not create an ImageBot account, someone else used your address: ignore this mail, or take the account over with "Forgot password".${signature}`,
+  };
+}
+
+export function emailChangeConfirmationMail(to: string, verifyUrl: string): OutgoingMail {
+  return {
+    to,
+    subject: "Confirm your new ImageBot email address",
+    text: `Someone asked to make this the email address of an ImageBot account. The change happens only when this link is opened (within 24 hours):\n${verifyUrl}\n\nIf this was not you, ignore this mail: nothing changes.${signature}`,
+  };
+}
+
+export function emailChangeRequestedMail(to: string, newEmail: string): OutgoingMail {
+  return {
+    to,
+    subject: "Your ImageBot email address is about to change",
+    text: `Someone signed in to your ImageBot account asked to change its email address to ${newEmail}. The change happens only when the link mailed to that address is opened.\n\nIf this was not you, reset your password at once with "Forgot password": that cancels the change.${signature}`,
+  };
+}
+
+export interface ApiKeyNotice {
+  name: string;
+  prefix: string;
+  lastFour: string;
+}
+
+export function apiKeyCreatedMail(to: string, key: { name: string; scopes: string[] }, clientIp: string): OutgoingMail {
+  return {
+    to,
+    subject: "A new API key was created for your ImageBot account",
+    text: `An API key was just created for your ImageBot account.\n\nName: ${key.name}\nScopes: ${key.scopes.join(", ")}\nIP address: ${clientIp}\n\nIf this was not you, revoke the key in your account settings and reset your password at once.${signature}`,
+  };
+}
+
+/** The reset notice with the keys that survived it: a key made by someone else would otherwise go unseen. */
+export function passwordResetKeysNotice(liveKeys: ApiKeyNotice[]): string {
+  if (liveKeys.length === 0) return "\n\nNo API key of this account is alive.";
+  const lines = liveKeys.map((key) => `- ${key.name} (${key.prefix}…${key.lastFour})`);
+  return `\n\nThese API keys are still alive and keep working; revoke any you do not recognise:\n${lines.join("\n")}`;
 }

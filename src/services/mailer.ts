@@ -13,8 +13,12 @@ export interface OutgoingMail {
 
 /** What the rest of the service knows about mail: hand one over, and it is not lost. */
 export interface Mailer {
-  /** Resolves to whether the mail is safely stored (it never rejects). */
-  send(mail: OutgoingMail): Promise<boolean>;
+  /**
+   * Resolves to whether the mail is safely stored (it never rejects). `afterHandOver` runs once
+   * the mail has left us: when the transport accepted it, or, with no transport (the local
+   * outbox is the mailbox), once it is stored. It never runs for a mail that failed.
+   */
+  send(mail: OutgoingMail, options?: { afterHandOver?: () => Promise<unknown> }): Promise<boolean>;
 }
 
 /**
@@ -30,7 +34,7 @@ export class OutboxMailer implements Mailer {
     private readonly logNotices: boolean,
   ) {}
 
-  async send(mail: OutgoingMail): Promise<boolean> {
+  async send(mail: OutgoingMail, options: { afterHandOver?: () => Promise<unknown> } = {}): Promise<boolean> {
     let row: OutboxMail;
     try {
       row = await storeMail(this.db, mail, new Date());
@@ -40,14 +44,21 @@ export class OutboxMailer implements Mailer {
     }
     // The subject only: bodies can carry reset links.
     if (this.logNotices) console.log(`mail stored in the outbox: "${mail.subject}"`);
-    if (this.transport) this.waitUntil(this.deliver(this.transport, row, mail));
+    if (this.transport) this.waitUntil(this.deliver(this.transport, row, mail, options.afterHandOver));
+    else await options.afterHandOver?.();
     return true;
   }
 
-  private async deliver(transport: MailTransport, row: OutboxMail, mail: OutgoingMail): Promise<void> {
+  private async deliver(
+    transport: MailTransport,
+    row: OutboxMail,
+    mail: OutgoingMail,
+    afterHandOver: (() => Promise<unknown>) | undefined,
+  ): Promise<void> {
     try {
       await transport.deliver(mail);
       await markMailSent(this.db, row.id, new Date());
+      await afterHandOver?.();
     } catch (error) {
       const reason = error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 500) : "unknown error";
       console.error(`mail ${row.id} not delivered by ${transport.name}`);

@@ -1,6 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
-import { rememberExchange } from "./secret-registry";
+import { rememberExchange, rememberSecret } from "./secret-registry";
 
 export interface ApiRequest {
   token?: string;
@@ -65,13 +65,39 @@ export interface RegisteredUser {
   token: string;
 }
 
-export async function registerUser(overrides: { email?: string; password?: string; name?: string } = {}) {
+/**
+ * Registers a user and, unless `verified: false`, verifies their email through the real flow
+ * (the link from the outbox, then POST /v1/auth/email/verify): keys and invitations need it.
+ */
+export async function registerUser(
+  overrides: { email?: string; password?: string; name?: string; verified?: boolean } = {},
+) {
   const email = overrides.email ?? uniqueEmail();
   const password = overrides.password ?? `pw-${crypto.randomUUID()}`;
   const response = await api("POST", "/v1/auth/register", { body: { email, password, name: overrides.name } });
   expect(response.status).toBe(201);
   const body = (await response.json()) as { token: string; user: { id: string; email: string } };
+  if (overrides.verified !== false) await verifyEmailByLink(body.user.email);
   return { id: body.user.id, email: body.user.email, password, token: body.token } satisfies RegisteredUser;
+}
+
+/** The token of the newest link mailed to `to` whose subject matches (`…?token=<token>`). */
+export async function linkTokenMailedTo(to: string, subject: RegExp): Promise<string> {
+  const outbox = await api("GET", `/dev/outbox?to=${encodeURIComponent(to)}`);
+  expect(outbox.status).toBe(200);
+  const mails = ((await outbox.json()) as { data: { subject: string; text: string }[] }).data;
+  const mail = mails.find((entry) => subject.test(entry.subject));
+  const token = mail && /\?token=([A-Za-z0-9_-]+)/.exec(mail.text)?.[1];
+  if (!token) throw new Error(`no link matching ${subject} mailed to ${to}`);
+  rememberSecret(token);
+  return token;
+}
+
+/** Follows the newest verification link mailed to `email`, as its owner would. */
+export async function verifyEmailByLink(email: string): Promise<void> {
+  const token = await linkTokenMailedTo(email, /verify your/i);
+  const response = await api("POST", "/v1/auth/email/verify", { body: { token } });
+  expect(response.status).toBe(204);
 }
 
 export async function login(email: string, password: string, ip?: string) {

@@ -16,3 +16,13 @@ export async function fetchWithEnv(overrides: Partial<Record<keyof Bindings, unk
   await rememberExchange(sent.headers, await sent.text(), response);
   return response;
 }
+
+/**
+ * What a deployment sets besides its origins: Workers AI as the generator. The test pool has no
+ * Workers AI (it cannot run locally), so the binding is one that refuses every call: these
+ * settings serve tests of everything but generation (CORS, headers, configuration checks).
+ */
+export const deployedSettings = {
+  IMAGE_GENERATOR: "workers-ai",
+  AI: { run: () => Promise.reject(new Error("Workers AI is not reachable from the test pool")) },
+};

@@ -30,6 +30,8 @@ export const fuzzAreas = {
     "POST /v1/auth/password/forgot",
     "POST /v1/auth/password/reset",
     "POST /v1/auth/password/change",
+    "POST /v1/auth/email/verify",
+    "POST /v1/auth/email/verify/resend",
   ],
   account: [
     "GET /v1/me",

@@ -20,6 +20,7 @@ export const routeSamples: Record<string, Sample> = {
     path: "/v1/auth/password/change",
     body: { currentPassword: user.password, newPassword: `changed ${user.password}` },
   }),
+  "POST /v1/auth/email/verify/resend": () => ({ method: "POST", path: "/v1/auth/email/verify/resend" }),
   "GET /v1/me": () => ({ method: "GET", path: "/v1/me" }),
   "PATCH /v1/me": () => ({ method: "PATCH", path: "/v1/me", body: { name: "Matrix" } }),
   "POST /v1/me/2fa/totp": (user) => ({ method: "POST", path: "/v1/me/2fa/totp", body: { password: user.password } }),

@@ -51,6 +51,14 @@ describe("the retention run (injected clock)", () => {
         .run();
     await tokenInsert("rst_expired", NOW - 1);
     await tokenInsert("rst_live", NOW + 1);
+    const linkInsert = (id: string, expiresAt: number) =>
+      env.DB.prepare(
+        "INSERT INTO email_verification_tokens (id, user_id, email, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+      )
+        .bind(id, user.id, user.email, `hash_${id}`, NOW - 2 * DAY, expiresAt)
+        .run();
+    await linkInsert("evt_expired", NOW - 1);
+    await linkInsert("evt_live", NOW + 1);
 
     const report = await runRetention(env, new Date(NOW));
     expect(report).toMatchObject({ auditRows: expect.any(Number), images: 1, resetTokens: 1 });
@@ -64,6 +72,8 @@ describe("the retention run (injected clock)", () => {
     expect(await exists("sessions", "ses_live")).toBe(true);
     expect(await exists("password_reset_tokens", "rst_expired")).toBe(false);
     expect(await exists("password_reset_tokens", "rst_live")).toBe(true);
+    expect(await exists("email_verification_tokens", "evt_expired")).toBe(false);
+    expect(await exists("email_verification_tokens", "evt_live")).toBe(true);
   });
 
   it("deletes invitations, revoked sessions and Stripe events just past their limits and keeps the rest", async () => {

@@ -272,3 +272,149 @@ describe("DELETE /v1/account keeps every team an owner (finding 8)", () => {
     expect(team?.n).toBe(0);
   });
 });
+
+/** A team in which `leaver` made images, a collection and a comment, with an owner and an admin who stay. */
+async function teamWorkOfALeaver() {
+  const [owner, admin, leaver] = await Promise.all([registerUser(), registerUser(), registerUser()]);
+  const { id: teamId } = await createTeam(owner.token, "Studio");
+  await addMember(owner, teamId, admin, "admin");
+  await addMember(owner, teamId, leaver, "member");
+  const teamImage = await createImage(leaver.token, { teamId, prompt: "the team's secret campaign" });
+  const deletedImage = await createImage(leaver.token, { teamId, prompt: "deleted by the admin" });
+  const teamCollection = await createCollection(leaver.token, { teamId, name: "Campaign" });
+  expect(
+    (await api("PUT", `/v1/collections/${teamCollection.id}/images/${teamImage.id}`, { token: leaver.token })).status,
+  ).toBe(204);
+  for (const [author, body] of [
+    [owner, "the owner's note"],
+    [leaver, "the leaver's note"],
+  ] as const) {
+    const commented = await api("POST", `/v1/images/${teamImage.id}/comments`, { token: author.token, body: { body } });
+    expect(commented.status).toBe(201);
+  }
+  expect((await api("DELETE", `/v1/images/${deletedImage.id}`, { token: owner.token })).status).toBe(204);
+  const personalImage = await createImage(leaver.token, { prompt: "my own cat" });
+  const personalCollection = await createCollection(leaver.token, { name: "Mine" });
+  return { owner, admin, leaver, teamId, teamImage, deletedImage, teamCollection, personalImage, personalCollection };
+}
+
+async function removeFromTeam(owner: { token: string }, teamId: string, userId: string) {
+  expect((await api("DELETE", `/v1/teams/${teamId}/members/${userId}`, { token: owner.token })).status).toBe(204);
+}
+
+describe("DELETE /v1/account keeps the team's work (issue 15, finding 1)", () => {
+  it("a removed member who erases their account leaves the team's images, bytes, collection and comments intact and restorable", async () => {
+    const work = await teamWorkOfALeaver();
+    const { owner, admin, leaver, teamId, teamImage, deletedImage, teamCollection } = work;
+    await removeFromTeam(owner, teamId, leaver.id);
+
+    const erased = await api("DELETE", "/v1/account", { token: leaver.token, body: { password: leaver.password } });
+    expect(erased.status).toBe(204);
+
+    // The image and its bytes stay the team's; its creator shows as a former member (null).
+    const image = await api("GET", `/v1/images/${teamImage.id}`, { token: admin.token });
+    expect(image.status).toBe(200);
+    expect(await image.json()).toMatchObject({ id: teamImage.id, ownerId: null, teamId });
+    expect((await api("GET", `/v1/images/${teamImage.id}/content`, { token: admin.token })).status).toBe(200);
+    expect(await env.IMAGES.get(`images/${teamImage.id}`)).not.toBeNull();
+    // The team's roles still decide over it.
+    const renamed = await api("PATCH", `/v1/images/${teamImage.id}`, { token: admin.token, body: { title: "Kept" } });
+    expect(renamed.status).toBe(200);
+
+    const collection = await api("GET", `/v1/collections/${teamCollection.id}`, { token: owner.token });
+    expect(collection.status).toBe(200);
+    expect(await collection.json()).toMatchObject({ ownerId: null, teamId, imageIds: [teamImage.id] });
+
+    const comments = await api("GET", `/v1/images/${teamImage.id}/comments`, { token: owner.token });
+    expect(comments.status).toBe(200);
+    const { data } = (await comments.json()) as { data: { authorId: string | null; body: string }[] };
+    expect(data.map(({ authorId, body }) => ({ authorId, body }))).toEqual(
+      expect.arrayContaining([
+        { authorId: owner.id, body: "the owner's note" },
+        { authorId: null, body: "the leaver's note" },
+      ]),
+    );
+
+    // The image an owner had deleted is still in its 30-day window, bytes included.
+    expect(await env.IMAGES.get(`images/${deletedImage.id}`)).not.toBeNull();
+    const restored = await api("POST", `/v1/images/${deletedImage.id}/restore`, { token: owner.token });
+    expect(restored.status).toBe(200);
+    expect(await restored.json()).toMatchObject({ id: deletedImage.id, ownerId: null });
+
+    // The team's log says a member's account was erased and what the team kept, naming nobody.
+    const log = await api("GET", `/v1/teams/${teamId}/audit-log?type=team.member_erased`, { token: owner.token });
+    expect(log.status).toBe(200);
+    const rows = ((await log.json()) as { data: Record<string, unknown>[] }).data;
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      userId: null,
+      ip: null,
+      teamId,
+      metadata: { images: 2, collections: 1, comments: 1 },
+    });
+    expect(JSON.stringify(rows)).not.toContain(leaver.id);
+    expect(JSON.stringify(rows)).not.toContain(leaver.email);
+  });
+
+  it("the erased user's personal images, their bytes and personal collections are gone", async () => {
+    const { owner, leaver, teamId, personalImage, personalCollection } = await teamWorkOfALeaver();
+    await removeFromTeam(owner, teamId, leaver.id);
+    expect(await env.IMAGES.get(`images/${personalImage.id}`)).not.toBeNull();
+
+    expect(
+      (await api("DELETE", "/v1/account", { token: leaver.token, body: { password: leaver.password } })).status,
+    ).toBe(204);
+
+    expect(await env.IMAGES.get(`images/${personalImage.id}`)).toBeNull();
+    const left = await env.DB.prepare("SELECT count(*) AS n FROM images WHERE id = ? OR user_id = ?")
+      .bind(personalImage.id, leaver.id)
+      .first<{ n: number }>();
+    expect(left?.n).toBe(0);
+    const collections = await env.DB.prepare("SELECT count(*) AS n FROM collections WHERE id = ? OR user_id = ?")
+      .bind(personalCollection.id, leaver.id)
+      .first<{ n: number }>();
+    expect(collections?.n).toBe(0);
+    const comments = await env.DB.prepare("SELECT count(*) AS n FROM comments WHERE user_id = ?")
+      .bind(leaver.id)
+      .first<{ n: number }>();
+    expect(comments?.n).toBe(0);
+  });
+});
+
+describe("GET /v1/account/export follows current membership (issue 15, finding 4)", () => {
+  it("a removed member's export holds their personal objects, and no team's current prompt, title or collection id", async () => {
+    const { owner, leaver, teamId, teamImage, teamCollection, personalImage, personalCollection } =
+      await teamWorkOfALeaver();
+    const exportOf = async () => {
+      const response = await api("GET", "/v1/account/export", { token: leaver.token });
+      expect(response.status).toBe(200);
+      const text = await response.text();
+      return { text, exported: JSON.parse(text) as { images: { id: string }[]; collections: { id: string }[] } };
+    };
+    // While a member, the team objects they made are theirs to export.
+    const asMember = await exportOf();
+    expect(asMember.exported.images.map((image) => image.id)).toEqual(
+      expect.arrayContaining([teamImage.id, personalImage.id]),
+    );
+    expect(asMember.exported.collections.map((collection) => collection.id)).toContain(teamCollection.id);
+
+    await removeFromTeam(owner, teamId, leaver.id);
+    const retitled = await api("PATCH", `/v1/images/${teamImage.id}`, {
+      token: owner.token,
+      body: { title: "Launch plan for spring" },
+    });
+    expect(retitled.status).toBe(200);
+
+    const { text, exported } = await exportOf();
+    expect(exported.images.map((image) => image.id)).toEqual([personalImage.id]);
+    expect(exported.collections.map((collection) => collection.id)).toEqual([personalCollection.id]);
+    for (const secret of [
+      "the team's secret campaign",
+      "Launch plan for spring",
+      "deleted by the admin",
+      teamCollection.id,
+    ]) {
+      expect({ secret, found: text.includes(secret) }).toEqual({ secret, found: false });
+    }
+  });
+});

@@ -1,10 +1,20 @@
 import { describe, expect, it } from "vitest";
 import { api, expectProblem, login, registerUser } from "../helpers/api";
 import { createImage } from "../helpers/fixtures";
+import { asOperator } from "../helpers/operator";
 import { teamWithEveryRole } from "../helpers/teams";
+import { userWithTwoFactor } from "../helpers/totp";
 
 interface AuditPage {
-  data: { id: string; type: string; userId: string | null; teamId: string | null; metadata: Record<string, unknown> }[];
+  data: {
+    id: string;
+    type: string;
+    userId: string | null;
+    teamId: string | null;
+    ip: string | null;
+    requestId: string | null;
+    metadata: Record<string, unknown>;
+  }[];
   nextCursor: string | null;
 }
 
@@ -28,6 +38,7 @@ describe("GET /v1/audit-log", () => {
       "image.generated",
       "auth.new_ip_notice",
       "auth.login",
+      "email.verified",
       "user.registered",
     ]);
     expect(all.data.every((event) => event.userId === user.id)).toBe(true);
@@ -41,7 +52,43 @@ describe("GET /v1/audit-log", () => {
     expect(second.data.map((event) => event.id)).toEqual(all.data.slice(2, 4).map((event) => event.id));
 
     const theirs = await page(stranger.token, "/v1/audit-log");
-    expect(theirs.data.map((event) => event.type)).toEqual(["user.registered"]);
+    expect(theirs.data.map((event) => event.type)).toEqual(["email.verified", "user.registered"]);
+  });
+
+  it("shows an operator's actions as by operator, never the operator's IP or request id", async () => {
+    const { user } = await userWithTwoFactor();
+    const operatorIp = "192.0.2.77";
+    const operatorRequestIds: string[] = [];
+    for (const [method, path, body] of [
+      ["PATCH", `/v1/admin/users/${user.id}`, { plan: "pro" }],
+      ["POST", `/v1/admin/users/${user.id}/unlock`, undefined],
+      ["DELETE", `/v1/admin/users/${user.id}/2fa`, undefined],
+      ["POST", `/v1/admin/users/${user.id}/revoke-all`, undefined],
+    ] as const) {
+      const response = await asOperator(method, path, { ip: operatorIp, ...(body ? { body } : {}) });
+      expect(response.status).toBeLessThan(300);
+      operatorRequestIds.push(response.headers.get("X-Request-Id") ?? "missing");
+    }
+    const userIp = "198.51.100.23";
+    const token = await login(user.email, user.password, userIp);
+
+    const response = await api("GET", "/v1/audit-log", { token });
+    const text = await response.text();
+    for (const secret of [operatorIp, ...operatorRequestIds]) expect(text).not.toContain(secret);
+    const events = (JSON.parse(text) as AuditPage).data;
+    const byOperator = events.filter((event) => event.metadata.by === "operator");
+    expect(byOperator.map((event) => event.type).sort()).toEqual([
+      "admin.credentials_revoked",
+      "admin.user_updated",
+      "auth.unlocked",
+      "mfa.disabled",
+    ]);
+    expect(byOperator.every((event) => event.ip === null && event.requestId === null)).toBe(true);
+    // The user's own actions still show where they came from.
+    expect(events.find((event) => event.type === "auth.login")).toMatchObject({ ip: userIp });
+
+    const exported = await (await api("GET", "/v1/account/export", { token })).text();
+    for (const secret of [operatorIp, ...operatorRequestIds]) expect(exported).not.toContain(secret);
   });
 
   it.each(["?type=DROP TABLE", "?type=x", "?limit=101"])("refuses %s with 400", async (query) => {
@@ -84,5 +131,28 @@ describe("GET /v1/teams/{id}/audit-log", () => {
       404,
       "not_found",
     );
+  });
+
+  it("shows members' IPs to owners only: an admin reads the same rows without them", async () => {
+    const team = await teamWithEveryRole();
+    const memberIp = "198.51.100.41";
+    const renamed = await api("PATCH", `/v1/teams/${team.teamId}`, {
+      token: team.admin.token,
+      body: { name: "Renamed" },
+      ip: memberIp,
+    });
+    expect(renamed.status).toBe(200);
+    const path = `/v1/teams/${team.teamId}/audit-log`;
+
+    const ownerView = await page(team.owner.token, path);
+    expect(ownerView.data.find((event) => event.type === "team.updated")).toMatchObject({ ip: memberIp });
+    expect(ownerView.data.every((event) => event.ip !== null)).toBe(true);
+
+    const response = await api("GET", path, { token: team.admin.token });
+    const text = await response.text();
+    expect(text).not.toContain(memberIp);
+    const adminView = JSON.parse(text) as AuditPage;
+    expect(adminView.data.map((event) => event.id)).toEqual(ownerView.data.map((event) => event.id));
+    expect(adminView.data.every((event) => event.ip === null)).toBe(true);
   });
 });

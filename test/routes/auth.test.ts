@@ -12,9 +12,17 @@ describe("POST /v1/auth/register", () => {
     const body = (await response.json()) as { token: string; expiresAt: string; user: Record<string, unknown> };
     expect(body).toMatchObject({
       tokenType: "Bearer",
-      user: { email: email.toLowerCase(), name: "Ada", plan: "standard" },
+      user: { email: email.toLowerCase(), name: "Ada", plan: "standard", emailVerified: false, pendingEmail: null },
     });
-    expect(Object.keys(body.user).sort()).toEqual(["createdAt", "email", "id", "name", "plan"]);
+    expect(Object.keys(body.user).sort()).toEqual([
+      "createdAt",
+      "email",
+      "emailVerified",
+      "id",
+      "name",
+      "pendingEmail",
+      "plan",
+    ]);
     expect(body.user.id).toMatch(/^usr_[A-Za-z0-9_-]{22}$/);
     const { header, payload } = decodeToken(body.token);
     expect(header).toMatchObject({ alg: "HS256", typ: "JWT" });

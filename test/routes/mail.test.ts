@@ -1,15 +1,18 @@
 import { describe, expect, it, vi } from "vitest";
 import { api, env, expectProblem, login, randomIp, registerUser } from "../helpers/api";
-import { fetchWithEnv } from "../helpers/custom-env";
+import { deployedSettings, fetchWithEnv } from "../helpers/custom-env";
 import { readOutbox, waitForMail } from "../helpers/outbox";
 
 describe("GET /dev/outbox", () => {
   it("exists only in development", async () => {
     for (const environment of ["staging", "production"]) {
-      const response = await fetchWithEnv({ ENVIRONMENT: environment }, new Request("https://edge.test/dev/outbox"));
+      const response = await fetchWithEnv(
+        { ...deployedSettings, ENVIRONMENT: environment },
+        new Request("https://edge.test/dev/outbox"),
+      );
       await expectProblem(response, 404, "not_found");
       const withQuery = await fetchWithEnv(
-        { ENVIRONMENT: environment },
+        { ...deployedSettings, ENVIRONMENT: environment },
         new Request("https://edge.test/dev/outbox?to=not-an-email&extra=1"),
       );
       await expectProblem(withQuery, 404, "not_found");
@@ -27,6 +30,7 @@ describe("GET /dev/outbox", () => {
     expect(mails.map((mail) => mail.subject)).toEqual([
       "Your ImageBot password was changed",
       "New sign-in to your ImageBot account",
+      "Verify your ImageBot email address",
     ]);
     expect(mails[0]).toEqual({
       id: expect.stringMatching(/^mail_/),

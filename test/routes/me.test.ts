@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { api, expectProblem, login, registerUser, uniqueEmail } from "../helpers/api";
+import { api, expectProblem, linkTokenMailedTo, login, registerUser, uniqueEmail } from "../helpers/api";
+
+async function confirmEmailChange(newEmail: string) {
+  const token = await linkTokenMailedTo(newEmail, /confirm your new/i);
+  expect((await api("POST", "/v1/auth/email/verify", { body: { token } })).status).toBe(204);
+}
 
 describe("GET /v1/me", () => {
   it("returns the user's public fields only", async () => {
@@ -14,6 +19,16 @@ describe("GET /v1/me", () => {
       name: "Grace",
       plan: "standard",
       createdAt: expect.any(String),
+      emailVerified: true,
+      pendingEmail: null,
+    });
+  });
+
+  it("says whether the email is verified", async () => {
+    const user = await registerUser({ verified: false });
+    expect(await (await api("GET", "/v1/me", { token: user.token })).json()).toMatchObject({
+      emailVerified: false,
+      pendingEmail: null,
     });
   });
 });
@@ -46,7 +61,7 @@ describe("PATCH /v1/me", () => {
     expect(await (await api("GET", "/v1/me", { token: user.token })).json()).toMatchObject({ email: user.email });
   });
 
-  it("changes the email with the current password; the new email logs in, the old does not", async () => {
+  it("changes the email once the new address confirms it; the new email logs in, the old does not", async () => {
     const user = await registerUser();
     const newEmail = uniqueEmail("moved");
     const response = await api("PATCH", "/v1/me", {
@@ -54,7 +69,13 @@ describe("PATCH /v1/me", () => {
       body: { email: newEmail.toUpperCase(), currentPassword: user.password },
     });
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ email: newEmail });
+    expect(await response.json()).toMatchObject({ email: user.email, pendingEmail: newEmail });
+    await confirmEmailChange(newEmail);
+    expect(await (await api("GET", "/v1/me", { token: user.token })).json()).toMatchObject({
+      email: newEmail,
+      emailVerified: true,
+      pendingEmail: null,
+    });
     expect(await login(newEmail, user.password)).toEqual(expect.any(String));
     const old = await api("POST", "/v1/auth/login", { body: { email: user.email, password: user.password } });
     await expectProblem(old, 401, "invalid_credentials");

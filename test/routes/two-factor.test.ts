@@ -93,6 +93,48 @@ describe("enrolment", () => {
   });
 });
 
+describe("turning 2FA on can end the other sessions", () => {
+  async function confirmWith(user: RegisteredUser, extra: Record<string, unknown>) {
+    await awayFromStepBoundary();
+    const enrolled = await api("POST", "/v1/me/2fa/totp", { token: user.token, body: { password: user.password } });
+    const { secret } = (await enrolled.json()) as { secret: string };
+    return api("POST", "/v1/me/2fa/totp/confirm", {
+      token: user.token,
+      body: { code: codeAt(secret, Date.now()), ...extra },
+    });
+  }
+
+  it("with endOtherSessions: true, a session a thief opened before 2FA dies; this one lives; audited", async () => {
+    const user = await registerUser();
+    const thief = await login(user.email, user.password);
+    const another = await login(user.email, user.password);
+    expect((await confirmWith(user, { endOtherSessions: true })).status).toBe(200);
+    for (const token of [thief, another]) {
+      await expectProblem(await api("GET", "/v1/me", { token }), 401, "unauthorized");
+    }
+    expect((await api("GET", "/v1/me", { token: user.token })).status).toBe(200);
+    const sessions = (await (await api("GET", "/v1/sessions", { token: user.token })).json()) as {
+      data: { current: boolean }[];
+    };
+    expect(sessions.data.map((session) => session.current)).toEqual([true]);
+    const row = await env.DB.prepare("SELECT metadata FROM audit_log WHERE user_id = ? AND type = 'mfa.enabled'")
+      .bind(user.id)
+      .first<{ metadata: string }>();
+    expect(JSON.parse(row?.metadata ?? "{}")).toMatchObject({ otherSessionsEnded: true });
+  });
+
+  it("without it (the API's default), the other sessions are kept", async () => {
+    const user = await registerUser();
+    const other = await login(user.email, user.password);
+    expect((await confirmWith(user, {})).status).toBe(200);
+    expect((await api("GET", "/v1/me", { token: other })).status).toBe(200);
+    const row = await env.DB.prepare("SELECT metadata FROM audit_log WHERE user_id = ? AND type = 'mfa.enabled'")
+      .bind(user.id)
+      .first<{ metadata: string }>();
+    expect(JSON.parse(row?.metadata ?? "{}")).toEqual({ otherSessionsEnded: false });
+  });
+});
+
 describe("login with 2FA on", () => {
   it("needs a code; the mfaToken and each code work once", async () => {
     const user = await registerUser();
@@ -211,6 +253,38 @@ describe("changes that need a fresh code", () => {
       body: { email, currentPassword: user.password, code: codes(secret).current },
     });
     expect(right.status).toBe(200);
+  });
+
+  it("a stolen password alone cannot erase an account with 2FA on: no code is 400, a wrong one 401 and counted", async () => {
+    const user = await registerUser();
+    const { secret } = await enableTwoFactor(user);
+    const erase = (body: Record<string, unknown>) => api("DELETE", "/v1/account", { token: user.token, body });
+
+    const missing = await erase({ password: user.password });
+    expect((await expectProblem(missing, 400, "validation_failed")).errors?.[0]?.path).toBe("code");
+    await expectProblem(await erase({ password: user.password, code: "000000" }), 401, "invalid_credentials");
+    await expectProblem(await erase({ password: user.password, backupCode: "nope-nope" }), 401, "invalid_credentials");
+    // A right code with a wrong password is refused too.
+    const { current } = codes(secret);
+    await expectProblem(await erase({ password: "wrong", code: current }), 401, "invalid_credentials");
+    expect((await api("GET", "/v1/me", { token: user.token })).status).toBe(200);
+    // Counted as failed logins: with the 3 above, 7 more wrong codes lock the account (10).
+    for (let index = 0; index < 7; index++) {
+      await expectProblem(await erase({ password: user.password, code: "000000" }), 401, "invalid_credentials");
+    }
+    await expectProblem(await erase({ password: user.password, code: current }), 423, "account_locked");
+    expect((await api("GET", "/v1/me", { token: user.token })).status).toBe(200);
+  });
+
+  it("with 2FA on, the password and a code (or a backup code) erase the account", async () => {
+    const user = await registerUser();
+    const { backupCodes } = await enableTwoFactor(user);
+    const erased = await api("DELETE", "/v1/account", {
+      token: user.token,
+      body: { password: user.password, backupCode: backupCodes[0] },
+    });
+    expect(erased.status).toBe(204);
+    await expectProblem(await api("GET", "/v1/me", { token: user.token }), 401, "unauthorized");
   });
 
   it("the operator can clear 2FA (audited, owner mailed)", async () => {

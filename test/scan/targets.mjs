@@ -2,7 +2,7 @@
 // injection point. Each target's request without payloads is a VALID request that answers 2xx
 // (checked before the scan), so the payloads travel the real handler and its D1 queries instead
 // of stopping at an auth or validation error.
-import { callJson } from "../tools/local-worker.mjs";
+import { callJson, verifyEmailLocally } from "../tools/local-worker.mjs";
 import { randomIp, uniqueToken } from "./proxy.mjs";
 
 const PASSWORD = "scan passphrase, not a real one";
@@ -18,6 +18,7 @@ export async function seed(base, adminToken) {
   const call = (method, path, options = {}) => callJson(base, method, path, { ip: randomIp(), ...options });
   const email = `scan.${uniqueToken()}@example.com`;
   const { token, user } = await call("POST", "/v1/auth/register", { body: { email, password: PASSWORD } });
+  await verifyEmailLocally(base, email, randomIp());
   await call("PATCH", `/v1/admin/users/${user.id}`, {
     token: adminToken,
     body: { plan: "enterprise", rateLimitPerMinute: 100_000 },

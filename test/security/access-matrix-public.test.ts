@@ -8,7 +8,7 @@ import { env } from "cloudflare:workers";
 import Stripe from "stripe";
 import { expect } from "vitest";
 import { type Cell, describeAccessMatrix, json, once, type Probe, scalar, useWorld } from "../helpers/access-matrix";
-import { api, registerUser, uniqueEmail } from "../helpers/api";
+import { api, linkTokenMailedTo, registerUser, uniqueEmail } from "../helpers/api";
 import { tokenFromMail, waitForMail } from "../helpers/outbox";
 import { decodeToken } from "../helpers/tokens";
 import { codeAt, userWithTwoFactor } from "../helpers/totp";
@@ -103,6 +103,19 @@ describeAccessMatrix("public", world, {
       after: async () => {
         const login = await api("POST", "/v1/auth/login", { body: { email: user.email, password } });
         expect(login.status).toBe(200);
+      },
+    };
+  },
+  "POST /v1/auth/email/verify": async () => {
+    const user = await registerUser({ verified: false });
+    const token = await linkTokenMailedTo(user.email, /verify your/i);
+    return {
+      method: "POST",
+      path: "/v1/auth/email/verify",
+      body: { token },
+      after: async () => {
+        const me = await api("GET", "/v1/me", { token: user.token });
+        expect(await json<{ emailVerified: boolean }>(me)).toMatchObject({ emailVerified: true });
       },
     };
   },

@@ -6,7 +6,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import { endpoints } from "../../src/routes/index";
 import { api, env, expectProblem, randomIp, registerUser } from "../helpers/api";
-import { fetchWithEnv } from "../helpers/custom-env";
+import { deployedSettings, fetchWithEnv } from "../helpers/custom-env";
 import { createImage } from "../helpers/fixtures";
 
 const SECURITY_HEADERS: Record<string, string | RegExp> = {
@@ -137,7 +137,7 @@ describe("methods", () => {
 });
 
 describe("CORS in production", () => {
-  const production = { ENVIRONMENT: "production", ALLOWED_ORIGINS: "https://app.imagebot.test" };
+  const production = { ...deployedSettings, ENVIRONMENT: "production", ALLOWED_ORIGINS: "https://app.imagebot.test" };
   const send = (origin: string, method = "GET", extra: Record<string, string> = {}) =>
     fetchWithEnv(
       production,
@@ -177,5 +177,34 @@ describe("a configuration that would strand mail", () => {
     } finally {
       logged.mockRestore();
     }
+  });
+});
+
+describe("a deployment that would serve fake images", () => {
+  const health = (overrides: Record<string, unknown>) =>
+    fetchWithEnv(overrides, new Request("https://edge.test/health", { headers: ip() }));
+
+  it.each([
+    ["production with the local renderer", { ENVIRONMENT: "production", IMAGE_GENERATOR: "local" }, "IMAGE_GENERATOR"],
+    ["staging with no generator set", { ENVIRONMENT: "staging", IMAGE_GENERATOR: undefined }, "IMAGE_GENERATOR"],
+    ["workers-ai without the AI binding", { ENVIRONMENT: "production", IMAGE_GENERATOR: "workers-ai" }, "AI binding"],
+  ])("%s: every request is refused with 500, and the log names the setting", async (_label, overrides, named) => {
+    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      await expectProblem(
+        await health({ ALLOWED_ORIGINS: "https://app.imagebot.test", ...overrides }),
+        500,
+        "server_misconfigured",
+      );
+      expect(logged.mock.calls.flat().join("\n")).toContain(named);
+    } finally {
+      logged.mockRestore();
+    }
+  });
+
+  it("answers when a deployment has Workers AI", async () => {
+    expect(
+      (await health({ ...deployedSettings, ENVIRONMENT: "production", ALLOWED_ORIGINS: "https://a.test" })).status,
+    ).toBe(200);
   });
 });

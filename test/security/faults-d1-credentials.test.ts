@@ -211,10 +211,17 @@ describe("a profile or plan change whose audit row cannot be written", () => {
     expect(await (await api("GET", "/v1/me", { token: user.token })).json()).toMatchObject({
       name: "Before",
       email: user.email,
+      pendingEmail: null,
     });
-    expect(await auditCount(user.id, "profile.updated")).toBe(0);
+    // Nothing reached the new address: its link was never mailed.
+    expect(await readOutbox(newEmail)).toEqual([]);
+    expect(await auditCount(user.id, "email.change_requested")).toBe(0);
     expect((await api("PATCH", "/v1/me", { token: user.token, body: change })).status).toBe(200);
-    expect(await auditCount(user.id, "profile.updated")).toBe(1);
+    expect(await auditCount(user.id, "email.change_requested")).toBe(1);
+    expect(await (await api("GET", "/v1/me", { token: user.token })).json()).toMatchObject({
+      name: "After",
+      pendingEmail: newEmail,
+    });
 
     const admin = { token: env.ADMIN_TOKEN, body: { plan: "pro" } };
     await duringFault("audit_log", "INSERT", () => api("PATCH", `/v1/admin/users/${user.id}`, admin));

@@ -164,6 +164,15 @@ describeFuzz("auth", {
       },
     },
   },
+  // A token never matches a live link (2^256 of them): every payload must answer 400, never 5xx.
+  "POST /v1/auth/email/verify": {
+    base: () => ({ body: { token: "not-a-live-token" } }),
+  },
+  // An unverified user, so the request mails (until the address's hourly cap answers 429).
+  "POST /v1/auth/email/verify/resend": {
+    runs: 3,
+    base: async () => ({ token: (await registerUser({ verified: false })).token }),
+  },
   "POST /v1/auth/password/change": {
     runs: 4,
     // The new password is the current one: a payload that succeeds changes nothing for the next.

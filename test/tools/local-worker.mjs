@@ -93,6 +93,18 @@ export async function startLocalWorker({ port, state, verbose = false }) {
  * One JSON call; throws on any non-2xx answer so that set-up mistakes surface at once.
  * `ip` becomes `CF-Connecting-IP`, the only client address the Worker reads.
  */
+/**
+ * Follows the verification link mailed to `email` (read from /dev/outbox), as its owner would:
+ * API keys and invitations need a verified address.
+ */
+export async function verifyEmailLocally(base, email, ip) {
+  const { data } = await callJson(base, "GET", `/dev/outbox?to=${encodeURIComponent(email)}`, { ip });
+  const mail = data.find((entry) => /verify your/i.test(entry.subject));
+  const token = mail && /\?token=([A-Za-z0-9_-]+)/.exec(mail.text)?.[1];
+  if (!token) throw new Error(`no verification link mailed to ${email}`);
+  await callJson(base, "POST", "/v1/auth/email/verify", { ip, body: { token } });
+}
+
 export async function callJson(base, method, path, { token, body, ip } = {}) {
   const headers = {};
   if (ip) headers["CF-Connecting-IP"] = ip;

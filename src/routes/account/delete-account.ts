@@ -11,6 +11,7 @@ import { ApiError } from "../../errors";
 import { withAccountGuard, withUserGuard } from "../../services/guard-client";
 import { purgeAfterCommit, queueImagePurge } from "../../services/image-purge";
 import { guardedPasswordCheck } from "../auth/guarded-password-check";
+import { consumeSecondFactor, isTwoFactorEnabled } from "../auth/second-factor";
 import { defineEndpoint } from "../endpoint";
 import { jsonBody, problemResponse } from "../schemas";
 
@@ -51,7 +52,17 @@ async function eraseWithOwnersKept(bucket: R2Bucket, db: Database, user: User, r
   }
 }
 
-export const deleteAccountBodySchema = z.strictObject({ password: z.string().min(1).max(1024) });
+/** The password, and with 2FA on a TOTP `code` or a `backupCode` too (never both). */
+export const deleteAccountBodySchema = z
+  .strictObject({
+    password: z.string().min(1).max(1024),
+    code: z.string().max(16).optional(),
+    backupCode: z.string().max(32).optional(),
+  })
+  .refine((body) => body.code === undefined || body.backupCode === undefined, {
+    error: "send at most one of code and backupCode",
+    path: ["code"],
+  });
 
 export const deleteAccount = defineEndpoint({
   access: sessionOnly,
@@ -60,17 +71,20 @@ export const deleteAccount = defineEndpoint({
     path: "/v1/account",
     tags: ["account"],
     summary: "Erase the account and everything of it (GDPR Art. 17); every credential dies at once",
+    description:
+      "With 2FA on, a TOTP `code` or a `backupCode` is needed besides the password; a wrong one counts as a failed " +
+      "login, like a wrong password.",
     request: { body: jsonBody(deleteAccountBodySchema) },
     responses: {
       204: { description: "Erased" },
-      400: problemResponse("validation_failed"),
-      401: problemResponse("unauthorized, or invalid_credentials for a wrong password"),
+      400: problemResponse("validation_failed (also a missing code with 2FA on)"),
+      401: problemResponse("unauthorized, or invalid_credentials for a wrong password or code"),
       403: problemResponse("forbidden"),
       409: problemResponse("conflict: sole owner of a team that has other members"),
     },
   }),
   handler: async (c) => {
-    const { password } = c.req.valid("json");
+    const { password, code, backupCode } = c.req.valid("json");
     const db = database(c.env.DB);
     const principal = sessionPrincipalOf(c);
     const user = await findUserById(db, principal.userId);
@@ -82,13 +96,25 @@ export const deleteAccount = defineEndpoint({
       await withUserGuard(c.env, principal.userId, (guard) => guard.eraseUser());
       return c.body(null, 204);
     }
+    // Step-up: with 2FA on, the password alone (a stolen one, or a session left open) erases
+    // nothing. Asked before any guess is counted; a missing code runs no bcrypt.
+    const twoFactor = await isTwoFactorEnabled(c, user.id);
+    if (twoFactor && code === undefined && backupCode === undefined) {
+      throw new ApiError("validation_failed", {
+        errors: [{ path: "code", message: "2FA is on: send a code from the app, or a backup code" }],
+      });
+    }
+    // Password and code are one guess for the lockout (as for turning 2FA off): both must be
+    // right, and the code is used up only after the password matched.
     const { passed } = await guardedPasswordCheck(c, {
       email: user.email,
       userId: user.id,
       context: "account_erasure",
-      verify: () => verifyPassword(password, user.passwordHash),
+      verify: async () =>
+        (await verifyPassword(password, user.passwordHash)) &&
+        (!twoFactor || (await consumeSecondFactor(c, user.id, { code, backupCode })) !== null),
     });
-    if (!passed) throw new ApiError("invalid_credentials", { detail: "The password is wrong." });
+    if (!passed) throw new ApiError("invalid_credentials", { detail: "The password or the code is wrong." });
 
     // Decide everything before destroying anything. The rows go first, in one transaction
     // (with the erasure's audit row, which identifies nobody): if D1 fails, nothing at all has

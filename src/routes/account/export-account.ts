@@ -34,6 +34,7 @@ export const exportedTables = {
   audit_log: "auditEvents",
   email_outbox: "mails",
   password_reset_tokens: "passwordResets",
+  email_verification_tokens: "emailVerifications",
   user_mfa: "twoFactor",
   mfa_backup_codes: "twoFactor.backupCodes",
 } as const;
@@ -210,6 +211,15 @@ async function* exportDocument(pages: UserDataPages, user: User): AsyncGenerator
   yield ',"passwordResets":';
   yield* section(pages.passwordResets, (row) => ({
     id: row.id,
+    createdAt: iso(row.createdAt),
+    expiresAt: iso(row.expiresAt),
+    usedAt: iso(row.usedAt),
+  }));
+  // The addresses links were mailed to and their dates: never a token's hash.
+  yield ',"emailVerifications":';
+  yield* section(pages.emailVerifications, (row) => ({
+    id: row.id,
+    email: row.email,
     createdAt: iso(row.createdAt),
     expiresAt: iso(row.expiresAt),
     usedAt: iso(row.usedAt),

@@ -10,7 +10,7 @@ import { normaliseAllowlistEntry } from "../../domain/ip-allowlist";
 import { defineEndpoint } from "../endpoint";
 import { jsonBody, jsonResponse, plainText, problemResponse } from "../schemas";
 import { apiKeyView, createdApiKeySchema } from "./api-key-view";
-import { issueApiKey } from "./issue-api-key";
+import { issueApiKey, mailKeyCreated } from "./issue-api-key";
 
 export const createApiKeyBodySchema = z.strictObject({
   name: plainText({ max: 100, trim: true }),
@@ -50,14 +50,14 @@ export const createApiKey = defineEndpoint({
       201: jsonResponse("The key (shown once)", createdApiKeySchema),
       400: problemResponse("validation_failed"),
       401: problemResponse("unauthorized"),
-      403: problemResponse("forbidden (an API key cannot create keys)"),
+      403: problemResponse("forbidden (an API key cannot create keys), or email_unverified"),
       409: problemResponse("conflict: 50 live keys already"),
     },
   }),
   handler: async (c) => {
     const body = c.req.valid("json");
     const principal = sessionPrincipalOf(c);
-    const { row, key } = await issueApiKey(c, {
+    const { row, key, ownerEmail } = await issueApiKey(c, {
       userId: principal.userId,
       name: body.name,
       scopes: body.scopes,
@@ -77,6 +77,7 @@ export const createApiKey = defineEndpoint({
       await deleteUnissuedApiKey(db, principal.userId, row.id).catch(() => {});
       throw error;
     }
+    await mailKeyCreated(c, ownerEmail, row);
     return c.json({ ...apiKeyView(row), key }, 201);
   },
 });

@@ -11,7 +11,7 @@ import { confirmApiKeyRevocation, withUserGuard } from "../../services/guard-cli
 import { defineEndpoint } from "../endpoint";
 import { jsonBody, jsonResponse, problemResponse } from "../schemas";
 import { apiKeyIdParams, apiKeyView, createdApiKeySchema } from "./api-key-view";
-import { issueApiKey } from "./issue-api-key";
+import { issueApiKey, mailKeyCreated } from "./issue-api-key";
 
 export const rollApiKeyBodySchema = z.strictObject({
   gracePeriodSeconds: z.int().min(0).max(86_400).default(0),
@@ -30,7 +30,7 @@ export const rollApiKey = defineEndpoint({
       201: jsonResponse("The new key (shown once)", createdApiKeySchema),
       400: problemResponse("validation_failed"),
       401: problemResponse("unauthorized"),
-      403: problemResponse("forbidden"),
+      403: problemResponse("forbidden, or email_unverified (a roll creates a key)"),
       404: problemResponse("not_found"),
       409: problemResponse(
         "conflict: the key is already revoked or expired, or 50 live keys already (one in a grace period counts)",
@@ -81,6 +81,7 @@ export const rollApiKey = defineEndpoint({
       throw error;
     }
     await confirmApiKeyRevocation(c, principal.userId, old.id, diesAt);
+    await mailKeyCreated(c, replacement.ownerEmail, replacement.row);
     return c.json({ ...apiKeyView(replacement.row), key: replacement.key }, 201);
   },
 });

@@ -15,6 +15,8 @@ export const listAuditLog = defineEndpoint({
     path: "/v1/audit-log",
     tags: ["account"],
     summary: "The caller's own security events, newest first (append-only: no route changes them)",
+    description:
+      "An operator's action shows as `metadata.by: \"operator\"`, without the operator's `ip` or `requestId`.",
     request: { query: auditQuerySchema },
     responses: {
       200: jsonResponse("A page of events", auditPageSchema),

@@ -4,7 +4,9 @@ import { publicAccess } from "../../auth/access";
 import { auditContext } from "../../auth/audit-context";
 import { sha256Hex } from "../../crypto/hash";
 import { hashPassword } from "../../crypto/password";
+import { listLiveApiKeyNotices } from "../../db/api-keys";
 import { database } from "../../db/client";
+import { claimMailboxAfterReset } from "../../db/email-verification";
 import { findResetTokenUser, resetPasswordWithToken } from "../../db/reset-tokens";
 import { findUserById } from "../../db/users";
 import { ApiError } from "../../errors";
@@ -28,7 +30,8 @@ export const passwordReset = defineEndpoint({
     path: "/v1/auth/password/reset",
     tags: ["auth"],
     summary:
-      "Set a new password with a reset token; revokes every session (with revokeApiKeys every key) and clears a lock",
+      "Set a new password with a reset token; revokes every session (with revokeApiKeys every key), clears a lock, " +
+      "marks the email verified, and mails the owner the API keys still alive",
     request: { body: jsonBody(resetBodySchema) },
     responses: {
       204: { description: "Password reset" },
@@ -51,6 +54,9 @@ export const passwordReset = defineEndpoint({
     const now = new Date();
     const cut = await revokeAllIssuedInGuard(c, user.id, { sessions: true, apiKeys: revokeApiKeys });
     const { wasLocked } = await withAccountGuard(c.env, user.email, (guard) => guard.clearLock());
+    // The live link proved the mailbox: the email is verified, and a pending email change (and
+    // any link of one) dies, so whoever held the account before cannot move it to their address.
+    await claimMailboxAfterReset(db, user.id, now);
     // Then one transaction: the password, the sessions, the audit rows and the token change
     // together or not at all. If D1 fails, the token is still live and the reset can be repeated.
     const done = await resetPasswordWithToken(
@@ -68,7 +74,9 @@ export const passwordReset = defineEndpoint({
     );
     // A concurrent reset with the same token was first.
     if (!done) throw new ApiError("invalid_token");
-    await mailerFor(c).send(passwordResetCompletedMail(user.email));
+    // The keys that survived the reset, so that a key someone else made does not go unseen.
+    const liveKeys = await listLiveApiKeyNotices(db, user.id, new Date());
+    await mailerFor(c).send(passwordResetCompletedMail(user.email, liveKeys));
     return c.body(null, 204);
   },
 });

@@ -8,6 +8,8 @@ import { recordAuditEvent } from "../../db/audit";
 import { database, isUniqueViolation } from "../../db/client";
 import { findUserByEmail, insertUser } from "../../db/users";
 import { ApiError } from "../../errors";
+import { mailVerificationLink } from "../../services/email-verification";
+import { emailVerificationMail } from "../../services/mail-templates";
 import { defineEndpoint } from "../endpoint";
 import {
   emailSchema,
@@ -33,7 +35,7 @@ export const register = defineEndpoint({
     method: "post",
     path: "/v1/auth/register",
     tags: ["auth"],
-    summary: "Create an account and its first session",
+    summary: "Create an account and its first session; mails a link that verifies the address",
     request: { body: jsonBody(registerBodySchema) },
     responses: {
       201: jsonResponse("Account created", tokenResponseSchema),
@@ -65,6 +67,14 @@ export const register = defineEndpoint({
       type: "user.registered",
       userId: user.id,
       metadata: { sessionId: session.sessionId },
+    });
+    // The account works at once, but keys and invitations wait for this link (Email ownership).
+    // When the address has had its verification mails this hour, or the link cannot be stored,
+    // none is sent now: the account exists either way, and a resend can follow.
+    await mailVerificationLink(c, { userId: user.id, email: user.email }, (url) =>
+      emailVerificationMail(user.email, url),
+    ).catch((error: unknown) => {
+      console.error(`verification link not prepared: ${error instanceof Error ? error.name : "unknown"}`);
     });
     return c.json(session.response, 201);
   },

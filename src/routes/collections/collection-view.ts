@@ -6,7 +6,10 @@ export const collectionSchema = z
   .object({
     id: z.string(),
     name: z.string(),
-    ownerId: z.string(),
+    ownerId: z.string().nullable().meta({
+      description:
+        "The collection's creator; null once they erased their account (a former member: it stays the team's).",
+    }),
     teamId: z.string().nullable(),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),

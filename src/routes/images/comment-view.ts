@@ -2,7 +2,16 @@ import * as z from "zod";
 import type { Comment } from "../../db/schema";
 
 export const commentSchema = z
-  .object({ id: z.string(), imageId: z.string(), authorId: z.string(), body: z.string(), createdAt: z.iso.datetime() })
+  .object({
+    id: z.string(),
+    imageId: z.string(),
+    authorId: z.string().nullable().meta({
+      description:
+        "The author; null once they erased their account (a former member: the comment stays on the team's image).",
+    }),
+    body: z.string(),
+    createdAt: z.iso.datetime(),
+  })
   .meta({ id: "Comment" });
 
 export function commentView(comment: Comment) {

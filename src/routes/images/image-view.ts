@@ -11,7 +11,10 @@ export const imageSchema = z
     size: z.enum(imageSizes),
     contentType: z.string(),
     byteSize: z.int(),
-    ownerId: z.string(),
+    ownerId: z.string().nullable().meta({
+      description:
+        "The image's creator; null once they erased their account (a former member: the image stays the team's).",
+    }),
     teamId: z.string().nullable(),
     contentUrl: z.string(),
     createdAt: z.iso.datetime(),

@@ -25,12 +25,16 @@ export const acceptInvitation = defineEndpoint({
       200: jsonResponse("The team joined", teamSchema),
       400: problemResponse("validation_failed, or invalid_token (unknown, used, expired, or for another email)"),
       401: problemResponse("unauthorized"),
+      403: problemResponse("email_unverified"),
     },
   }),
   handler: async (c) => {
     const db = database(c.env.DB);
     const user = await findUserById(db, principalOf(c).userId);
     if (!user) throw new ApiError("unauthorized");
+    // Acceptance compares addresses: only an account that proved its address may claim an
+    // invitation sent to it (else whoever registered the address first would join the team).
+    if (!user.emailVerified) throw new ApiError("email_unverified");
     const tokenHash = await sha256Hex(c.req.valid("json").token);
     const accepted = await acceptInvitationRow(db, tokenHash, { id: user.id, email: user.email }, new Date());
     if (!accepted) throw new ApiError("invalid_token");

@@ -11,6 +11,7 @@ import { findTeam, listMembers } from "../../db/teams";
 import { mayManageMember } from "../../domain/permissions";
 import { toSeconds } from "../../domain/seconds";
 import { ApiError } from "../../errors";
+import { requireVerifiedUser } from "../../services/email-verification";
 import { teamInvitationMail } from "../../services/mail-templates";
 import { mailerFor } from "../../services/mailer";
 import { authorizeTeam } from "../authorize";
@@ -46,7 +47,7 @@ export const createInvitation = defineEndpoint({
       201: jsonResponse("The invitation (its token is only in the mail)", invitationSchema),
       400: problemResponse("validation_failed"),
       401: problemResponse("unauthorized"),
-      403: problemResponse("forbidden (also: an admin inviting an owner)"),
+      403: problemResponse("forbidden (also: an admin inviting an owner), or email_unverified"),
       404: problemResponse("not_found"),
       409: problemResponse("conflict: already a member"),
       429: problemResponse("rate_limited: the team's or the address's 24 h cap is reached (Retry-After)"),
@@ -59,6 +60,8 @@ export const createInvitation = defineEndpoint({
     if (!mayManageMember(actorRole, null, role)) {
       throw new ApiError("forbidden", { detail: "Only an owner can invite an owner." });
     }
+    // Invitations are mail from our domain on the inviter's behalf: only from a proved address.
+    await requireVerifiedUser(c, principalOf(c).userId);
     const db = database(c.env.DB);
     if ((await listMembers(db, id)).some((member) => member.email === email)) {
       throw new ApiError("conflict", { detail: "This email is already a member of the team." });

@@ -3,7 +3,7 @@ import { sessionWithTeamAction } from "../../auth/access";
 import { listAuditEvents } from "../../db/audit";
 import { database } from "../../db/client";
 import { decodeCursor, toPage } from "../../db/cursor";
-import { auditEventView, auditPageSchema, auditQuerySchema } from "../audit/audit-view";
+import { auditPageSchema, auditQuerySchema, teamAuditEventView } from "../audit/audit-view";
 import { authorizeTeam } from "../authorize";
 import { defineEndpoint } from "../endpoint";
 import { jsonResponse, problemResponse } from "../schemas";
@@ -16,7 +16,7 @@ export const teamAuditLog = defineEndpoint({
     method: "get",
     path: "/v1/teams/{id}/audit-log",
     tags: ["teams"],
-    summary: "The team's security events, newest first (owner, admin)",
+    summary: "The team's security events, newest first (owner, admin); members' IPs are shown to owners only",
     request: { params: teamIdParams, query: auditQuerySchema },
     responses: {
       200: jsonResponse("A page of events", auditPageSchema),
@@ -28,7 +28,7 @@ export const teamAuditLog = defineEndpoint({
   }),
   handler: async (c) => {
     const { id } = c.req.valid("param");
-    await authorizeTeam(c, id);
+    const role = await authorizeTeam(c, id);
     const { limit, cursor, type } = c.req.valid("query");
     const rows = await listAuditEvents(database(c.env.DB), {
       owner: { teamId: id },
@@ -37,6 +37,6 @@ export const teamAuditLog = defineEndpoint({
       after: decodeCursor(cursor),
     });
     const page = toPage(rows, limit);
-    return c.json({ data: page.rows.map(auditEventView), nextCursor: page.nextCursor }, 200);
+    return c.json({ data: page.rows.map(teamAuditEventView(role)), nextCursor: page.nextCursor }, 200);
   },
 });

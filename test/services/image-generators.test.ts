@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type ImageSize, localImageGenerator } from "../../src/services/image-generator";
+import { type ImageSize, localImageGenerator, workersAiImageGenerator } from "../../src/services/image-generator";
 import { encodePng } from "../../src/services/png";
 
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -123,5 +123,32 @@ describe("encodePng", () => {
 
   it("rejects a buffer of the wrong length", async () => {
     await expect(encodePng(2, 2, new Uint8Array(11))).rejects.toThrow(/expected 12 RGB bytes/);
+  });
+});
+
+describe("the Workers AI generator (staging and production)", () => {
+  it("asks the configured model for the prompt and returns its JPEG bytes", async () => {
+    const jpeg = Uint8Array.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]);
+    const calls: unknown[][] = [];
+    // Workers AI cannot run in the pool; this binding answers the way FLUX.1 [schnell] does.
+    const ai = {
+      run: async (...args: unknown[]) => {
+        calls.push(args);
+        return { image: btoa(String.fromCharCode(...jpeg)) };
+      },
+    };
+    const generated = await workersAiImageGenerator(ai as unknown as Ai, "@cf/test/model").generate({
+      prompt: "a lighthouse",
+      size: "256x256",
+    });
+    expect(calls).toEqual([["@cf/test/model", { prompt: "a lighthouse" }]]);
+    expect(generated).toEqual({ bytes: jpeg, contentType: "image/jpeg" });
+  });
+
+  it("refuses an answer without an image rather than store an empty one", async () => {
+    const ai = { run: async () => ({}) };
+    await expect(
+      workersAiImageGenerator(ai as unknown as Ai).generate({ prompt: "x", size: "256x256" }),
+    ).rejects.toThrow(/no image/);
   });
 });
