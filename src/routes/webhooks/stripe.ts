@@ -1,6 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import Stripe from "stripe";
 import * as z from "zod";
 import { unmeteredPublic } from "../../auth/access";
 import { admitAnonymous } from "../../auth/admit";
@@ -21,8 +20,12 @@ import { jsonResponse, problemResponse } from "../schemas";
 /** API.md "Webhooks": 300 s both ways. Never 0: the SDK reads 0 as "skip the timestamp check". */
 const TOLERANCE_SECONDS = 300;
 
-// Web Crypto, which is async only: hence `constructEventAsync`, never `constructEvent`.
-const cryptoProvider = Stripe.createSubtleCryptoProvider();
+/**
+ * The Stripe SDK, imported on a webhook's first use rather than with the Worker: it is hundreds
+ * of modules that no other route needs, and every isolate start (and every test file) would load
+ * them. The module registry keeps it, so later imports cost nothing.
+ */
+const stripeSdk = async () => (await import("stripe")).default;
 
 const invalidSignature = () => new ApiError("validation_failed", { detail: "The Stripe signature is not valid." });
 
@@ -55,7 +58,10 @@ async function verifiedPayload(c: Context<AppEnv>, secret: string): Promise<unkn
     return refuse(c, "timestamp");
   }
   const rawBody = await c.req.text();
+  const Stripe = await stripeSdk();
   try {
+    // Web Crypto, which is async only: hence `constructEventAsync`, never `constructEvent`.
+    const cryptoProvider = Stripe.createSubtleCryptoProvider();
     return await Stripe.webhooks.constructEventAsync(rawBody, header, secret, TOLERANCE_SECONDS, cryptoProvider);
   } catch (error) {
     // A verification error is a bad signature (or a stale timestamp); anything else is a body
