@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, isNotNull, lt } from "drizzle-orm";
+import { and, desc, eq, inArray, isNotNull, lt, or } from "drizzle-orm";
 import { newId } from "../crypto/random";
 import type { Database } from "./client";
 import { afterCursor, type CursorPosition } from "./cursor";
@@ -6,7 +6,7 @@ import { emailOutbox, type OutboxMail } from "./schema";
 
 export async function storeMail(
   db: Database,
-  mail: { to: string; subject: string; text: string },
+  mail: { to: string; subject: string; text: string; linkExpiresAt?: Date | undefined },
   now: Date,
 ): Promise<OutboxMail> {
   const [row] = await db
@@ -18,6 +18,7 @@ export async function storeMail(
       text: mail.text,
       status: "stored",
       createdAt: now,
+      textExpiresAt: mail.linkExpiresAt ?? null,
     })
     .returning();
   if (!row) throw new Error("insert returned no row");
@@ -54,14 +55,19 @@ export async function listOutbox(
 }
 
 /**
- * Erases the text of at most `limit` undelivered mails stored before `before` (subject and error
- * stay): past every token's lifetime, the text is only a copy of a dead link and personal data.
+ * Erases the text of at most `limit` undelivered mails (subject and error stay) whose link died
+ * before `now`, or that were stored before `before` (any mail, link or not: past every token's
+ * lifetime the text is only personal data).
  */
-export async function eraseUndeliveredMailTexts(db: Database, before: Date, limit: number): Promise<number> {
+export async function eraseUndeliveredMailTexts(
+  db: Database,
+  { now, before }: { now: Date; before: Date },
+  limit: number,
+): Promise<number> {
   const stale = db
     .select({ id: emailOutbox.id })
     .from(emailOutbox)
-    .where(and(lt(emailOutbox.createdAt, before), isNotNull(emailOutbox.text)))
+    .where(and(isNotNull(emailOutbox.text), or(lt(emailOutbox.textExpiresAt, now), lt(emailOutbox.createdAt, before))))
     .limit(limit);
   const result = await db.update(emailOutbox).set({ text: null }).where(inArray(emailOutbox.id, stale));
   return result.meta.changes;

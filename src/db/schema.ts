@@ -94,6 +94,8 @@ export const emailOutbox = sqliteTable(
     error: text("error"),
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
     sentAt: integer("sent_at", { mode: "timestamp_ms" }),
+    /** When the token in `text` dies (reset, verification, invitation links): its text goes then if undelivered. */
+    textExpiresAt: integer("text_expires_at", { mode: "timestamp_ms" }),
   },
   (table) => [
     index("outbox_to_created_idx").on(table.toAddress, table.createdAt),

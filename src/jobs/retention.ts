@@ -18,7 +18,10 @@ export const AUDIT_RETENTION_MS = 365 * DAY_MS;
 const STRIPE_EVENT_RETENTION_MS = 7 * DAY_MS;
 /** A revoked session row is kept until every token it ever issued has expired. */
 const REVOKED_SESSION_RETENTION_MS = (TOKEN_LIFETIME_SECONDS + CLOCK_SKEW_SECONDS) * 1000;
-/** An undelivered mail's text holds a token; the longest-lived one, an invitation, lives 7 days. */
+/**
+ * An undelivered mail's text goes when the token it carries dies (`text_expires_at`), and any
+ * mail's after 7 days, the longest token lifetime (an invitation's).
+ */
 const UNDELIVERED_MAIL_TEXT_RETENTION_MS = 7 * DAY_MS;
 /** The outbox is a delivery log, not an archive: subjects and errors are kept for 30 days. */
 const OUTBOX_RETENTION_MS = 30 * DAY_MS;
@@ -88,7 +91,7 @@ export async function runRetention(env: Bindings, now: Date, budgetMs = RUN_BUDG
     deleteAuditRowsCreatedBefore(db, new Date(at - AUDIT_RETENTION_MS), limit),
   );
   const mailTextsErased = await drain(BULK_BATCH, (limit) =>
-    eraseUndeliveredMailTexts(db, new Date(at - UNDELIVERED_MAIL_TEXT_RETENTION_MS), limit),
+    eraseUndeliveredMailTexts(db, { now, before: new Date(at - UNDELIVERED_MAIL_TEXT_RETENTION_MS) }, limit),
   );
   const mails = await drain(BULK_BATCH, (limit) =>
     deleteMailsCreatedBefore(db, new Date(at - OUTBOX_RETENTION_MS), limit),

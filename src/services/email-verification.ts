@@ -38,7 +38,8 @@ export async function mailVerificationLink(
   await beforeMail?.();
   const url = new URL("/verify-email", c.get("config").APP_URL);
   url.searchParams.set("token", token);
-  if (await mailerFor(c).send(compose(url.toString()))) {
+  const linkExpiresAt = new Date(now.getTime() + VERIFICATION_TOKEN_LIFETIME_MS);
+  if (await mailerFor(c).send({ ...compose(url.toString()), linkExpiresAt })) {
     await voidOlderVerificationTokens(db, { userId: link.userId, keepHash: tokenHash, issuedAt: now });
   }
   return null;

@@ -9,6 +9,8 @@ export interface OutgoingMail {
   to: string;
   subject: string;
   text: string;
+  /** When the token the text carries dies: an undelivered mail's text is erased then (retention). */
+  linkExpiresAt?: Date;
 }
 
 /** What the rest of the service knows about mail: hand one over, and it is not lost. */

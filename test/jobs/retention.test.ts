@@ -204,6 +204,24 @@ describe("retention keeps up with volume", () => {
     expect(await row("mail_recent")).toMatchObject({ text: "https://x/reset?token=t" });
     expect(await row("mail_month_old")).toBeNull();
   });
+
+  it("erases an undelivered mail's text as soon as the link in it has died, whatever its age", async () => {
+    const mail = (id: string, textExpiresAt: number) =>
+      env.DB.prepare(
+        `INSERT INTO email_outbox (id, to_address, subject, text, status, error, created_at, text_expires_at)
+         VALUES (?, 'someone@example.com', 'Reset your ImageBot password', 'https://x/reset?token=t', 'failed', 'refused', ?, ?)`,
+      )
+        .bind(id, NOW - 2 * 3_600_000, textExpiresAt)
+        .run();
+    await mail("mail_link_dead", NOW - 1);
+    await mail("mail_link_alive", NOW + 1);
+    await runRetention(env, new Date(NOW));
+    const text = async (id: string) =>
+      (await env.DB.prepare("SELECT text FROM email_outbox WHERE id = ?").bind(id).first<{ text: string | null }>())
+        ?.text;
+    expect(await text("mail_link_dead")).toBeNull();
+    expect(await text("mail_link_alive")).toBe("https://x/reset?token=t");
+  });
 });
 
 describe("the cron trigger", () => {

@@ -104,6 +104,20 @@ describe("POST /v1/auth/password/reset", () => {
     expect((await reset(second, "a new passphrase two")).status).toBe(204);
   });
 
+  it("stores the reset mail with its link's expiry, so an undelivered copy is erased when the link dies", async () => {
+    const user = await registerUser();
+    await forgot(user.email);
+    await waitForMail(user.email, /reset your/i);
+    const row = await env.DB.prepare(
+      "SELECT text_expires_at - created_at AS lifetime FROM email_outbox WHERE to_address = ? AND subject LIKE 'Reset your%'",
+    )
+      .bind(user.email)
+      .first<{ lifetime: number }>();
+    // The link's hour, counted from the token's issue a moment before the mail was stored.
+    expect(row?.lifetime).toBeGreaterThan(59 * 60 * 1000);
+    expect(row?.lifetime).toBeLessThanOrEqual(60 * 60 * 1000);
+  });
+
   it("refuses an expired token", async () => {
     const user = await registerUser();
     await forgot(user.email);

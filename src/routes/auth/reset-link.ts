@@ -29,7 +29,7 @@ export async function mailResetLink(
   await insertResetToken(db, { userId, tokenHash, expiresAt: new Date(now.getTime() + RESET_TOKEN_LIFETIME_MS) }, now);
   const url = new URL("/reset-password", c.get("config").APP_URL);
   url.searchParams.set("token", token);
-  const mail = compose(url.toString());
+  const mail = { ...compose(url.toString()), linkExpiresAt: new Date(now.getTime() + RESET_TOKEN_LIFETIME_MS) };
   await mailerFor(c).send(mail, {
     afterHandOver: async () => {
       await voidOlderResetTokens(db, { userId, keepHash: tokenHash, issuedAt: now });

@@ -100,7 +100,10 @@ export const createInvitation = defineEndpoint({
     const invitation = outcome.created;
     const url = new URL("/invitations/accept", c.get("config").APP_URL);
     url.searchParams.set("token", token);
-    await mailerFor(c).send(teamInvitationMail(email, team.name, role, url.toString()));
+    await mailerFor(c).send({
+      ...teamInvitationMail(email, team.name, role, url.toString()),
+      linkExpiresAt: invitation.expiresAt,
+    });
     return c.json(
       {
         id: invitation.id,

@@ -1,0 +1,1 @@
+ALTER TABLE `email_outbox` ADD `text_expires_at` integer;
