@@ -3,6 +3,7 @@ import { newId } from "../crypto/random";
 import { type AuditContext, type AuditEvent, auditEventInsert } from "./audit";
 import type { Database } from "./client";
 import { emailVerificationTokens, passwordResetTokens, users } from "./schema";
+import { updateUserAudited } from "./users";
 
 /** At most 3 verification mails (sign-up, resend, email change) per address in any rolling hour. */
 export const VERIFICATION_MAIL_WINDOW = { limit: 3, windowMs: 60 * 60 * 1000 };
@@ -150,22 +151,13 @@ export async function claimMailboxAfterReset(db: Database, userId: string, now: 
 }
 
 /** Records an email change request: the pending address (and a name change, if any) with its audit row. */
-export async function setPendingEmail(
+export function setPendingEmail(
   db: Database,
   userId: string,
   changes: { pendingEmail: string; name?: string | null },
   audit: { context: AuditContext; event: AuditEvent },
 ) {
-  const stillThere = sql`EXISTS (SELECT 1 FROM ${users} WHERE ${users.id} = ${userId})`;
-  const [updated] = await db.batch([
-    db
-      .update(users)
-      .set({ ...changes, updatedAt: new Date() })
-      .where(eq(users.id, userId))
-      .returning(),
-    auditEventInsert(db, audit.context, audit.event, stillThere),
-  ]);
-  return updated[0];
+  return updateUserAudited(db, userId, changes, audit);
 }
 
 /** Ids of links that expired before `now`, at most `limit` (retention; the hourly cap looks back one hour only). */

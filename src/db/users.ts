@@ -21,10 +21,10 @@ export async function insertUser(db: Database, user: typeof users.$inferInsert):
  * Changes a user's row and writes the audit row that records it, in one batch (both or
  * neither); the audit row only if the user still exists. Returns the updated user.
  */
-async function updateUserAudited(
+export async function updateUserAudited(
   db: Database,
   userId: string,
-  changes: Partial<Pick<User, "name" | "email" | "plan" | "rateLimitPerMinute">>,
+  changes: Partial<Pick<User, "name" | "email" | "pendingEmail" | "plan" | "rateLimitPerMinute">>,
   audit: { context: AuditContext; event: AuditEvent },
 ): Promise<User | undefined> {
   const stillThere = sql`EXISTS (SELECT 1 FROM ${users} WHERE ${users.id} = ${userId})`;
