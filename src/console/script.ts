@@ -265,6 +265,7 @@ export const consoleScript = String.raw`"use strict";
         $("resend-verification").hidden = me.emailVerified;
         $("pending-email-line").hidden = !me.pendingEmail;
         $("pending-email").textContent = me.pendingEmail || "";
+        $("account-name").textContent = me.name || "(none)";
         $("name").value = me.name || "";
       };
       render(await api("GET", "/v1/me"));

@@ -19,6 +19,9 @@ export function AccountPage(props: PageProps) {
       </section>
       <section aria-labelledby="name-heading">
         <h2 id="name-heading">Profile</h2>
+        <p>
+          Name: <span id="account-name" />
+        </p>
         <form id="name-form" method="post">
           <Field id="name" label="Name" autocomplete="name" required={false} />
           <button type="submit" id="save-name">
