@@ -56,6 +56,8 @@ export function Layout(props: PageProps & { title: string; page: string; signedI
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
+        {/* No favicon request (a 404 in the browser's console on every page). */}
+        <link rel="icon" href="data:," />
         <title>{`${props.title} · ImageBot account`}</title>
         {/* A constant of this module, never data: written as is, so CSS quotes survive (a <style> decodes no entities). */}
         <style nonce={props.nonce} dangerouslySetInnerHTML={{ __html: consoleStyles }} />

@@ -34,7 +34,8 @@ export const consoleScript = String.raw`"use strict";
     const box = $("error");
     $("message").textContent = "";
     box.textContent = "";
-    const lines = [error instanceof Problem ? error.message : "Something went wrong: " + error.message];
+    const known = error instanceof Problem || error.name === "Notice";
+    const lines = [known ? error.message : "Something went wrong: " + error.message];
     if (error instanceof Problem) {
       for (const item of error.errors) lines.push(item.path + ": " + item.message);
       if ((error.status === 429 || error.status === 423) && error.retryAfter) {
@@ -60,12 +61,26 @@ export const consoleScript = String.raw`"use strict";
     location.assign("/console/sign-in?returnTo=" + encodeURIComponent(back));
   }
 
-  /** The CSRF token of this cookie session, asked once per page load (it lives as long as the session). */
+  /**
+   * The CSRF token of this cookie session, asked once per page load (it lives as long as the
+   * session). Only signed-in pages have a session to ask about; asking also proves it is alive.
+   */
   async function csrf() {
-    if (csrfToken) return csrfToken;
+    if (csrfToken || !needsSession) return csrfToken;
     const response = await fetch("/v1/auth/csrf", { credentials: "same-origin" });
+    if (response.status === 401) {
+      goToSignIn();
+      await new Promise(() => {}); // the page is leaving: nothing more to do or show
+    }
     if (response.ok) csrfToken = (await response.json()).csrfToken;
     return csrfToken;
+  }
+
+  /** A message for the user that is not an API problem (a link without its token, say). */
+  function notice(text) {
+    const error = new Error(text);
+    error.name = "Notice";
+    return error;
   }
 
   /**
@@ -230,7 +245,7 @@ export const consoleScript = String.raw`"use strict";
     async verifyEmail() {
       const token = takeQueryToken();
       $("verify-progress").hidden = true;
-      if (!token) return showError(new Error("this link has no token. Open the link from the mail again."));
+      if (!token) return showError(notice("This link has no token. Open the link from the mail again."));
       try {
         await api("POST", "/v1/auth/email/verify", { token });
         showMessage("Your email address is verified.");
@@ -248,7 +263,7 @@ export const consoleScript = String.raw`"use strict";
 
     async resetPassword() {
       const token = takeQueryToken();
-      if (!token) showError(new Error("this link has no token. Open the link from the mail again."));
+      if (!token) showError(notice("This link has no token. Open the link from the mail again."));
       onSubmit("reset-password-form", async (form) => {
         const body = { token, password: value("new-password") };
         if (checked("revoke-api-keys")) body.revokeApiKeys = true;
@@ -580,6 +595,7 @@ export const consoleScript = String.raw`"use strict";
     }
     const page = pages[document.body.dataset.page];
     try {
+      await csrf(); // on a signed-in page: no session, straight to sign-in
       if (page) await page();
     } catch (error) {
       showError(error);
