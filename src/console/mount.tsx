@@ -6,6 +6,7 @@ import type { AppEnv } from "../env";
 import { pipeline } from "../middleware/pipeline";
 import { accessPolicies, policyKey } from "../routes/endpoint";
 import { type PageProps, SCRIPT_PATH } from "./layout";
+import { AcceptInvitationPage } from "./pages/accept-invitation";
 import { AccountPage } from "./pages/account";
 import { ApiKeysPage } from "./pages/api-keys";
 import { AuditLogPage } from "./pages/audit-log";
@@ -37,6 +38,7 @@ export const consolePages: Record<string, FC<PageProps>> = {
   [`${CONSOLE_ROOT}/audit-log`]: AuditLogPage,
   [`${CONSOLE_ROOT}/teams`]: TeamsPage,
   [`${CONSOLE_ROOT}/teams/:id`]: TeamPage,
+  [`${CONSOLE_ROOT}/accept-invitation`]: AcceptInvitationPage,
 };
 
 function nonceOf(c: Context<AppEnv>): string {

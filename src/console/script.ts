@@ -495,6 +495,16 @@ export const consoleScript = String.raw`"use strict";
       });
     },
 
+    async acceptInvitation() {
+      // Kept in memory only, and out of the address bar: after a sign-in detour the link is opened again.
+      const token = new URLSearchParams(location.search).get("token");
+      if (!token) return showError(notice("This link has no token. Open the link from the mail again."));
+      onClick($("accept-invitation"), async () => {
+        const team = await api("POST", "/v1/invitations/accept", { token });
+        location.assign("/console/teams/" + encodeURIComponent(team.id));
+      });
+    },
+
     async team() {
       const teamId = decodeURIComponent(location.pathname.split("/").pop());
       const base = "/v1/teams/" + encodeURIComponent(teamId);
