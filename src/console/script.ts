@@ -223,14 +223,20 @@ export const consoleScript = String.raw`"use strict";
         }
         finish();
       });
-      onSubmit("mfa-code-form", async () => {
-        await api("POST", "/v1/auth/login/mfa", { mfaToken, code: value("mfa-code"), session: "cookie" });
+      // An mfaToken works once: after a refused code, sign-in starts again from the password.
+      const secondFactor = async (proof) => {
+        try {
+          await api("POST", "/v1/auth/login/mfa", { mfaToken, ...proof, session: "cookie" });
+        } catch (error) {
+          $("mfa-step").hidden = true;
+          $("password-step").hidden = false;
+          $("password").value = "";
+          throw error;
+        }
         finish();
-      });
-      onSubmit("backup-code-form", async () => {
-        await api("POST", "/v1/auth/login/mfa", { mfaToken, backupCode: value("backup-code"), session: "cookie" });
-        finish();
-      });
+      };
+      onSubmit("mfa-code-form", () => secondFactor({ code: value("mfa-code").trim() }));
+      onSubmit("backup-code-form", () => secondFactor({ backupCode: value("backup-code").trim() }));
     },
 
     async register() {

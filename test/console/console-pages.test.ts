@@ -133,7 +133,7 @@ describe("the console's browser script", () => {
   it("sends the CSRF header on every non-GET call, and signs in with a cookie session", () => {
     expect(consoleScript).toContain('headers["X-CSRF-Token"] = token');
     expect(consoleScript).toContain('credentials: "same-origin"');
-    expect(consoleScript.match(/session: "cookie"/g)?.length).toBe(4); // login, 2 × login/mfa, register
+    expect(consoleScript.match(/session: "cookie"/g)?.length).toBe(3); // login, login/mfa, register
   });
 });
 
