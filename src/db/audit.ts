@@ -43,6 +43,7 @@ export type AuditEventType =
   | "api_key.rejected"
   | "admin.user_updated"
   | "admin.credentials_revoked"
+  | "admin.password_reset_forced"
   | "admin.ip_blocked"
   | "admin.ip_unblocked"
   | "webhook.signature_failed"

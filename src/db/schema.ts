@@ -17,6 +17,8 @@ export const users = sqliteTable("users", {
   emailVerified: integer("email_verified", { mode: "boolean" }).notNull().default(false),
   /** An email change waiting for its confirmation link; `email` changes only when the link is used. */
   pendingEmail: text("pending_email"),
+  /** Set by the operator (containment): password sign-in is refused until a mailed reset link is used. */
+  passwordResetRequired: integer("password_reset_required", { mode: "boolean" }).notNull().default(false),
   createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
   updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
 });

@@ -64,8 +64,14 @@ export function updateUserPlan(
 export function passwordHashUpdate(db: Database, userId: string, passwordHash: string, now: Date, onlyIf?: SQL) {
   return db
     .update(users)
-    .set({ passwordHash, updatedAt: now })
+    // A new password ends an operator's forced reset: whoever set it proved the mailbox or a session.
+    .set({ passwordHash, passwordResetRequired: false, updatedAt: now })
     .where(and(eq(users.id, userId), onlyIf));
+}
+
+/** The update (for a batch) that refuses password sign-in until a new password is set. */
+export function passwordResetRequiredUpdate(db: Database, userId: string, now: Date) {
+  return db.update(users).set({ passwordResetRequired: true, updatedAt: now }).where(eq(users.id, userId));
 }
 
 /** The public shape of a user (API.md "Account"): never the hash or internal limits. */

@@ -4,6 +4,7 @@ import { adminClearTwoFactor } from "./admin/clear-two-factor";
 import { adminCreateIpBlock } from "./admin/create-ip-block";
 import { adminDeleteIpBlock } from "./admin/delete-ip-block";
 import { adminPatchUser } from "./admin/patch-user";
+import { adminForcePasswordReset } from "./admin/force-password-reset";
 import { adminRevokeAll } from "./admin/revoke-all";
 import { adminUnlock } from "./admin/unlock";
 import { createApiKey } from "./api-keys/create-api-key";
@@ -127,6 +128,7 @@ export const endpoints: Endpoint[] = [
   stripeWebhook,
   adminPatchUser,
   adminRevokeAll,
+  adminForcePasswordReset,
   adminUnlock,
   adminClearTwoFactor,
   adminCreateIpBlock,

@@ -89,6 +89,7 @@ export const fuzzAreas = {
     "POST /v1/webhooks/stripe",
     "PATCH /v1/admin/users/{id}",
     "POST /v1/admin/users/{id}/revoke-all",
+    "POST /v1/admin/users/{id}/force-password-reset",
     "POST /v1/admin/users/{id}/unlock",
     "DELETE /v1/admin/users/{id}/2fa",
     "POST /v1/admin/ip-blocks",

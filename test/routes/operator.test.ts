@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { api, env, expectProblem, login, randomIp, registerUser } from "../helpers/api";
 import { createKey } from "../helpers/api-keys";
 import { asOperator } from "../helpers/operator";
+import { tokenFromMail, waitForMail } from "../helpers/outbox";
 import { insertSessions, liveSessionCount } from "../helpers/sessions";
 
 async function auditOf(type: string) {
@@ -163,5 +164,40 @@ describe("containment actions take effect on the next request and are audited wi
 
   it("answers 404 for an unknown user", async () => {
     await expectProblem(await asOperator("POST", "/v1/admin/users/usr_nobody/unlock"), 404, "not_found");
+  });
+});
+
+describe("force-password-reset (containment of a stolen password)", () => {
+  it("kills every session and key, refuses the right password with 403 password_reset_required until the mailed link is used", async () => {
+    const user = await registerUser();
+    const { key } = await createKey(user.token);
+    const response = await asOperator("POST", `/v1/admin/users/${user.id}/force-password-reset`);
+    expect(response.status).toBe(204);
+    for (const token of [user.token, key]) {
+      await expectProblem(await api("GET", "/v1/images", { token }), 401, "unauthorized");
+    }
+    // The attacker holding the password gets no session; a wrong password still looks like any other.
+    const refused = await api("POST", "/v1/auth/login", { body: { email: user.email, password: user.password } });
+    await expectProblem(refused, 403, "password_reset_required");
+    const wrong = await api("POST", "/v1/auth/login", { body: { email: user.email, password: "not the password" } });
+    await expectProblem(wrong, 401, "invalid_credentials");
+    expect((await auditOf("admin.password_reset_forced")).find((row) => row.user_id === user.id)).toBeDefined();
+
+    const mail = await waitForMail(user.email, /must be reset/);
+    const reset = await api("POST", "/v1/auth/password/reset", {
+      body: { token: tokenFromMail(mail), password: `new ${user.password}` },
+    });
+    expect(reset.status).toBe(204);
+    await expectProblem(
+      await api("POST", "/v1/auth/login", { body: { email: user.email, password: user.password } }),
+      401,
+      "invalid_credentials",
+    );
+    expect((await login(user.email, `new ${user.password}`)).length).toBeGreaterThan(20);
+  });
+
+  it("an unknown user is 404 and nothing is mailed", async () => {
+    const response = await asOperator("POST", "/v1/admin/users/usr_doesnotexist000000/force-password-reset");
+    await expectProblem(response, 404, "not_found");
   });
 });

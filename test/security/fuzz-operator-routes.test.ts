@@ -175,6 +175,11 @@ const stats = describeFuzz("operator", {
     base: () => ({ ...operator(), params: { id: target.id } }),
     values: { id: userIds },
   },
+  "POST /v1/admin/users/{id}/force-password-reset": {
+    runs: 4,
+    base: () => ({ ...operator(), params: { id: target.id } }),
+    values: { id: userIds },
+  },
   "POST /v1/admin/users/{id}/unlock": {
     runs: 4,
     base: () => ({ ...operator(), params: { id: target.id } }),
