@@ -62,9 +62,9 @@ export function updateUserPlan(
  * password change); with `onlyIf`, it applies only if that condition holds when the batch runs.
  */
 export function passwordHashUpdate(db: Database, userId: string, passwordHash: string, now: Date, onlyIf?: SQL) {
+  // A new password ends an operator's forced reset: whoever set it proved the mailbox or a session.
   return db
     .update(users)
-    // A new password ends an operator's forced reset: whoever set it proved the mailbox or a session.
     .set({ passwordHash, passwordResetRequired: false, updatedAt: now })
     .where(and(eq(users.id, userId), onlyIf));
 }
