@@ -79,6 +79,9 @@ export const auditLog = sqliteTable(
     // The type filter of the audit-log routes reads these instead of scanning a user's history.
     index("audit_user_type_created_idx").on(table.userId, table.type, table.createdAt),
     index("audit_team_type_created_idx").on(table.teamId, table.type, table.createdAt),
+    // The operator's search across all users (GET /v1/admin/audit-log) by address or by type.
+    index("audit_ip_created_idx").on(table.ip, table.createdAt),
+    index("audit_type_created_idx").on(table.type, table.createdAt),
   ],
 );
 

@@ -6,6 +6,7 @@ import { adminDeleteIpBlock } from "./admin/delete-ip-block";
 import { adminForcePasswordReset } from "./admin/force-password-reset";
 import { adminPatchUser } from "./admin/patch-user";
 import { adminRevokeAll } from "./admin/revoke-all";
+import { adminSearchAuditLog } from "./admin/search-audit-log";
 import { adminUnlock } from "./admin/unlock";
 import { createApiKey } from "./api-keys/create-api-key";
 import { listApiKeysEndpoint } from "./api-keys/list-api-keys";
@@ -129,6 +130,7 @@ export const endpoints: Endpoint[] = [
   adminPatchUser,
   adminRevokeAll,
   adminForcePasswordReset,
+  adminSearchAuditLog,
   adminUnlock,
   adminClearTwoFactor,
   adminCreateIpBlock,

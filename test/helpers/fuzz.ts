@@ -93,6 +93,7 @@ export const fuzzAreas = {
     "POST /v1/admin/users/{id}/unlock",
     "DELETE /v1/admin/users/{id}/2fa",
     "POST /v1/admin/ip-blocks",
+    "GET /v1/admin/audit-log",
     "DELETE /v1/admin/ip-blocks/{ip}",
     "GET /dev/outbox",
   ],

@@ -73,6 +73,10 @@ describeAccessMatrix("operator", world, {
       expect(required).toBe(cell.allowed ? 1 : 0);
     },
   })),
+  "GET /v1/admin/audit-log": operatorOn((_cell, target) => ({
+    method: "GET",
+    path: `/v1/admin/audit-log?userId=${target.id}`,
+  })),
   "POST /v1/admin/users/{id}/unlock": operatorOn((cell, target) => ({
     method: "POST",
     path: `/v1/admin/users/${target.id}/unlock`,

@@ -201,6 +201,10 @@ const stats = describeFuzz("operator", {
     },
     normalised: ["ip"],
   },
+  "GET /v1/admin/audit-log": {
+    base: () => ({ ...operator(), query: { userId: target.id, limit: "3" } }),
+    values: { userId: userIds },
+  },
   "DELETE /v1/admin/ip-blocks/{ip}": {
     base: () => ({ ...operator(), params: { ip: "192.0.2.1" } }),
   },
