@@ -320,16 +320,12 @@ export const consoleScript = String.raw`"use strict";
     },
 
     async twoFactor() {
-      forgetOnLeave("totp-secret-slot", "backup-codes");
+      forgetOnLeave("totp-secret", "backup-codes");
       onSubmit("enrol-form", async (form) => {
         const enrolment = await api("POST", "/v1/me/2fa/totp", { password: value("enrol-password") });
         form.reset();
         $("totp-qr").src = enrolment.qrCodeSvgDataUri;
-        const secret = document.createElement("code");
-        secret.id = "totp-secret";
-        secret.className = "secret";
-        secret.textContent = enrolment.secret;
-        $("totp-secret-slot").replaceChildren(secret);
+        $("totp-secret").textContent = enrolment.secret;
         $("enrol-step").hidden = true;
         $("confirm-step").hidden = false;
         $("totp-code").focus();
@@ -339,7 +335,7 @@ export const consoleScript = String.raw`"use strict";
           code: value("totp-code").trim(),
           endOtherSessions: checked("end-other-sessions"),
         });
-        $("totp-secret-slot").replaceChildren();
+        $("totp-secret").textContent = "";
         $("totp-qr").removeAttribute("src");
         $("confirm-step").hidden = true;
         const list = $("backup-codes");
