@@ -596,7 +596,9 @@ export const consoleScript = String.raw`"use strict";
       document.title = team.name + " · ImageBot account";
       $("team-role").textContent = team.role;
       await loadMembers();
-      await loadInvitations();
+      // Only owners and admins may invite (API.md "Teams"): others are not asked, so no 403 is logged.
+      if (team.role === "owner" || team.role === "admin") await loadInvitations();
+      else $("invite-section").hidden = true;
     },
   };
 
