@@ -6,8 +6,9 @@ import { describe, expect, it } from "vitest";
 import { consolePages } from "../../src/console/mount";
 import { consoleScript } from "../../src/console/script";
 import { qrCodeSvgDataUri } from "../../src/services/qr-code";
-import { api, registerUser } from "../helpers/api";
+import { api, expectProblem, registerUser } from "../helpers/api";
 import { createKey } from "../helpers/api-keys";
+import { asOperator } from "../helpers/operator";
 import { enrollTwoFactor } from "../helpers/totp";
 
 /** A concrete URL for every console page (a team page needs an id in its path). */
@@ -111,6 +112,15 @@ describe("console pages", () => {
     );
     const document = (await response.json()) as { paths: Record<string, unknown> };
     expect(Object.keys(document.paths).filter((path) => path.startsWith("/console"))).toEqual([]);
+  });
+
+  it("pages and the script are admitted like any anonymous request: a blocked address gets none of them", async () => {
+    const blocked = await asOperator("POST", "/v1/admin/ip-blocks", { body: { ip: "198.18.16.7", reason: "console" } });
+    expect(blocked.status).toBe(201);
+    for (const url of [...pageUrls, "/console/assets/console.js"]) {
+      await expectProblem(await api("GET", url, { ip: "198.18.16.7" }), 403, "ip_blocked");
+    }
+    expect((await api("GET", "/console/sign-in", { ip: "198.18.16.8" })).status).toBe(200);
   });
 
   it("a page asked with another method is 405 (the console changes nothing itself: the API does)", async () => {
