@@ -41,8 +41,8 @@ async function mailedToken(email, subject) {
 /** The sign-in page's first step (email, password); the caller finishes a 2FA step if asked. */
 async function enterPassword(page, user) {
   await page.goto("/console/sign-in");
-  await page.getByLabel("Email").fill(user.email);
-  await page.getByLabel("Password").fill(user.password);
+  await page.getByLabel("Email", { exact: true }).fill(user.email);
+  await page.getByLabel("Password", { exact: true }).fill(user.password);
   await page.locator("#sign-in").click();
 }
 
@@ -63,9 +63,9 @@ browserTest(
     const page = await run.newPage();
     const user = { email: `console.${Date.now()}@example.com`, password: "a console passphrase, long enough" };
     await page.goto("/console/register");
-    await page.getByLabel("Name").fill("Console User");
-    await page.getByLabel("Email").fill(user.email);
-    await page.getByLabel("Password").fill(user.password);
+    await page.getByLabel("Name", { exact: true }).fill("Console User");
+    await page.getByLabel("Email", { exact: true }).fill(user.email);
+    await page.getByLabel("Password", { exact: true }).fill(user.password);
     await page.locator("#register").click();
     await page.waitForURL("**/console");
     await assertText(page, "#email-status", /not verified/);

@@ -25,8 +25,8 @@ try {
     const context = await browser.newContext({ baseURL: server.base, viewport: VIEWPORT, userAgent });
     const page = await context.newPage();
     await page.goto("/console/sign-in");
-    await page.getByLabel("Email").fill(user.email);
-    await page.getByLabel("Password").fill(user.password);
+    await page.getByLabel("Email", { exact: true }).fill(user.email);
+    await page.getByLabel("Password", { exact: true }).fill(user.password);
     await page.locator("#sign-in").click();
     await page.waitForURL("**/console");
     return page;
