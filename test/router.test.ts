@@ -134,7 +134,8 @@ describe("CORS", () => {
     expect(response.status).toBe(204);
     expect(response.headers.get("Access-Control-Allow-Origin")).toBe("https://app.imagebot.test");
     expect(response.headers.get("Access-Control-Allow-Methods")).toBe("GET,POST,PUT,PATCH,DELETE,OPTIONS");
-    expect(response.headers.get("Access-Control-Allow-Headers")).toBe("Content-Type,Authorization");
+    // X-CSRF-Token: a listed frontend may use the cookie session (API.md "Browser sessions").
+    expect(response.headers.get("Access-Control-Allow-Headers")).toBe("Content-Type,Authorization,X-CSRF-Token");
     expect(response.headers.get("Access-Control-Max-Age")).toBe("86400");
   });
 

@@ -6,6 +6,7 @@ import { timingSafeEqualStrings } from "../crypto/timing-safe";
 import type { AppEnv } from "../env";
 import { cachedApiKey, checkApiKey, type KeyRejection } from "./api-keys";
 import type { ApiKeyPrincipal, SessionPrincipal } from "./principal";
+import { sessionCookieOf } from "./session-cookie";
 import { signingKeys } from "./signing-keys";
 
 const MAX_AUTHORIZATION_BYTES = 8 * 1024;
@@ -46,7 +47,7 @@ async function identifyApiKey(c: Context<AppEnv>, presented: string): Promise<Id
   return check.ok ? { kind: "api_key", principal: check.principal } : { kind: "rejected_key", rejection: check };
 }
 
-async function identifySession(c: Context<AppEnv>, token: string): Promise<Identity> {
+async function identifySession(c: Context<AppEnv>, token: string, via: SessionPrincipal["via"]): Promise<Identity> {
   const claims = await verifySessionToken(token, signingKeys(c), Math.floor(Date.now() / 1000));
   if (!claims) return { kind: "invalid" };
   return {
@@ -56,6 +57,7 @@ async function identifySession(c: Context<AppEnv>, token: string): Promise<Ident
       userId: claims.userId,
       email: claims.email,
       sessionId: claims.sid,
+      via,
       sessionCreatedAt: claims.sessionCreatedAt,
       tokenId: claims.jti,
       issuedAt: claims.iat,
@@ -64,13 +66,22 @@ async function identifySession(c: Context<AppEnv>, token: string): Promise<Ident
   };
 }
 
-/** Identifies the caller of a session or session-or-key route from its bearer credential. */
+/**
+ * Identifies the caller of a session or session-or-key route: from `Authorization` when the
+ * request has one (it decides, the cookie is then ignored), else from the session cookie, which
+ * only ever holds a session token: an API key is never read from a cookie.
+ */
 export async function identifyCaller(c: Context<AppEnv>): Promise<Identity> {
   const bearer = bearerToken(c);
-  if (!("token" in bearer)) return bearer;
+  if (!("token" in bearer)) {
+    if (bearer.kind === "invalid") return bearer;
+    const cookie = sessionCookieOf(c);
+    if (cookie === undefined) return bearer;
+    return cookie.startsWith(API_KEY_PREFIX) ? { kind: "invalid" } : identifySession(c, cookie, "cookie");
+  }
   // API keys are told apart from JWTs by their prefix; a JWT never starts with it.
   if (bearer.token.startsWith(API_KEY_PREFIX)) return identifyApiKey(c, bearer.token);
-  return identifySession(c, bearer.token);
+  return identifySession(c, bearer.token, "bearer");
 }
 
 /** Whether the bearer credential is the operator's ADMIN_TOKEN (constant time; absent, nobody is). */

@@ -9,6 +9,8 @@ export interface SessionPrincipal {
   userId: string;
   email: string;
   sessionId: string;
+  /** Where the token came from: `Authorization: Bearer`, or the browser session cookie (CSRF rules apply). */
+  via: "bearer" | "cookie";
   /** When the session began (epoch ms, from the token): what the guard's cut-off is compared with. */
   sessionCreatedAt: number;
   tokenId: string;

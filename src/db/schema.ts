@@ -36,6 +36,12 @@ export const sessions = sqliteTable(
     ip: text("ip"),
     userAgent: text("user_agent"),
     revokedAt: integer("revoked_at", { mode: "timestamp_ms" }),
+    /** How the client holds the session: a bearer token it keeps, or the httpOnly browser cookie. */
+    kind: text("kind", { enum: ["bearer", "cookie"] })
+      .notNull()
+      .default("bearer"),
+    /** What proved the user at sign-in: `password`, `totp`, `backup_code`, `passkey`, `oauth:<provider>`. */
+    signInMethod: text("sign_in_method").notNull().default("password"),
   },
   (table) => [index("sessions_user_created_idx").on(table.userId, table.createdAt)],
 );

@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
+import { CSRF_HEADER } from "../auth/csrf";
 import type { AppEnv } from "../env";
 
 /** Headers a browser client may read (sliding refresh, rate limits, tracing). */
@@ -12,17 +13,39 @@ const EXPOSED_HEADERS = [
   "Retry-After",
 ];
 
-/** CORS per API.md: `*` only in development; elsewhere only the listed origins (never `null`). */
+const common = {
+  allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+  exposeHeaders: EXPOSED_HEADERS,
+  maxAge: 86400,
+};
+
+// A listed origin (a frontend on another subdomain) may use the cookie session: it gets its own
+// origin back with credentials, and may send the CSRF header.
+const listedOrigin = cors({
+  ...common,
+  origin: (origin) => origin,
+  allowHeaders: ["Content-Type", "Authorization", CSRF_HEADER],
+  credentials: true,
+});
+
+// Any other origin, in development only: `*`, which browsers never combine with credentials
+// (Fetch standard, CORS protocol), so no cookie session is ever usable from there.
+const anyOriginWithoutCredentials = cors({
+  ...common,
+  origin: "*",
+  allowHeaders: ["Content-Type", "Authorization"],
+});
+
+/**
+ * CORS per API.md: credentialed CORS only for ALLOWED_ORIGINS; `*` (without credentials) only
+ * when ENVIRONMENT=development; elsewhere nothing, so a browser refuses to show the answer.
+ */
 export function corsPolicy(): MiddlewareHandler<AppEnv> {
-  return cors({
-    origin: (origin, c) => {
-      const config = c.get("config");
-      if (config.ENVIRONMENT === "development") return "*";
-      return config.ALLOWED_ORIGINS.includes(origin) ? origin : null;
-    },
-    allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-    allowHeaders: ["Content-Type", "Authorization"],
-    exposeHeaders: EXPOSED_HEADERS,
-    maxAge: 86400,
-  });
+  return async function corsPolicy(c, next) {
+    const config = c.get("config");
+    const origin = c.req.header("Origin");
+    if (origin && config.ALLOWED_ORIGINS.includes(origin)) return listedOrigin(c, next);
+    if (config.ENVIRONMENT === "development") return anyOriginWithoutCredentials(c, next);
+    return next();
+  };
 }

@@ -11,6 +11,7 @@ import { listApiKeysEndpoint } from "./api-keys/list-api-keys";
 import { revokeApiKey } from "./api-keys/revoke-api-key";
 import { rollApiKey } from "./api-keys/roll-api-key";
 import { listAuditLog } from "./audit/list-audit-log";
+import { getCsrfToken } from "./auth/csrf-token";
 import { verifyEmail } from "./auth/email-verify";
 import { resendEmailVerification } from "./auth/email-verify-resend";
 import { login } from "./auth/login";
@@ -73,6 +74,7 @@ export const endpoints: Endpoint[] = [
   logout,
   logoutAll,
   refresh,
+  getCsrfToken,
   passwordForgot,
   passwordReset,
   passwordChange,

@@ -64,6 +64,23 @@ export const tokenResponseSchema = z
   })
   .meta({ id: "TokenResponse" });
 
+/** How a sign-in hands over its session (API.md "Browser sessions"): a bearer token, or the httpOnly cookie. */
+export const sessionDeliverySchema = z
+  .enum(["bearer", "cookie"])
+  .default("bearer")
+  .describe("`cookie`: the session goes into the `__Host-imagebot_session` cookie and the body carries no token");
+
+export const cookieSessionResponseSchema = z
+  .object({
+    user: userSchema,
+    expiresAt: z.iso.datetime(),
+    /** Send it as `X-CSRF-Token` with every state-changing request made with the cookie. */
+    csrfToken: z.string(),
+  })
+  .meta({ id: "CookieSessionResponse" });
+
+export const signInResponseSchema = z.union([tokenResponseSchema, cookieSessionResponseSchema]);
+
 export const problemSchema = z
   .object({
     type: z.string(),

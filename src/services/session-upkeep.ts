@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import type { SessionPrincipal } from "../auth/principal";
+import { setSessionCookie } from "../auth/session-cookie";
 import { signingKeys } from "../auth/signing-keys";
 import { issueSessionToken } from "../crypto/jwt";
 import { database } from "../db/client";
@@ -28,6 +29,8 @@ export async function slideSession(c: Context<AppEnv>, principal: SessionPrincip
   if (now - principal.issuedAt < SLIDING_REFRESH_AFTER_SECONDS) return;
   if (c.get("tokenRetired") || c.res.status >= 400) return;
   const { token, expiresAt } = await issueSessionToken(principal, signingKeys(c));
-  c.res.headers.set("X-Refreshed-Token", token);
+  // A browser's session stays in its httpOnly cookie; script never sees the token.
+  if (principal.via === "cookie") setSessionCookie(c, token);
+  else c.res.headers.set("X-Refreshed-Token", token);
   c.executionCtx.waitUntil(extendSession(database(c.env.DB), principal.sessionId, expiresAt));
 }

@@ -27,6 +27,7 @@ export const fuzzAreas = {
     "POST /v1/auth/logout",
     "POST /v1/auth/logout-all",
     "POST /v1/auth/refresh",
+    "GET /v1/auth/csrf",
     "POST /v1/auth/password/forgot",
     "POST /v1/auth/password/reset",
     "POST /v1/auth/password/change",

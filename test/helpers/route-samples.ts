@@ -15,6 +15,7 @@ export const routeSamples: Record<string, Sample> = {
   "POST /v1/auth/logout": () => ({ method: "POST", path: "/v1/auth/logout" }),
   "POST /v1/auth/logout-all": () => ({ method: "POST", path: "/v1/auth/logout-all" }),
   "POST /v1/auth/refresh": () => ({ method: "POST", path: "/v1/auth/refresh" }),
+  "GET /v1/auth/csrf": () => ({ method: "GET", path: "/v1/auth/csrf" }),
   "POST /v1/auth/password/change": (user) => ({
     method: "POST",
     path: "/v1/auth/password/change",

@@ -61,6 +61,7 @@ describeAccessMatrix("auth", world, {
       },
     };
   },
+  "GET /v1/auth/csrf": (cell) => ({ method: "GET", path: "/v1/auth/csrf", credential: cell.credential }),
   "POST /v1/auth/refresh": async (cell) => {
     const token = cell.allowed ? await freshSession(cell) : cell.credential;
     return {

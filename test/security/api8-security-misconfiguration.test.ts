@@ -152,14 +152,14 @@ describe("CORS in production", () => {
     ["a suffix trick", "https://app.imagebot.test.evil.example", null],
     ["a prefix trick", "https://evilapp.imagebot.test", null],
     ["another scheme", "http://app.imagebot.test", null],
-  ])("%s gets Access-Control-Allow-Origin %s, never with credentials", async (_label, origin, allowed) => {
+  ])("%s gets Access-Control-Allow-Origin %s, with credentials only then", async (_label, origin, allowed) => {
     for (const response of [
       await send(origin),
       await send(origin, "OPTIONS", { "Access-Control-Request-Method": "DELETE" }),
     ]) {
       expect(response.headers.get("Access-Control-Allow-Origin")).toBe(allowed);
-      // Credentials travel in the Authorization header, never in cookies: no credentialed CORS.
-      expect(response.headers.get("Access-Control-Allow-Credentials")).toBeNull();
+      // Only a listed origin may use the session cookie (API.md "Browser sessions"); never with `*`.
+      expect(response.headers.get("Access-Control-Allow-Credentials")).toBe(allowed ? "true" : null);
       expect(response.headers.get("Set-Cookie")).toBeNull();
     }
   });

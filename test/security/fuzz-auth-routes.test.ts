@@ -145,6 +145,7 @@ describeFuzz("auth", {
   "POST /v1/auth/logout": { runs: 3, base: async () => ({ token: await freshToken(sessionUser) }) },
   "POST /v1/auth/logout-all": { runs: 3, base: async () => ({ token: await freshToken(sessionUser) }) },
   "POST /v1/auth/refresh": { runs: 3, base: async () => ({ token: await freshToken(sessionUser) }) },
+  "GET /v1/auth/csrf": { runs: 3, base: async () => ({ token: await freshToken(sessionUser) }) },
   "POST /v1/auth/password/forgot": {
     base: () => ({ body: { email: forgotUser.email } }),
   },

@@ -2,6 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
 import { sessionOnly } from "../../auth/access";
 import { sessionPrincipalOf } from "../../auth/principal";
+import { clearSessionCookieOf } from "../../auth/session-cookie";
 import { verifyPassword } from "../../crypto/password";
 import { eraseUserRows, imageKeysOf, soleOwnedTeams } from "../../db/account";
 import { type Database, database } from "../../db/client";
@@ -94,6 +95,7 @@ export const deleteAccount = defineEndpoint({
       // commit. Finishing it (the tombstone) is all that is left, and needs no password. The
       // account guard is left alone: the token's email may since belong to someone else.
       await withUserGuard(c.env, principal.userId, (guard) => guard.eraseUser());
+      clearSessionCookieOf(c, principal);
       return c.body(null, 204);
     }
     // Step-up: with 2FA on, the password alone (a stolen one, or a session left open) erases
@@ -129,6 +131,7 @@ export const deleteAccount = defineEndpoint({
     } finally {
       await purgeAfterCommit(c.env.IMAGES, purge);
     }
+    clearSessionCookieOf(c, principal);
     return c.body(null, 204);
   },
 });

@@ -7,7 +7,7 @@ import { hasSessionFromIpSince } from "../../db/sessions";
 import type { AppEnv } from "../../env";
 import { newSignInMail } from "../../services/mail-templates";
 import { mailerFor } from "../../services/mailer";
-import { startSession } from "./start-session";
+import { type SessionDelivery, type SignInMethod, startSession } from "./start-session";
 
 const NEW_IP_LOOKBACK_MS = 30 * 24 * 60 * 60 * 1000;
 
@@ -15,12 +15,17 @@ const NEW_IP_LOOKBACK_MS = 30 * 24 * 60 * 60 * 1000;
  * The end of every successful login (password, or password and second factor): a new session,
  * the audit row, and a notice when the address has not been used in the last 30 days.
  */
-export async function completeLogin(c: Context<AppEnv>, user: User, metadata: Record<string, unknown> = {}) {
+export async function completeLogin(
+  c: Context<AppEnv>,
+  user: User,
+  how: { delivery: SessionDelivery; signInMethod: SignInMethod },
+  metadata: Record<string, unknown> = {},
+) {
   const db = database(c.env.DB);
   const ip = c.get("clientIp");
   const now = new Date();
   const knownIp = await hasSessionFromIpSince(db, user.id, ip, new Date(now.getTime() - NEW_IP_LOOKBACK_MS));
-  const session = await startSession(c, user);
+  const session = await startSession(c, user, how);
   await recordAuditEvent(db, auditContext(c), {
     type: "auth.login",
     userId: user.id,

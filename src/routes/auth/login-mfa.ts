@@ -13,16 +13,18 @@ import { withUserGuard } from "../../services/guard-client";
 import { backupCodeUsedMail } from "../../services/mail-templates";
 import { mailerFor } from "../../services/mailer";
 import { defineEndpoint } from "../endpoint";
-import { jsonBody, jsonResponse, problemResponse, tokenResponseSchema } from "../schemas";
+import { jsonBody, jsonResponse, problemResponse, sessionDeliverySchema, signInResponseSchema } from "../schemas";
 import { completeLogin } from "./complete-login";
 import { guardedPasswordCheck } from "./guarded-password-check";
 import { consumeSecondFactor } from "./second-factor";
+import { requireTrustedOriginFor } from "./start-session";
 
 export const loginMfaBodySchema = z
   .strictObject({
     mfaToken: z.string().min(1).max(2048),
     code: z.string().max(16).optional(),
     backupCode: z.string().max(32).optional(),
+    session: sessionDeliverySchema,
   })
   .refine((body) => (body.code === undefined) !== (body.backupCode === undefined), {
     error: "send exactly one of code and backupCode",
@@ -41,15 +43,17 @@ export const loginMfa = defineEndpoint({
       "for the IP throttle and the account lockout.",
     request: { body: jsonBody(loginMfaBodySchema) },
     responses: {
-      200: jsonResponse("Logged in", tokenResponseSchema),
+      200: jsonResponse("Logged in", signInResponseSchema),
       400: problemResponse("validation_failed"),
       401: problemResponse("unauthorized (mfaToken unknown, used or expired), or invalid_credentials (wrong code)"),
+      403: problemResponse("csrf_failed (a cookie session asked for from a foreign origin)"),
       423: problemResponse("account_locked"),
       429: problemResponse("too_many_attempts"),
     },
   }),
   handler: async (c) => {
-    const { mfaToken, code, backupCode } = c.req.valid("json");
+    const { mfaToken, code, backupCode, session } = c.req.valid("json");
+    requireTrustedOriginFor(c, session);
     const claims = await verifyMfaToken(mfaToken, signingKeys(c), Math.floor(Date.now() / 1000));
     if (!claims) throw new ApiError("unauthorized");
     // Single use: the user's guard retires the token's id; a second presentation finds it gone.
@@ -81,6 +85,7 @@ export const loginMfa = defineEndpoint({
       await recordAuditEvent(db, auditContext(c), { type: "mfa.backup_code_used", userId: user.id });
       await mailerFor(c).send(backupCodeUsedMail(user.email, await countUnusedBackupCodes(db, user.id)));
     }
-    return c.json(await completeLogin(c, user, { secondFactor: factor }), 200);
+    const signInMethod = factor === "backup" ? "backup_code" : "totp";
+    return c.json(await completeLogin(c, user, { delivery: session, signInMethod }, { secondFactor: factor }), 200);
   },
 });

@@ -10,10 +10,18 @@ import { database } from "../../db/client";
 import { findUserByEmail } from "../../db/users";
 import { ApiError } from "../../errors";
 import { defineEndpoint } from "../endpoint";
-import { emailSchema, jsonBody, jsonResponse, problemResponse, tokenResponseSchema } from "../schemas";
+import {
+  emailSchema,
+  jsonBody,
+  jsonResponse,
+  problemResponse,
+  sessionDeliverySchema,
+  signInResponseSchema,
+} from "../schemas";
 import { completeLogin } from "./complete-login";
 import { guardedPasswordCheck } from "./guarded-password-check";
 import { isTwoFactorEnabled } from "./second-factor";
+import { requireTrustedOriginFor } from "./start-session";
 
 export const mfaChallengeSchema = z
   .object({ mfaRequired: z.literal(true), mfaToken: z.string() })
@@ -24,6 +32,7 @@ export const mfaChallengeSchema = z
 export const loginBodySchema = z.strictObject({
   email: emailSchema,
   password: z.string().min(1).max(1024),
+  session: sessionDeliverySchema,
 });
 export type LoginBody = z.infer<typeof loginBodySchema>;
 
@@ -43,16 +52,18 @@ export const login = defineEndpoint({
     responses: {
       200: jsonResponse(
         "Logged in, or (2FA on) the token for POST /v1/auth/login/mfa",
-        z.union([tokenResponseSchema, mfaChallengeSchema]),
+        z.union([signInResponseSchema, mfaChallengeSchema]),
       ),
       400: problemResponse("validation_failed"),
       401: problemResponse("invalid_credentials (unknown email and wrong password alike)"),
+      403: problemResponse("csrf_failed (a cookie session asked for from a foreign origin)"),
       423: problemResponse("account_locked"),
       429: problemResponse("too_many_attempts"),
     },
   }),
   handler: async (c) => {
-    const { email, password } = c.req.valid("json");
+    const { email, password, session } = c.req.valid("json");
+    requireTrustedOriginFor(c, session);
     const db = database(c.env.DB);
     const user = await findUserByEmail(db, email);
     const twoFactor = user ? await isTwoFactorEnabled(c, user.id) : false;
@@ -78,6 +89,6 @@ export const login = defineEndpoint({
       // The password was right; the session waits for the second factor (and the counts stay).
       return c.json({ mfaRequired: true as const, mfaToken: await issueMfaToken(user.id, signingKeys(c)) }, 200);
     }
-    return c.json(await completeLogin(c, user), 200);
+    return c.json(await completeLogin(c, user, { delivery: session, signInMethod: "password" }), 200);
   },
 });

@@ -2,6 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { sessionOnly } from "../../auth/access";
 import { auditContext } from "../../auth/audit-context";
 import { sessionPrincipalOf } from "../../auth/principal";
+import { clearSessionCookieOf } from "../../auth/session-cookie";
 import { auditEventInsert } from "../../db/audit";
 import { database } from "../../db/client";
 import { sessionsCutOffUpdate } from "../../db/sessions";
@@ -19,7 +20,8 @@ export const logoutAll = defineEndpoint({
     responses: { 204: { description: "All sessions ended" }, 401: problemResponse("unauthorized") },
   }),
   handler: async (c) => {
-    const { userId } = sessionPrincipalOf(c);
+    const principal = sessionPrincipalOf(c);
+    const { userId } = principal;
     // One guard call whatever the number of sessions (this one was created before now, so it
     // goes too); then D1's rows in one statement, with the audit row.
     const cut = await revokeAllIssuedInGuard(c, userId, { sessions: true, apiKeys: false });
@@ -32,6 +34,7 @@ export const logoutAll = defineEndpoint({
         metadata: { createdUpTo: new Date(cut.cutOff).toISOString() },
       }),
     ]);
+    clearSessionCookieOf(c, principal);
     return c.body(null, 204);
   },
 });

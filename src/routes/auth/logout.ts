@@ -1,6 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { sessionOnly } from "../../auth/access";
 import { sessionPrincipalOf } from "../../auth/principal";
+import { clearSessionCookieOf } from "../../auth/session-cookie";
 import { defineEndpoint } from "../endpoint";
 import { problemResponse } from "../schemas";
 import { revokeSessions } from "../sessions/revoke-sessions";
@@ -15,8 +16,10 @@ export const logout = defineEndpoint({
     responses: { 204: { description: "Logged out" }, 401: problemResponse("unauthorized") },
   }),
   handler: async (c) => {
-    const { userId, sessionId } = sessionPrincipalOf(c);
+    const principal = sessionPrincipalOf(c);
+    const { userId, sessionId } = principal;
     await revokeSessions(c, userId, [sessionId], { type: "auth.logout", userId, metadata: { sessionId } });
+    clearSessionCookieOf(c, principal);
     return c.body(null, 204);
   },
 });

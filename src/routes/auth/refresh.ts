@@ -12,10 +12,14 @@ import { ApiError } from "../../errors";
 import { withUserGuard } from "../../services/guard-client";
 import { defineEndpoint } from "../endpoint";
 import { jsonResponse, problemResponse } from "../schemas";
+import { deliverSessionToken } from "./start-session";
 
 const REFRESH_AUDIT_INTERVAL_MS = 24 * 60 * 60 * 1000;
 
-export const refreshResponseSchema = z.object({ token: z.string(), expiresAt: z.iso.datetime() });
+export const refreshResponseSchema = z.union([
+  z.object({ token: z.string(), expiresAt: z.iso.datetime() }),
+  z.object({ expiresAt: z.iso.datetime(), csrfToken: z.string() }).describe("cookie session: the cookie is re-set"),
+]);
 
 export const refresh = defineEndpoint({
   access: sessionOnly,
@@ -25,7 +29,7 @@ export const refresh = defineEndpoint({
     tags: ["auth"],
     summary: "Trade the presented token for a fresh one of the same session",
     responses: {
-      200: jsonResponse("A new token; the old one is dead", refreshResponseSchema),
+      200: jsonResponse("A new token (in the cookie for a cookie session); the old one is dead", refreshResponseSchema),
       401: problemResponse("unauthorized"),
     },
   }),
@@ -49,6 +53,10 @@ export const refresh = defineEndpoint({
       { type: "auth.token_refreshed", userId: principal.userId, metadata: { sessionId: principal.sessionId } },
       { withinMs: REFRESH_AUDIT_INTERVAL_MS, sameMetadata: ["sessionId"] },
     );
+    // A browser's new token goes into its cookie; script gets only the (unchanged) CSRF token.
+    if (principal.via === "cookie") {
+      return c.json(await deliverSessionToken(c, "cookie", token, principal.sessionId, expiresAt), 200);
+    }
     return c.json({ token, expiresAt: expiresAt.toISOString() }, 200);
   },
 });

@@ -18,14 +18,16 @@ import {
   nameSchema,
   passwordSchema,
   problemResponse,
-  tokenResponseSchema,
+  sessionDeliverySchema,
+  signInResponseSchema,
 } from "../schemas";
-import { startSession } from "./start-session";
+import { requireTrustedOriginFor, startSession } from "./start-session";
 
 export const registerBodySchema = z.strictObject({
   email: emailSchema,
   password: passwordSchema,
   name: nameSchema.optional(),
+  session: sessionDeliverySchema,
 });
 export type RegisterBody = z.infer<typeof registerBodySchema>;
 
@@ -38,13 +40,15 @@ export const register = defineEndpoint({
     summary: "Create an account and its first session; mails a link that verifies the address",
     request: { body: jsonBody(registerBodySchema) },
     responses: {
-      201: jsonResponse("Account created", tokenResponseSchema),
+      201: jsonResponse("Account created", signInResponseSchema),
       400: problemResponse("validation_failed"),
+      403: problemResponse("csrf_failed (a cookie session asked for from a foreign origin)"),
       409: problemResponse("email_taken"),
     },
   }),
   handler: async (c) => {
     const body = c.req.valid("json");
+    requireTrustedOriginFor(c, body.session);
     const db = database(c.env.DB);
     // Hash first: the answer for a taken email then takes as long as a new account.
     const passwordHash = await hashPassword(body.password);
@@ -62,7 +66,7 @@ export const register = defineEndpoint({
       if (isUniqueViolation(error)) throw new ApiError("email_taken");
       throw error;
     });
-    const session = await startSession(c, user);
+    const session = await startSession(c, user, { delivery: body.session, signInMethod: "password" });
     await recordAuditEvent(db, auditContext(c), {
       type: "user.registered",
       userId: user.id,

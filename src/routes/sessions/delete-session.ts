@@ -1,7 +1,8 @@
 import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
 import { sessionOnly } from "../../auth/access";
-import { principalOf } from "../../auth/principal";
+import { sessionPrincipalOf } from "../../auth/principal";
+import { clearSessionCookieOf } from "../../auth/session-cookie";
 import { database } from "../../db/client";
 import { findLiveSession } from "../../db/sessions";
 import { ApiError } from "../../errors";
@@ -25,7 +26,8 @@ export const deleteSession = defineEndpoint({
   }),
   handler: async (c) => {
     const { id } = c.req.valid("param");
-    const { userId } = principalOf(c);
+    const principal = sessionPrincipalOf(c);
+    const { userId } = principal;
     const db = database(c.env.DB);
     // The tenant filter is part of the lookup: another user's session id is simply not found.
     const session = await findLiveSession(db, userId, id, new Date());
@@ -35,6 +37,7 @@ export const deleteSession = defineEndpoint({
       userId,
       metadata: { sessionId: session.id },
     });
+    if (session.id === principal.sessionId) clearSessionCookieOf(c, principal);
     return c.body(null, 204);
   },
 });

@@ -16,6 +16,10 @@ export const sessionSchema = z
     ip: z.string().nullable(),
     userAgent: z.string().nullable(),
     current: z.boolean(),
+    /** `cookie`: held by a browser in the httpOnly session cookie; `bearer`: a token the client keeps. */
+    kind: z.enum(["bearer", "cookie"]),
+    /** What proved the user at sign-in: `password`, `totp`, `backup_code`, `passkey`, `oauth:<provider>`. */
+    signInMethod: z.string(),
   })
   .meta({ id: "Session" });
 
@@ -56,6 +60,8 @@ export const listSessions = defineEndpoint({
           ip: session.ip,
           userAgent: session.userAgent,
           current: session.id === principal.sessionId,
+          kind: session.kind,
+          signInMethod: session.signInMethod,
         })),
         nextCursor: rows.length > limit ? (page.at(-1)?.id ?? null) : null,
       },
