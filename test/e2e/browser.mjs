@@ -185,3 +185,39 @@ export async function startForeignSite(pages) {
   const { port } = site.address();
   return { sameSite: `http://127.0.0.1:${port}`, crossSite: `http://localhost:${port}` };
 }
+
+/**
+ * What went over the wire for `page`, from chromium's own network log (DevTools protocol): the
+ * headers a request was really sent with (Cookie included) and the status the server answered,
+ * also for an answer the page never gets to see (an opaque no-cors response, or one blocked by
+ * Cross-Origin-Resource-Policy, for which Playwright reports no response at all).
+ * `exchange(url)` waits for the first request to `url` that has an answer.
+ */
+export async function watchWire(page) {
+  const cdp = await page.context().newCDPSession(page);
+  const byId = new Map();
+  const entry = (id) => byId.get(id) ?? byId.set(id, {}).get(id);
+  cdp.on("Network.requestWillBeSent", (event) => {
+    entry(event.requestId).url = event.request.url;
+  });
+  cdp.on("Network.requestWillBeSentExtraInfo", (event) => {
+    entry(event.requestId).headers = Object.fromEntries(
+      Object.entries(event.headers).map(([name, value]) => [name.toLowerCase(), value]),
+    );
+  });
+  cdp.on("Network.responseReceivedExtraInfo", (event) => {
+    entry(event.requestId).status = event.statusCode;
+  });
+  await cdp.send("Network.enable");
+  return {
+    async exchange(url, timeoutMs = 15_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        const seen = [...byId.values()].find((e) => e.url === url && e.status !== undefined && e.headers);
+        if (seen) return { status: seen.status, headers: seen.headers };
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      throw new Error(`chromium sent no request to ${url} that got an answer`);
+    },
+  };
+}

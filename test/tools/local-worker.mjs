@@ -81,7 +81,8 @@ export async function startLocalWorker({ port, state, verbose = false }) {
     });
   }
   try {
-    await waitForHealth(base, Date.now() + 60_000, server);
+    // Two minutes: applying the migrations and bundling take well over one on a loaded 2-core machine.
+    await waitForHealth(base, Date.now() + 120_000, server);
   } catch (error) {
     kill();
     throw error;
