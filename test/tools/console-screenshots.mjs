@@ -18,13 +18,16 @@ const server = await startLocalWorker({ port: await freePort(), state });
 const browser = await chromium.launch({ executablePath: CHROMIUM });
 try {
   const user = { email: "ada@example.com", password: "a screenshot passphrase, long enough", name: "Ada" };
-  await callJson(server.base, "POST", "/v1/auth/register", { ip: IP, body: user });
+  const { token } = await callJson(server.base, "POST", "/v1/auth/register", { ip: IP, body: user });
   await verifyEmailLocally(server.base, user.email, IP);
+  // Only the two browsers' sessions on the picture.
+  await callJson(server.base, "POST", "/v1/auth/logout", { ip: IP, token });
 
   const signedIn = async (userAgent) => {
     const context = await browser.newContext({ baseURL: server.base, viewport: VIEWPORT, userAgent });
     const page = await context.newPage();
     await page.goto("/console/sign-in");
+    await page.waitForLoadState("networkidle");
     await page.getByLabel("Email", { exact: true }).fill(user.email);
     await page.getByLabel("Password", { exact: true }).fill(user.password);
     await page.locator("#sign-in").click();
@@ -32,13 +35,15 @@ try {
     return page;
   };
   await signedIn("Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0");
-  const page = await signedIn();
+  const page = await signedIn("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) Chrome/131.0 Safari/537.36");
 
   await page.goto("/console/sessions");
+  await page.waitForLoadState("networkidle");
   await page.locator("#sessions tr[data-session-id]").nth(1).waitFor();
   await shoot(page, "sessions.png");
 
   await page.goto("/console/two-factor");
+  await page.waitForLoadState("networkidle");
   await page.locator("#enrol-password").fill(user.password);
   await page.locator("#start-enrolment").click();
   await page.locator("#totp-qr").waitFor({ state: "visible" });
