@@ -149,7 +149,7 @@ browserTest(
 );
 
 browserTest(
-  "a credentialed fetch from another origin is refused with csrf_failed, even with the victim's CSRF token: nothing changes",
+  "a credentialed fetch from another origin carries the cookie and is refused (403), even with the victim's CSRF token: nothing changes",
   async (run) => {
     const { page, context, csrfToken } = await signedInWithCookie(run);
     const before = await accountState(page);

@@ -255,8 +255,27 @@ browserTest(
       assert.match(csp, /frame-ancestors 'none'/, path);
       await page.locator("h1").waitFor();
       await page.waitForLoadState("networkidle");
+      // Keyboard and screen-reader users need a name on every control they can reach.
+      const unnamed = await page.evaluate(() =>
+        [...document.querySelectorAll("input, select, textarea, button, a[href]")]
+          .filter((element) => element.type !== "hidden")
+          .filter(
+            (element) => !(element.labels?.length || element.getAttribute("aria-label") || element.textContent.trim()),
+          )
+          .map((element) => element.outerHTML),
+      );
+      assert.deepEqual(unnamed, [], `${path}: controls without a label or text`);
     };
-    for (const path of ["/console/sign-in", "/console/register", "/console/forgot-password"]) await visit(path);
+    // Without a token the link pages say so (and call nothing).
+    for (const path of [
+      "/console/sign-in",
+      "/console/register",
+      "/console/forgot-password",
+      "/console/reset-password",
+      "/console/verify-email",
+    ]) {
+      await visit(path);
+    }
     await signIn(page, user);
     for (const path of [
       "/console",
@@ -266,9 +285,17 @@ browserTest(
       "/console/api-keys",
       "/console/audit-log",
       "/console/teams",
+      "/console/accept-invitation",
     ]) {
       await visit(path);
     }
+    await visit("/console/teams");
+    await page.locator("#team-name").fill("The CSP team");
+    await page.locator("#create-team").click();
+    const teamLink = page.locator("#teams a", { hasText: "The CSP team" });
+    await teamLink.waitFor();
+    await visit(await teamLink.getAttribute("href"));
+    await assertText(page, "h1", /The CSP team/);
   },
 );
 
