@@ -81,8 +81,8 @@ export async function startLocalWorker({ port, state, verbose = false }) {
     });
   }
   try {
-    // Two minutes: applying the migrations and bundling take well over one on a loaded 2-core machine.
-    await waitForHealth(base, Date.now() + 120_000, server);
+    // Generous: a first start applies every migration, which a loaded 2-core machine makes slow.
+    await waitForHealth(base, Date.now() + 180_000, server);
   } catch (error) {
     kill();
     throw error;
