@@ -64,12 +64,17 @@ export function Layout(props: PageProps & { title: string; page: string; signedI
         <script nonce={props.nonce} src={SCRIPT_PATH} defer />
       </head>
       <body data-page={props.page} data-session={props.signedIn ? "required" : "none"}>
+        <a class="skip" href="#page-heading">
+          Skip to the page
+        </a>
         <header>
           <p class="brand">ImageBot account</p>
           {props.signedIn ? <AccountNav path={props.path} /> : null}
         </header>
         <main>
-          <h1 id="page-heading">{props.title}</h1>
+          <h1 id="page-heading" tabindex={-1}>
+            {props.title}
+          </h1>
           <div id="error" class="notice" role="alert" />
           <div id="message" class="notice" role="status" />
           {props.children}

@@ -289,7 +289,6 @@ export const consoleScript = String.raw`"use strict";
         $("account-name").textContent = me.name || "(none)";
         $("name").value = me.name || "";
       };
-      render(await api("GET", "/v1/me"));
       onSubmit("name-form", async () => {
         const name = value("name").trim();
         render(await api("PATCH", "/v1/me", { name: name || null }));
@@ -306,6 +305,7 @@ export const consoleScript = String.raw`"use strict";
         await api("POST", "/v1/auth/email/verify/resend");
         showMessage("A new verification link is on its way.");
       });
+      render(await api("GET", "/v1/me"));
     },
 
     async password() {
@@ -320,12 +320,16 @@ export const consoleScript = String.raw`"use strict";
     },
 
     async twoFactor() {
-      forgetOnLeave("totp-secret", "backup-codes");
+      forgetOnLeave("totp-secret-slot", "backup-codes");
       onSubmit("enrol-form", async (form) => {
         const enrolment = await api("POST", "/v1/me/2fa/totp", { password: value("enrol-password") });
         form.reset();
         $("totp-qr").src = enrolment.qrCodeSvgDataUri;
-        $("totp-secret").textContent = enrolment.secret;
+        const secret = document.createElement("code");
+        secret.id = "totp-secret";
+        secret.className = "secret";
+        secret.textContent = enrolment.secret;
+        $("totp-secret-slot").replaceChildren(secret);
         $("enrol-step").hidden = true;
         $("confirm-step").hidden = false;
         $("totp-code").focus();
@@ -335,7 +339,7 @@ export const consoleScript = String.raw`"use strict";
           code: value("totp-code").trim(),
           endOtherSessions: checked("end-other-sessions"),
         });
-        $("totp-secret").textContent = "";
+        $("totp-secret-slot").replaceChildren();
         $("totp-qr").removeAttribute("src");
         $("confirm-step").hidden = true;
         const list = $("backup-codes");
@@ -388,7 +392,6 @@ export const consoleScript = String.raw`"use strict";
         }
         return sessions;
       };
-      await load();
       // There is no "all but this one" route: each other session is revoked by its id, and this one stays.
       onClick($("revoke-other-sessions"), async () => {
         const others = (await listAll("/v1/sessions")).filter((session) => !session.current);
@@ -396,6 +399,7 @@ export const consoleScript = String.raw`"use strict";
         showMessage(others.length === 1 ? "1 other session is signed out." : others.length + " other sessions are signed out.");
         await load();
       });
+      await load();
     },
 
     async apiKeys() {
@@ -447,7 +451,6 @@ export const consoleScript = String.raw`"use strict";
           body.append(row);
         }
       };
-      await load();
       onSubmit("create-key-form", async (form) => {
         const scopes = ["read", "generate", "manage"].filter((scope) => checked("scope-" + scope));
         showKey(await api("POST", "/v1/api-keys", { name: value("key-name").trim(), scopes }));
@@ -455,6 +458,7 @@ export const consoleScript = String.raw`"use strict";
         showMessage("The key is created. Copy it now.");
         await load();
       });
+      await load();
     },
 
     async auditLog() {
@@ -473,8 +477,8 @@ export const consoleScript = String.raw`"use strict";
         cursor = page.nextCursor;
         more.hidden = !cursor;
       };
-      await loadPage();
       onClick(more, loadPage);
+      await loadPage();
     },
 
     async teams() {
@@ -492,13 +496,13 @@ export const consoleScript = String.raw`"use strict";
         }
         if (teams.length === 0) list.textContent = "You are in no team yet.";
       };
-      await load();
       onSubmit("create-team-form", async (form) => {
         const team = await api("POST", "/v1/teams", { name: value("team-name").trim() });
         form.reset();
         showMessage("The team " + team.name + " is created.");
         await load();
       });
+      await load();
     },
 
     async acceptInvitation() {
@@ -514,10 +518,6 @@ export const consoleScript = String.raw`"use strict";
     async team() {
       const teamId = decodeURIComponent(location.pathname.split("/").pop());
       const base = "/v1/teams/" + encodeURIComponent(teamId);
-      const team = await api("GET", base);
-      $("page-heading").textContent = team.name;
-      document.title = team.name + " · ImageBot account";
-      $("team-role").textContent = team.role;
       const roles = ["viewer", "member", "admin", "owner"];
       const loadMembers = async () => {
         const members = await listAll(base + "/members");
@@ -589,14 +589,18 @@ export const consoleScript = String.raw`"use strict";
           body.append(row);
         }
       };
-      await loadMembers();
-      await loadInvitations();
       onSubmit("invite-form", async (form) => {
         const invitation = await api("POST", base + "/invitations", { email: value("invite-email"), role: value("invite-role") });
         form.reset();
         showMessage("An invitation is mailed to " + invitation.email + ".");
         await loadInvitations();
       });
+      const team = await api("GET", base);
+      $("page-heading").textContent = team.name;
+      document.title = team.name + " · ImageBot account";
+      $("team-role").textContent = team.role;
+      await loadMembers();
+      await loadInvitations();
     },
   };
 
@@ -609,10 +613,14 @@ export const consoleScript = String.raw`"use strict";
         location.assign("/console/sign-in");
       });
     }
+    // Forms are the script's alone: none ever submits natively (a password must not end up in a
+    // request the page did not make), even if a click lands before a page's handler is in place.
+    document.addEventListener("submit", (event) => event.preventDefault(), true);
     const page = pages[document.body.dataset.page];
     try {
-      await csrf(); // on a signed-in page: no session, straight to sign-in
-      if (page) await page();
+      // Each page function attaches its handlers before its first await, so the forms work as
+      // soon as the page has loaded; on a signed-in page, no session sends it to sign-in.
+      await Promise.all([csrf(), page ? page() : null]);
     } catch (error) {
       showError(error);
     }

@@ -5,6 +5,8 @@
 export const consoleStyles = `
 *, *::before, *::after { box-sizing: border-box; }
 [hidden] { display: none !important; }
+.skip { position: absolute; left: -999px; top: 0; background: #fff; color: #1f2a44; padding: 0.5rem; }
+.skip:focus { left: 0.5rem; z-index: 1; }
 body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1b1b1b; background: #f6f7f9; }
 header { background: #1f2a44; color: #fff; padding: 0.5rem 1rem; }
 header a, header button { color: #fff; }

@@ -22,7 +22,8 @@ export function TwoFactorPage(props: PageProps) {
         <h2 id="confirm-heading">Scan the code with your authenticator app</h2>
         <img id="totp-qr" class="qr" alt="QR code for your authenticator app" />
         <p>
-          Or enter this secret by hand: <code id="totp-secret" class="secret" />
+          {/* The script puts <code id="totp-secret"> here once the API has answered (absent until then). */}
+          Or enter this secret by hand: <span id="totp-secret-slot" />
         </p>
         <form id="confirm-form" method="post">
           <Field
