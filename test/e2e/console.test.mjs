@@ -50,9 +50,8 @@ async function newUser() {
 }
 
 /**
- * Opens `path` and waits until the page's script has loaded its data and bound its forms (the
- * network is quiet): the console binds a form's handler only after its first API call answers,
- * and a form submitted before that posts natively (see the report on issue 16).
+ * Opens `path` and waits until the page's script has loaded its data (the network is quiet):
+ * a field filled before then would be overwritten by the data when it arrives.
  */
 async function open(page, path) {
   await page.goto(path);
@@ -121,7 +120,7 @@ browserTest(
     await open(page, "/console/two-factor");
     await page.locator("#enrol-password").fill(user.password);
     await page.locator("#start-enrolment").click();
-    await page.waitForFunction(() => document.getElementById("totp-secret").textContent.trim() !== "");
+    await page.waitForFunction(() => (document.getElementById("totp-secret")?.textContent.trim() ?? "") !== "");
     const secret = (await page.locator("#totp-secret").textContent()).replace(/\s/g, "");
     assert.match(secret, /^[A-Z2-7]{16,}=*$/, "the page shows the base32 secret");
     assert.ok(await page.locator("#totp-qr").isVisible(), "and the QR code");
