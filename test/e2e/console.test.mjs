@@ -29,13 +29,13 @@ async function awayFromStepBoundary(marginMs = 8_000) {
   if (left < marginMs) await new Promise((resolve) => setTimeout(resolve, left + 50));
 }
 
-/** The link token of the newest mail to `email` whose subject matches. */
-async function mailedToken(email, subject) {
+/** The link in the newest mail to `email` whose subject matches, as the mail gives it. */
+async function mailedLink(email, subject) {
   const outbox = await call(server.base, "GET", `/dev/outbox?to=${encodeURIComponent(email)}`, { ip: IP });
   const mail = outbox.body.data.find((entry) => subject.test(entry.subject));
-  const token = mail && /[?&]token=([A-Za-z0-9_-]+)/.exec(mail.text)?.[1];
-  assert.ok(token, `no "${subject}" mail with a link to ${email}`);
-  return token;
+  const link = mail && /https?:\/\/\S+[?&]token=[A-Za-z0-9_-]+/.exec(mail.text)?.[0];
+  assert.ok(link, `no "${subject}" mail with a link to ${email}`);
+  return link;
 }
 
 /**
@@ -91,7 +91,9 @@ browserTest(
     await page.waitForURL("**/console");
     await assertText(page, "#email-status", /not verified/);
 
-    await page.goto(`/console/verify-email?token=${await mailedToken(user.email, /verify your/i)}`);
+    const link = await mailedLink(user.email, /verify your/i);
+    assert.ok(link.startsWith(`${server.base}/console/verify-email?`), `the mail links to the console: ${link}`);
+    await page.goto(link);
     await assertText(page, "#message", /Your email address is verified\./);
     await open(page, "/console");
     await assertText(page, "#email-status", /^\s*verified/);
