@@ -534,7 +534,7 @@ export const consoleScript = String.raw`"use strict";
           select.id = "role-" + member.userId;
           const label = document.createElement("label");
           label.htmlFor = select.id;
-          label.className = "check";
+          label.className = "sr-only"; // the row says whose role it is; a screen reader hears it here
           label.textContent = "Role of " + member.email;
           for (const role of roles) select.append(new Option(role, role, false, role === member.role));
           roleCell.append(label, select);

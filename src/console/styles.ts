@@ -5,6 +5,7 @@
 export const consoleStyles = `
 *, *::before, *::after { box-sizing: border-box; }
 [hidden] { display: none !important; }
+.sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
 .skip { position: absolute; left: -999px; top: 0; background: #fff; color: #1f2a44; padding: 0.5rem; }
 .skip:focus { left: 0.5rem; z-index: 1; }
 body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1b1b1b; background: #f6f7f9; }
@@ -35,9 +36,11 @@ button:disabled { opacity: 0.6; cursor: wait; }
 #message { background: #e7f5ea; border: 1px solid #2e7d32; color: #1b4d20; }
 .once { background: #fff8e1; border: 1px solid #b7791f; padding: 0.75rem; border-radius: 4px; }
 code, .secret { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; overflow-wrap: anywhere; }
+/* Narrow screens scroll a wide table sideways (browsers let the keyboard focus a scroller). */
 .table-wrap { overflow-x: auto; }
-table { border-collapse: collapse; width: 100%; font-size: 0.9rem; }
-th, td { text-align: left; padding: 0.4rem; border-bottom: 1px solid #e1e4ea; vertical-align: top; overflow-wrap: anywhere; }
+table { border-collapse: collapse; width: 100%; min-width: 34rem; font-size: 0.9rem; }
+th, td { text-align: left; padding: 0.4rem; border-bottom: 1px solid #e1e4ea; vertical-align: top; overflow-wrap: break-word; }
+td:nth-child(4) { max-width: 14rem; }
 img.qr { display: block; width: 12rem; height: 12rem; image-rendering: pixelated; background: #fff; }
 .hint { color: #4a5263; font-size: 0.9rem; margin: 0.25rem 0; }
 `;
