@@ -321,6 +321,11 @@ export const consoleScript = String.raw`"use strict";
 
     async twoFactor() {
       forgetOnLeave("totp-secret", "backup-codes");
+      // Only the section that applies: turning on when 2FA is off, turning off when it is on.
+      const showState = (enabled) => {
+        $("enrol-step").hidden = enabled;
+        $("disable-step").hidden = !enabled;
+      };
       onSubmit("enrol-form", async (form) => {
         const enrolment = await api("POST", "/v1/me/2fa/totp", { password: value("enrol-password") });
         form.reset();
@@ -346,14 +351,17 @@ export const consoleScript = String.raw`"use strict";
           list.append(item);
         }
         $("backup-step").hidden = false;
+        $("disable-step").hidden = false;
         copyButton("copy-backup-codes", () => result.backupCodes.join("\n"));
         showMessage("Two-factor authentication is on.");
       });
       onSubmit("disable-form", async (form) => {
         await api("DELETE", "/v1/me/2fa", { password: value("disable-password"), code: value("disable-code").trim() });
         form.reset();
+        showState(false);
         showMessage("Two-factor authentication is off.");
       });
+      showState((await api("GET", "/v1/me")).twoFactorEnabled);
     },
 
     async sessions() {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { api, expectProblem, linkTokenMailedTo, login, registerUser, uniqueEmail } from "../helpers/api";
+import { userWithTwoFactor } from "../helpers/totp";
 
 async function confirmEmailChange(newEmail: string) {
   const token = await linkTokenMailedTo(newEmail, /confirm your new/i);
@@ -21,7 +22,13 @@ describe("GET /v1/me", () => {
       createdAt: expect.any(String),
       emailVerified: true,
       pendingEmail: null,
+      twoFactorEnabled: false,
     });
+  });
+
+  it("says whether 2FA is on (the console shows the right 2FA form)", async () => {
+    const { user } = await userWithTwoFactor();
+    expect(await (await api("GET", "/v1/me", { token: user.token })).json()).toMatchObject({ twoFactorEnabled: true });
   });
 
   it("says whether the email is verified", async () => {
