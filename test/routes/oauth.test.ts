@@ -56,6 +56,9 @@ async function me(browser: Browser) {
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
+/** No provider configured (the pool's default settings turn GitHub on). */
+const disabled = { GITHUB_CLIENT_ID: undefined, GITHUB_CLIENT_SECRET: undefined };
+
 const tokenRequests = () => providers.requests.filter((request) => request.method === "POST");
 
 describe("providers are configured by their settings", () => {
@@ -67,22 +70,31 @@ describe("providers are configured by their settings", () => {
         { id: "google", name: "Google" },
         { id: "oidc", name: "Example ID" },
       ],
+      nextCursor: null,
     });
-    const githubOnly = await browse(newBrowser(), "GET", "/v1/auth/providers", {
+    const firstTwo = await browse(newBrowser(), "GET", "/v1/auth/providers?limit=2");
+    expect(await firstTwo.json()).toMatchObject({ data: [{ id: "github" }, { id: "google" }], nextCursor: "google" });
+    const rest = await browse(newBrowser(), "GET", "/v1/auth/providers?limit=2&cursor=google");
+    expect(await rest.json()).toEqual({ data: [{ id: "oidc", name: "Example ID" }], nextCursor: null });
+    const oidcOnly = await browse(newBrowser(), "GET", "/v1/auth/providers", {
       settings: {
-        GITHUB_CLIENT_ID: PROVIDER_SETTINGS.GITHUB_CLIENT_ID,
-        GITHUB_CLIENT_SECRET: PROVIDER_SETTINGS.GITHUB_CLIENT_SECRET,
+        ...disabled,
+        OIDC_ISSUER: PROVIDER_SETTINGS.OIDC_ISSUER,
+        OIDC_CLIENT_ID: PROVIDER_SETTINGS.OIDC_CLIENT_ID,
+        OIDC_CLIENT_SECRET: PROVIDER_SETTINGS.OIDC_CLIENT_SECRET,
       },
     });
-    expect(await githubOnly.json()).toEqual({ data: [{ id: "github", name: "GitHub" }] });
-    const none = await api("GET", "/v1/auth/providers");
-    expect(await none.json()).toEqual({ data: [] });
+    expect(await oidcOnly.json()).toEqual({ data: [{ id: "oidc", name: "OpenID Connect" }], nextCursor: null });
+    const none = await browse(newBrowser(), "GET", "/v1/auth/providers", {
+      settings: { GITHUB_CLIENT_ID: undefined, GITHUB_CLIENT_SECRET: undefined },
+    });
+    expect(await none.json()).toEqual({ data: [], nextCursor: null });
   });
 
   it("a provider without settings has no routes: start, callback and link answer 404", async () => {
     const browser = newBrowser();
     for (const path of ["/v1/auth/oauth/github/start", "/v1/auth/oauth/github/callback?code=x&state=y"]) {
-      const response = await browse(browser, "GET", path, { settings: {} });
+      const response = await browse(browser, "GET", path, { settings: disabled });
       expect(response.status).toBe(404);
     }
     const unknown = await browse(browser, "GET", "/v1/auth/oauth/twitter/start");
@@ -90,7 +102,7 @@ describe("providers are configured by their settings", () => {
     const user = await registerUser();
     await passwordSignIn(browser, user.email, user.password);
     const link = await browse(browser, "POST", "/v1/me/identities/google/link", {
-      settings: {},
+      settings: disabled,
       headers: { "X-CSRF-Token": await csrfTokenOf(browser) },
     });
     expect(link.status).toBe(404);
@@ -98,7 +110,7 @@ describe("providers are configured by their settings", () => {
 
   it("setting a client id without its secret is a configuration error, not a half-enabled provider", async () => {
     const response = await fetchWithEnv(
-      { GITHUB_CLIENT_ID: "only-the-id" },
+      { GITHUB_CLIENT_SECRET: undefined },
       new Request("https://edge.test/v1/auth/providers", { headers: { "CF-Connecting-IP": randomIp() } }),
     );
     expect(response.status).toBe(500);
