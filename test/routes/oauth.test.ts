@@ -485,3 +485,40 @@ describe("linking from the console, and the last way to sign in", () => {
     expect((await me(fresh)).body.id).toBe(user.id);
   });
 });
+
+describe("export and erasure cover identities", () => {
+  it("the export lists the user's identities; erasing the account removes them and its unfinished link flows", async () => {
+    const user = await registerUser();
+    const browser = newBrowser();
+    await passwordSignIn(browser, user.email, user.password);
+    const who = account();
+    const started = await consoleAction(browser, "POST", "/v1/me/identities/github/link");
+    const url = new URL(((await started.json()) as { url: string }).url);
+    await returnFromProvider(browser, "github", url, providers.approve(url, who));
+    await consoleAction(browser, "POST", "/v1/me/identities/google/link");
+
+    const exported = await api("GET", "/v1/account/export", { token: user.token });
+    const document = (await exported.json()) as {
+      user: { hasPassword: boolean };
+      identities: { provider: string; subject: string; email: string }[];
+      identityLinkFlows: { provider: string }[];
+    };
+    expect(document.user.hasPassword).toBe(true);
+    expect(document.identities).toEqual([
+      expect.objectContaining({ provider: "github", subject: who.subject, email: who.email }),
+    ]);
+    expect(document.identityLinkFlows).toEqual([expect.objectContaining({ provider: "google" })]);
+
+    const erased = await api("DELETE", "/v1/account", { token: user.token, body: { password: user.password } });
+    expect(erased.status).toBe(204);
+    const left = await env.DB.prepare(
+      "SELECT (SELECT count(*) FROM user_identities WHERE user_id = ?1) + (SELECT count(*) FROM oauth_states WHERE link_user_id = ?1) AS n",
+    )
+      .bind(user.id)
+      .first<{ n: number }>();
+    expect(left?.n).toBe(0);
+    // The GitHub account is free again: it now signs up a new account.
+    const again = await signInWith(newBrowser(), "github", who);
+    expect(locationOf(again)).toBe("/console");
+  });
+});
