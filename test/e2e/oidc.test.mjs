@@ -70,7 +70,10 @@ async function throughProvider(browser, url, email) {
     const prompt = /name="prompt" value="([^"]+)"/.exec(html)?.[1];
     assert.ok(action && prompt, "a provider page without its form");
     const form = new URLSearchParams({ prompt });
-    if (prompt === "login") form.set("login", email), form.set("password", "any password");
+    if (prompt === "login") {
+      form.set("login", email);
+      form.set("password", "any password");
+    }
     const submitted = await visit(browser, new URL(action, next).toString(), {
       method: "POST",
       body: form.toString(),
