@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { forgetDiscoveries } from "../../src/services/oauth/oidc";
 import { api, randomIp, registerUser, uniqueEmail } from "../helpers/api";
 import { fetchWithEnv } from "../helpers/custom-env";
 import { type FakeProviders, fakeProviders, PROVIDER_SETTINGS } from "../helpers/fake-providers";
@@ -374,6 +375,17 @@ describe("any OpenID provider (OIDC_ISSUER)", () => {
     const url2 = await startSignIn(other, "oidc");
     const bad = await returnFromProvider(other, "oidc", url2, providers.approve(url2, account(), { nonce: "x" }));
     expect(locationOf(bad)).toBe("/console/sign-in?error=invalid_id_token");
+  });
+
+  it("an issuer that cannot be reached sends the browser back with provider_unavailable, storing nothing", async () => {
+    forgetDiscoveries();
+    providers.state.down = true;
+    const before = await env.DB.prepare("SELECT count(*) AS n FROM oauth_states").first<{ n: number }>();
+    const response = await browse(newBrowser(), "GET", "/v1/auth/oauth/oidc/start");
+    expect(response.status).toBe(302);
+    expect(locationOf(response)).toBe("/console/sign-in?error=provider_unavailable");
+    const after = await env.DB.prepare("SELECT count(*) AS n FROM oauth_states").first<{ n: number }>();
+    expect(after?.n).toBe(before?.n);
   });
 });
 
