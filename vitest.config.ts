@@ -22,6 +22,11 @@ export default defineConfig({
           STRIPE_WEBHOOK_SECRET: `whsec_${secret()}`,
           STRIPE_PRO_PRICE_IDS: "price_test_pro_monthly,price_test_pro_yearly",
           TOTP_ENCRYPTION_KEY: secret(),
+          // One sign-in provider on by default, so its routes exist for the route-wide suites (access
+          // matrix, fuzzing); its endpoints are never reached (start only builds a URL).
+          // test/routes/oauth.test.ts turns each provider on and off per request.
+          GITHUB_CLIENT_ID: "matrix-github-client",
+          GITHUB_CLIENT_SECRET: secret(),
           // The same migration files that `npm start` applies with wrangler.
           TEST_MIGRATIONS: await readD1Migrations("./drizzle"),
         },

@@ -39,6 +39,15 @@ export interface Bindings {
   STRIPE_PRO_PRICE_IDS?: string;
   TOTP_ENCRYPTION_KEY?: string;
   TOTP_ENCRYPTION_KEY_PREVIOUS?: string;
+  // Sign in with another provider (API.md "Sign in with another provider"): each is on when set.
+  GITHUB_CLIENT_ID?: string;
+  GITHUB_CLIENT_SECRET?: string;
+  GOOGLE_CLIENT_ID?: string;
+  GOOGLE_CLIENT_SECRET?: string;
+  OIDC_ISSUER?: string;
+  OIDC_CLIENT_ID?: string;
+  OIDC_CLIENT_SECRET?: string;
+  OIDC_NAME?: string;
 }
 
 const MIN_SECRET_BYTES = 32;
@@ -102,8 +111,37 @@ const configSchema = z
     TOTP_ENCRYPTION_KEY: secret("TOTP_ENCRYPTION_KEY").optional(),
     /** The key before the last rotation: it still opens the secrets it sealed, which are re-sealed on use. */
     TOTP_ENCRYPTION_KEY_PREVIOUS: secret("TOTP_ENCRYPTION_KEY_PREVIOUS").optional(),
+    // ── Sign-in providers (issue 17). A provider is enabled when its id and secret are set, and
+    // has no routes otherwise; setting only one of the pair is a mistake the service refuses.
+    GITHUB_CLIENT_ID: z.string().min(1).optional(),
+    GITHUB_CLIENT_SECRET: z.string().min(1).optional(),
+    GOOGLE_CLIENT_ID: z.string().min(1).optional(),
+    GOOGLE_CLIENT_SECRET: z.string().min(1).optional(),
+    /** Any OpenID provider, by its issuer URL (discovery at `<issuer>/.well-known/openid-configuration`). */
+    OIDC_ISSUER: z.url({ protocol: /^https?$/, error: "OIDC_ISSUER must be an http(s) URL" }).optional(),
+    OIDC_CLIENT_ID: z.string().min(1).optional(),
+    OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+    /** The OIDC provider's name on the console's button. */
+    OIDC_NAME: z.string().min(1).max(40).default("OpenID Connect"),
   })
   .superRefine((config, context) => {
+    const pairs = [
+      ["GITHUB_CLIENT_ID", "GITHUB_CLIENT_SECRET"],
+      ["GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET"],
+      ["OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET"],
+    ] as const;
+    for (const [id, secretName] of pairs) {
+      if (Boolean(config[id]) !== Boolean(config[secretName])) {
+        context.addIssue({ code: "custom", message: `${id} and ${secretName} must be set together` });
+      }
+    }
+    if (Boolean(config.OIDC_ISSUER) !== Boolean(config.OIDC_CLIENT_ID)) {
+      context.addIssue({ code: "custom", message: "OIDC_ISSUER needs OIDC_CLIENT_ID and OIDC_CLIENT_SECRET" });
+    }
+    // An issuer over plain HTTP lets anyone on the path swap its keys: only the local e2e issuer may.
+    if (config.OIDC_ISSUER?.startsWith("http:") && config.ENVIRONMENT !== "development") {
+      context.addIssue({ code: "custom", message: "OIDC_ISSUER must be an https URL outside development" });
+    }
     // The local renderer draws gradients: anywhere but development it would "generate" fakes.
     if (config.ENVIRONMENT !== "development" && config.IMAGE_GENERATOR !== "workers-ai") {
       context.addIssue({ code: "custom", message: "IMAGE_GENERATOR must be workers-ai outside development" });
@@ -147,6 +185,14 @@ export function loadConfig(env: Bindings): ConfigResult {
     STRIPE_PRO_PRICE_IDS: env.STRIPE_PRO_PRICE_IDS || undefined,
     TOTP_ENCRYPTION_KEY: env.TOTP_ENCRYPTION_KEY || undefined,
     TOTP_ENCRYPTION_KEY_PREVIOUS: env.TOTP_ENCRYPTION_KEY_PREVIOUS || undefined,
+    GITHUB_CLIENT_ID: env.GITHUB_CLIENT_ID || undefined,
+    GITHUB_CLIENT_SECRET: env.GITHUB_CLIENT_SECRET || undefined,
+    GOOGLE_CLIENT_ID: env.GOOGLE_CLIENT_ID || undefined,
+    GOOGLE_CLIENT_SECRET: env.GOOGLE_CLIENT_SECRET || undefined,
+    OIDC_ISSUER: env.OIDC_ISSUER || undefined,
+    OIDC_CLIENT_ID: env.OIDC_CLIENT_ID || undefined,
+    OIDC_CLIENT_SECRET: env.OIDC_CLIENT_SECRET || undefined,
+    OIDC_NAME: env.OIDC_NAME || undefined,
   });
   const problems = parsed.success ? [] : parsed.error.issues.map((issue) => issue.message);
   if (parsed.success && parsed.data.IMAGE_GENERATOR === "workers-ai" && !env.AI) {

@@ -28,7 +28,8 @@ export type IdPrefix =
   | "rst"
   | "evt"
   | "lic"
-  | "bkc";
+  | "bkc"
+  | "idn";
 
 /** Opaque, unguessable ids (API.md "General": a type prefix and >= 96 random bits; these carry 128). */
 export function newId(prefix: IdPrefix): string {

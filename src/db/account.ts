@@ -15,11 +15,13 @@ import {
   images,
   licenses,
   mfaBackupCodes,
+  oauthStates,
   passwordResetTokens,
   sessions,
   teamInvitations,
   teamMembers,
   teams,
+  userIdentities,
   userMfa,
   users,
 } from "./schema";
@@ -157,6 +159,31 @@ export function userDataPages(db: Database, user: { id: string; email: string })
         .from(emailVerificationTokens)
         .where(and(eq(emailVerificationTokens.userId, user.id), afterPosition(emailVerificationTokens, after)))
         .orderBy(...oldestFirst(emailVerificationTokens))
+        .limit(EXPORT_PAGE_SIZE),
+    identities: (after?: CursorPosition) =>
+      db
+        .select()
+        .from(userIdentities)
+        .where(and(eq(userIdentities.userId, user.id), afterPosition(userIdentities, after)))
+        .orderBy(...oldestFirst(userIdentities))
+        .limit(EXPORT_PAGE_SIZE),
+    /** Link flows started and not yet back (10 minutes at most), by their start time. */
+    identityLinkFlows: (after?: CursorPosition) =>
+      db
+        .select({
+          id: oauthStates.stateHash,
+          provider: oauthStates.provider,
+          createdAt: oauthStates.createdAt,
+          expiresAt: oauthStates.expiresAt,
+        })
+        .from(oauthStates)
+        .where(
+          and(
+            eq(oauthStates.linkUserId, user.id),
+            afterPosition({ createdAt: oauthStates.createdAt, id: oauthStates.stateHash }, after),
+          ),
+        )
+        .orderBy(asc(oauthStates.createdAt), asc(oauthStates.stateHash))
         .limit(EXPORT_PAGE_SIZE),
     /** One row per user at most. */
     twoFactor: () => db.select().from(userMfa).where(eq(userMfa.userId, user.id)).limit(1),

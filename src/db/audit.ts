@@ -56,7 +56,10 @@ export type AuditEventType =
   | "mfa.enabled"
   | "mfa.disabled"
   | "mfa.challenge_failed"
-  | "mfa.backup_code_used";
+  | "mfa.backup_code_used"
+  | "auth.oauth_failed"
+  | "identity.linked"
+  | "identity.removed";
 
 export interface AuditContext {
   requestId: string;

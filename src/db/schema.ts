@@ -19,6 +19,13 @@ export const users = sqliteTable("users", {
   pendingEmail: text("pending_email"),
   /** Set by the operator (containment): password sign-in is refused until a mailed reset link is used. */
   passwordResetRequired: integer("password_reset_required", { mode: "boolean" }).notNull().default(false),
+  /**
+   * False for an account created by a sign-in provider: its `password_hash` is then a bcrypt hash
+   * of 32 random bytes nobody knows (the column stays NOT NULL, and password checks cost the same
+   * and never pass). A password reset sets it back to true. It counts as a way to sign in only
+   * when true (API.md: the last way to sign in cannot be removed).
+   */
+  hasPassword: integer("has_password", { mode: "boolean" }).notNull().default(true),
   createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
   updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
 });
@@ -419,3 +426,53 @@ export const mfaBackupCodes = sqliteTable(
 );
 
 export type UserMfa = typeof userMfa.$inferSelect;
+
+// ── Sign in with another provider (issue 17: OAuth 2.0 / OpenID Connect) ──────────────────────
+
+/**
+ * A sign-in or link flow started at a provider and not yet back (single use, 10 minutes). Only
+ * hashes are kept: `state` (which travels in URLs) and the browser-binding cookie's value; the
+ * PKCE verifier is derived from that cookie, so this table alone cannot finish a flow.
+ */
+export const oauthStates = sqliteTable(
+  "oauth_states",
+  {
+    stateHash: text("state_hash").primaryKey(),
+    /** SHA-256 of the `__Host-imagebot_oauth` cookie that started the flow. */
+    browserHash: text("browser_hash").notNull(),
+    provider: text("provider").notNull(),
+    /** SHA-256 of the OIDC nonce sent in the authorization request (null for GitHub). */
+    nonceHash: text("nonce_hash"),
+    /** Set when a signed-in user asked to link the provider to their account. */
+    linkUserId: text("link_user_id").references(() => users.id, { onDelete: "cascade" }),
+    /** A console path, checked when the flow started. */
+    returnTo: text("return_to").notNull(),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (table) => [index("oauth_states_expires_idx").on(table.expiresAt)],
+);
+
+/** An account at a provider that signs a user in: one provider account belongs to one user. */
+export const userIdentities = sqliteTable(
+  "user_identities",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    provider: text("provider").notNull(),
+    /** The provider's stable id of the account (GitHub's numeric id, the ID token's `sub`). */
+    subject: text("subject").notNull(),
+    /** The provider-verified email when it was linked (shown in the console, never used to link). */
+    email: text("email"),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (table) => [
+    uniqueIndex("user_identities_provider_subject_idx").on(table.provider, table.subject),
+    index("user_identities_user_created_idx").on(table.userId, table.createdAt),
+  ],
+);
+
+export type OAuthState = typeof oauthStates.$inferSelect;
+export type UserIdentity = typeof userIdentities.$inferSelect;

@@ -58,14 +58,15 @@ export function updateUserPlan(
 }
 
 /**
- * The update that sets a new password hash, not yet run (for the `db.batch` of the whole
+ * The update that sets a new password hash (a password chosen by the user: `has_password` turns
+ * true, so an account a provider created gains a way to sign in), not yet run (for the `db.batch` of the whole
  * password change); with `onlyIf`, it applies only if that condition holds when the batch runs.
  */
 export function passwordHashUpdate(db: Database, userId: string, passwordHash: string, now: Date, onlyIf?: SQL) {
   // A new password ends an operator's forced reset: whoever set it proved the mailbox or a session.
   return db
     .update(users)
-    .set({ passwordHash, passwordResetRequired: false, updatedAt: now })
+    .set({ passwordHash, passwordResetRequired: false, hasPassword: true, updatedAt: now })
     .where(and(eq(users.id, userId), onlyIf));
 }
 

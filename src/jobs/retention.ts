@@ -4,6 +4,7 @@ import { database } from "../db/client";
 import { deleteVerificationTokens, listVerificationTokenIdsExpiredBefore } from "../db/email-verification";
 import { deleteImageRows, listImagesDeletedBefore, RESTORE_WINDOW_MS } from "../db/images";
 import { deleteInvitationSends, INVITATION_WINDOW_MS, listInvitationSendIdsBefore } from "../db/invitations";
+import { deleteOAuthStates, listOAuthStatesExpiredBefore } from "../db/oauth-states";
 import { deleteMailsCreatedBefore, eraseUndeliveredMailTexts } from "../db/outbox";
 import { deleteResetTokens, listResetTokenIdsExpiredBefore } from "../db/reset-tokens";
 import { deleteSessions, listSessionIdsToForget } from "../db/sessions";
@@ -54,6 +55,8 @@ export interface RetentionReport {
   invitationSends: number;
   sessions: number;
   stripeEvents: number;
+  /** Sign-in flows started at a provider and never finished (10 minutes). */
+  oauthStates: number;
 }
 
 /**
@@ -134,6 +137,10 @@ export async function runRetention(env: Bindings, now: Date, budgetMs = RUN_BUDG
     (limit) => listStripeEventIdsReceivedBefore(db, new Date(at - STRIPE_EVENT_RETENTION_MS), limit),
     (ids) => deleteStripeEvents(db, ids),
   );
+  const expiredOAuthStates = await byIds(
+    (limit) => listOAuthStatesExpiredBefore(db, now, limit),
+    (hashes) => deleteOAuthStates(db, hashes),
+  );
 
   return {
     finished,
@@ -148,5 +155,6 @@ export async function runRetention(env: Bindings, now: Date, budgetMs = RUN_BUDG
     invitationSends,
     sessions: expiredSessions,
     stripeEvents: processedStripeEvents,
+    oauthStates: expiredOAuthStates,
   };
 }

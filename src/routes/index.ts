@@ -46,10 +46,16 @@ import { patchImage } from "./images/patch-image";
 import { restoreImage } from "./images/restore-image";
 import { listLicensesEndpoint } from "./licenses/list-licenses";
 import { getMe } from "./me/get-me";
+import { deleteIdentity } from "./me/identities/delete-identity";
+import { linkIdentity } from "./me/identities/link-identity";
+import { listIdentitiesEndpoint } from "./me/identities/list-identities";
 import { patchMe } from "./me/patch-me";
 import { confirmTotp } from "./me/two-factor/confirm-totp";
 import { disableTwoFactor } from "./me/two-factor/disable-two-factor";
 import { enrollTotp } from "./me/two-factor/enroll-totp";
+import { listProviders } from "./oauth/list-providers";
+import { oauthCallback } from "./oauth/oauth-callback";
+import { startOAuth } from "./oauth/start-oauth";
 import { deleteSession } from "./sessions/delete-session";
 import { listSessions } from "./sessions/list-sessions";
 import { acceptInvitation } from "./teams/accept-invitation";
@@ -82,11 +88,17 @@ export const endpoints: Endpoint[] = [
   passwordChange,
   verifyEmail,
   resendEmailVerification,
+  listProviders,
+  startOAuth,
+  oauthCallback,
   getMe,
   patchMe,
   enrollTotp,
   confirmTotp,
   disableTwoFactor,
+  listIdentitiesEndpoint,
+  linkIdentity,
+  deleteIdentity,
   listSessions,
   deleteSession,
   listAuditLog,

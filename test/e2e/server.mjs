@@ -20,11 +20,15 @@ export function freePort() {
   });
 }
 
-/** Starts the server and registers its stop with node:test; resolves once /health answers. */
-export async function startServer() {
+/**
+ * Starts the server and registers its stop with node:test; resolves once /health answers.
+ * `vars` are extra settings (`--var`s) of this file's server, such as a sign-in provider;
+ * `chosenPort` a port picked beforehand (a provider must know the callback URL first).
+ */
+export async function startServer(vars = {}, chosenPort = undefined) {
   const state = mkdtempSync(join(tmpdir(), "imagebot-e2e-"));
-  const port = await freePort();
-  const server = await startLocalWorker({ port, state, verbose: Boolean(process.env.E2E_VERBOSE) });
+  const port = chosenPort ?? (await freePort());
+  const server = await startLocalWorker({ port, state, verbose: Boolean(process.env.E2E_VERBOSE), vars });
   after(async () => {
     await server.stop();
     rmSync(state, { recursive: true, force: true });

@@ -97,6 +97,10 @@ export const accessMatrixTable = `
 | GET /v1/audit-log                                                   | 401  | 200  | 200    | 200    | 200    | 200   | 200   | 403   | 403  | 403  | 403  | 401 |
 | GET /v1/account/export                                              | 401  | 200  | 200    | 200    | 200    | 200   | 200   | 403   | 403  | 403  | 403  | 401 |
 | GET /v1/licenses                                                    | 401  | 200  | 200    | 200    | 200    | 200   | 200   | 403   | 403  | 403  | 403  | 401 |
+| GET /v1/me/identities                                               | 401  | 200  | 200    | 200    | 200    | 200   | 200   | 403   | 403  | 403  | 403  | 401 |
+| POST /v1/me/identities/{provider}/link                              | 401  | 200  | 200    | 200    | 200    | 200   | 200   | 403   | 403  | 403  | 403  | 401 |
+| DELETE /v1/me/identities/{id} [the caller's own identity]           | 401  | 204  | 204    | 204    | 204    | 204   | 204   | 403   | 403  | 403  | 403  | 401 |
+| DELETE /v1/me/identities/{id} [owner's identity]                    | 401  | 404  | 404    | 404    | 404    | 404   | 204   | 403   | 403  | 403  | 403  | 401 |
 ## keys-sessions
 | GET /v1/sessions                                                    | 401  | 200  | 200    | 200    | 200    | 200   | 200   | 403   | 403  | 403  | 403  | 401 |
 | DELETE /v1/sessions/{id} [the caller's own session]                 | 401  | 204  | 204    | 204    | 204    | 204   | 204   | 403   | 403  | 403  | 403  | 401 |
@@ -114,6 +118,9 @@ export const accessMatrixTable = `
 | POST /v1/auth/password/forgot                                       | 202  | 202  | 202    | 202    | 202    | 202   | 202   | 202   | 202  | 202  | 202  | 202 |
 | POST /v1/auth/password/reset                                        | 204  | 204  | 204    | 204    | 204    | 204   | 204   | 204   | 204  | 204  | 204  | 204 |
 | POST /v1/auth/email/verify                                          | 204  | 204  | 204    | 204    | 204    | 204   | 204   | 204   | 204  | 204  | 204  | 204 |
+| GET /v1/auth/providers                                              | 200  | 200  | 200    | 200    | 200    | 200   | 200   | 200   | 200  | 200  | 200  | 200 |
+| GET /v1/auth/oauth/{provider}/start                                 | 302  | 302  | 302    | 302    | 302    | 302   | 302   | 302   | 302  | 302  | 302  | 302 |
+| GET /v1/auth/oauth/{provider}/callback                              | 302  | 302  | 302    | 302    | 302    | 302   | 302   | 302   | 302  | 302  | 302  | 302 |
 | POST /v1/webhooks/stripe [signed]                                   | 200  | 200  | 200    | 200    | 200    | 200   | 200   | 200   | 200  | 200  | 200  | 200 |
 | POST /v1/webhooks/stripe [unsigned]                                 | 400  | 400  | 400    | 400    | 400    | 400   | 400   | 400   | 400  | 400  | 400  | 400 |
 | GET /dev/outbox                                                     | 200  | 200  | 200    | 200    | 200    | 200   | 200   | 200   | 200  | 200  | 200  | 200 |

@@ -33,6 +33,9 @@ export const fuzzAreas = {
     "POST /v1/auth/password/change",
     "POST /v1/auth/email/verify",
     "POST /v1/auth/email/verify/resend",
+    "GET /v1/auth/providers",
+    "GET /v1/auth/oauth/{provider}/start",
+    "GET /v1/auth/oauth/{provider}/callback",
   ],
   account: [
     "GET /v1/me",
@@ -50,6 +53,9 @@ export const fuzzAreas = {
     "GET /v1/api-keys",
     "DELETE /v1/api-keys/{id}",
     "POST /v1/api-keys/{id}/roll",
+    "GET /v1/me/identities",
+    "POST /v1/me/identities/{provider}/link",
+    "DELETE /v1/me/identities/{id}",
   ],
   content: [
     "POST /v1/images/generations",

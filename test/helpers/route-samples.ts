@@ -31,6 +31,9 @@ export const routeSamples: Record<string, Sample> = {
     path: "/v1/me/2fa",
     body: { password: user.password, code: "000000" },
   }),
+  "GET /v1/me/identities": () => ({ method: "GET", path: "/v1/me/identities" }),
+  "POST /v1/me/identities/{provider}/link": () => ({ method: "POST", path: "/v1/me/identities/github/link" }),
+  "DELETE /v1/me/identities/{id}": () => ({ method: "DELETE", path: "/v1/me/identities/idn_unknown" }),
   "GET /v1/sessions": () => ({ method: "GET", path: "/v1/sessions" }),
   "DELETE /v1/sessions/{id}": (user) => ({
     method: "DELETE",

@@ -165,6 +165,22 @@ describe("retention keeps up with volume", () => {
       .run();
   const countRows = async (sql: string) => (await env.DB.prepare(sql).first<{ n: number }>("n")) as unknown as number;
 
+  it("deletes sign-in flows that were never finished once their 10 minutes are over, and keeps live ones", async () => {
+    const flow = (hash: string, expiresAt: number) =>
+      env.DB.prepare(
+        `INSERT INTO oauth_states (state_hash, browser_hash, provider, return_to, created_at, expires_at)
+         VALUES (?, 'browser', 'github', '/console', ?, ?)`,
+      )
+        .bind(hash, expiresAt - 600_000, expiresAt)
+        .run();
+    await flow("state_expired", NOW - 1);
+    await flow("state_live", NOW + 1);
+    const report = await runRetention(env, new Date(NOW));
+    expect(report.oauthStates).toBe(1);
+    const left = await env.DB.prepare("SELECT state_hash FROM oauth_states ORDER BY state_hash").all();
+    expect(left.results).toEqual([{ state_hash: "state_live" }]);
+  });
+
   it("deletes every expired row in one run, batch after batch, and says it finished", async () => {
     await insertAuditRows(2_500, NOW - 400 * DAY);
     const report = await runRetention(env, new Date(NOW));

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { api, env, login, type RegisteredUser, registerUser } from "../helpers/api";
 import { createKey } from "../helpers/api-keys";
 import { createCollection, createImage, createTeam, ownedObjects } from "../helpers/fixtures";
+import { insertIdentity } from "../helpers/identities";
 import { routeSamples } from "../helpers/route-samples";
 
 type Json = Record<string, unknown>;
@@ -80,6 +81,10 @@ const seeders: Record<string, (user: RegisteredUser) => Promise<{ path: string; 
     for (let index = 0; index < 3; index++) await createKey(user.token, { name: `key ${index}` });
     return { path: "/v1/api-keys", count: 3 };
   },
+  "GET /v1/me/identities": async (user) => {
+    for (const provider of ["github", "google", "oidc"]) await insertIdentity(user.id, provider);
+    return { path: "/v1/me/identities", count: 3 };
+  },
   "GET /v1/sessions": async (user) => {
     await login(user.email, user.password);
     await login(user.email, user.password);
@@ -144,6 +149,9 @@ const seeders: Record<string, (user: RegisteredUser) => Promise<{ path: string; 
   },
 };
 
+/** Public lists that need no seeding: the providers are the deployment's (the pool turns GitHub on). */
+const publicListPaths: Record<string, string> = { "GET /v1/auth/providers": "/v1/auth/providers" };
+
 describe("every list paginates (API.md Lists), found from the OpenAPI document", () => {
   it("finds the list routes", async () => {
     const routes = [...(await listRoutes()).keys()];
@@ -176,7 +184,9 @@ describe("every list paginates (API.md Lists), found from the OpenAPI document",
       const sample = routeSamples[route];
       const development = route.startsWith("GET /dev/");
       const path =
-        seeded?.path ?? (development ? withQuery(route.slice(4), { to: user.email }) : (await sample?.(user))?.path);
+        seeded?.path ??
+        publicListPaths[route] ??
+        (development ? withQuery(route.slice(4), { to: user.email }) : (await sample?.(user))?.path);
       if (!path) {
         offending.push(`${route}: no seeder here and no sample in test/helpers/route-samples.ts`);
         continue;

@@ -18,6 +18,7 @@ import {
   useWorld,
 } from "../helpers/access-matrix";
 import type { RegisteredUser } from "../helpers/api";
+import { insertIdentity } from "../helpers/identities";
 import { codeAt, enrollTwoFactor, turnOnTwoFactor } from "../helpers/totp";
 
 const world = useWorld();
@@ -120,4 +121,46 @@ describeAccessMatrix("account", world, {
   "GET /v1/licenses": ownRead("/v1/licenses", (body) => {
     expect(body).toMatchObject({ data: expect.any(Array) });
   }),
+  "GET /v1/me/identities": ownRead("/v1/me/identities", (body) => {
+    expect(body).toMatchObject({ data: expect.any(Array), nextCursor: null });
+  }),
+  "POST /v1/me/identities/{provider}/link": async (cell) => {
+    const flows = () => scalar("SELECT count(*) AS value FROM oauth_states WHERE link_user_id IS NOT NULL");
+    const before = await flows();
+    return {
+      method: "POST",
+      path: "/v1/me/identities/github/link",
+      after: async (response) => {
+        // A refusal starts no flow: no browser-binding cookie is handed out.
+        if (!cell.allowed) return expect(response.headers.get("Set-Cookie")).toBeNull();
+        const { url } = await json<{ url: string }>(response);
+        expect(new URL(url).origin).toBe("https://github.com");
+        expect(await flows()).toBeGreaterThan(before ?? 0);
+      },
+    };
+  },
+  // The matrix's users have passwords, so an identity is never their last way to sign in.
+  "DELETE /v1/me/identities/{id} [the caller's own identity]": async (cell) => {
+    const id = cell.actor ? await insertIdentity(cell.actor.id) : "idn_nobody";
+    return {
+      method: "DELETE",
+      path: `/v1/me/identities/${id}`,
+      after: async () => {
+        if (!cell.actor) return;
+        const left = await scalar("SELECT count(*) AS value FROM user_identities WHERE id = ?", id);
+        expect(left).toBe(cell.allowed ? 0 : 1);
+      },
+    };
+  },
+  "DELETE /v1/me/identities/{id} [owner's identity]": async (cell) => {
+    const id = await insertIdentity(cell.world.owner.id);
+    return {
+      method: "DELETE",
+      path: `/v1/me/identities/${id}`,
+      after: async () => {
+        const left = await scalar("SELECT count(*) AS value FROM user_identities WHERE id = ?", id);
+        expect(left).toBe(cell.allowed ? 0 : 1);
+      },
+    };
+  },
 });

@@ -119,6 +119,29 @@ describeAccessMatrix("public", world, {
       },
     };
   },
+  "GET /v1/auth/providers": () => ({
+    method: "GET",
+    path: "/v1/auth/providers",
+    after: async (response) =>
+      expect(await json(response)).toEqual({ data: [{ id: "github", name: "GitHub" }], nextCursor: null }),
+  }),
+  // A credential changes nothing: the flow is a browser's, bound by its own cookie.
+  "GET /v1/auth/oauth/{provider}/start": () => ({
+    method: "GET",
+    path: "/v1/auth/oauth/github/start?returnTo=%2Fconsole",
+    after: (response) => {
+      expect(new URL(response.headers.get("Location") ?? "").origin).toBe("https://github.com");
+      expect(response.headers.get("Set-Cookie")).toMatch(/^__Host-imagebot_oauth=/);
+    },
+  }),
+  "GET /v1/auth/oauth/{provider}/callback": () => ({
+    method: "GET",
+    path: "/v1/auth/oauth/github/callback?code=anything&state=never-issued",
+    after: (response) => {
+      expect(response.headers.get("Location")).toBe("/console/sign-in?error=invalid_state");
+      expect(response.headers.get("Set-Cookie")).toBeNull();
+    },
+  }),
   "POST /v1/webhooks/stripe [signed]": (cell) => stripeDelivery(cell, true)(cell),
   "POST /v1/webhooks/stripe [unsigned]": (cell) => stripeDelivery(cell, false)(cell),
   "GET /dev/outbox": async () => {

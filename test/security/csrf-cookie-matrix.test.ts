@@ -8,6 +8,7 @@ import { endpoints } from "../../src/routes/index";
 import { api, expectProblem, type RegisteredUser, registerUser } from "../helpers/api";
 import type { ProtectedRequest } from "../helpers/auth-matrix";
 import { type CookieSession, cookieHeaders, cookieSignIn, FOREIGN_ORIGIN } from "../helpers/cookies";
+import { asOperator } from "../helpers/operator";
 import { routeSamples } from "../helpers/route-samples";
 
 const routeOf = (endpoint: (typeof endpoints)[number]) =>
@@ -46,6 +47,12 @@ describe("CSRF: every state-changing route refuses a forged cookie request", () 
 
   beforeAll(async () => {
     user = await registerUser();
+    // Three forgeries of every state-changing route outnumber a standard plan's 100 requests a
+    // minute: the operator raises this user's limit, so every answer is the CSRF check's own.
+    const raised = await asOperator("PATCH", `/v1/admin/users/${user.id}`, {
+      body: { plan: "enterprise", rateLimitPerMinute: 10_000 },
+    });
+    expect(raised.status).toBe(200);
     for (const route of stateChangingRoutes) {
       const sample = routeSamples[route];
       if (sample) requests.set(route, await sample(user));

@@ -24,6 +24,7 @@ import {
   trimmed,
   unlessFuzzed,
 } from "../helpers/fuzz";
+import { insertIdentity } from "../helpers/identities";
 import { decodeToken } from "../helpers/tokens";
 
 let main: RegisteredUser;
@@ -163,6 +164,18 @@ describeFuzz("account", {
       token: otherKeysUser.token,
       params: { id: await unlessFuzzed(input, "id", async () => (await createKey(otherKeysUser.token)).id) },
       body: { gracePeriodSeconds: 0 },
+    }),
+  },
+  "GET /v1/me/identities": { base: () => ({ token: keysUser.token }) },
+  "POST /v1/me/identities/{provider}/link": {
+    runs: 3,
+    base: () => ({ token: keysUser.token, params: { provider: "github" } }),
+  },
+  "DELETE /v1/me/identities/{id}": {
+    runs: 4,
+    base: async (input) => ({
+      token: otherKeysUser.token,
+      params: { id: await unlessFuzzed(input, "id", () => insertIdentity(otherKeysUser.id)) },
     }),
   },
 });

@@ -146,6 +146,15 @@ describeFuzz("auth", {
   "POST /v1/auth/logout-all": { runs: 3, base: async () => ({ token: await freshToken(sessionUser) }) },
   "POST /v1/auth/refresh": { runs: 3, base: async () => ({ token: await freshToken(sessionUser) }) },
   "GET /v1/auth/csrf": { runs: 3, base: async () => ({ token: await freshToken(sessionUser) }) },
+  "GET /v1/auth/providers": { runs: 2, base: () => ({ query: { limit: "2" } }) },
+  "GET /v1/auth/oauth/{provider}/start": {
+    runs: 4,
+    base: () => ({ params: { provider: "github" }, query: { returnTo: "/console" } }),
+  },
+  "GET /v1/auth/oauth/{provider}/callback": {
+    runs: 4,
+    base: () => ({ params: { provider: "github" }, query: { code: "code", state: "state", error: "access_denied" } }),
+  },
   "POST /v1/auth/password/forgot": {
     base: () => ({ body: { email: forgotUser.email } }),
   },

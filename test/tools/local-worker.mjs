@@ -30,7 +30,7 @@ async function waitForHealth(base, deadline, server) {
  * (wrangler, workerd and esbuild included); the kill also runs on process exit, Ctrl-C and SIGTERM,
  * so no instance outlives its script. `running()` tells whether the server process is still there.
  */
-export async function startLocalWorker({ port, state, verbose = false }) {
+export async function startLocalWorker({ port, state, verbose = false, vars = {} }) {
   const base = `http://127.0.0.1:${port}`;
   const adminToken = randomSecret();
   const secrets = {
@@ -41,7 +41,8 @@ export async function startLocalWorker({ port, state, verbose = false }) {
   };
   rmSync(state, { recursive: true, force: true });
   const args = [startScript, "--log-level", "warn"];
-  for (const [name, value] of Object.entries(secrets)) args.push("--var", `${name}:${value}`);
+  // `vars`: further settings of one test (a sign-in provider), passed the same way.
+  for (const [name, value] of Object.entries({ ...secrets, ...vars })) args.push("--var", `${name}:${value}`);
   // stdin and stdout are pipes: with "ignore", wrangler dev misbehaves. `detached` gives it its
   // own process group, so one signal reaches wrangler, workerd and esbuild too.
   const server = spawn(process.execPath, args, {
@@ -81,7 +82,7 @@ export async function startLocalWorker({ port, state, verbose = false }) {
     });
   }
   try {
-    // Generous: a first start applies every migration, which a loaded 2-core machine makes slow.
+    // Migrations and the first build run before /health answers: minutes on a loaded 2-core machine.
     await waitForHealth(base, Date.now() + 180_000, server);
   } catch (error) {
     kill();

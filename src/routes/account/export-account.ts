@@ -37,6 +37,8 @@ export const exportedTables = {
   email_verification_tokens: "emailVerifications",
   user_mfa: "twoFactor",
   mfa_backup_codes: "twoFactor.backupCodes",
+  user_identities: "identities",
+  oauth_states: "identityLinkFlows",
 } as const;
 
 /**
@@ -140,7 +142,12 @@ async function* collectionsSection(pages: UserDataPages): AsyncGenerator<string>
 async function* exportDocument(pages: UserDataPages, user: User): AsyncGenerator<string> {
   const head = {
     exportedAt: new Date().toISOString(),
-    user: { ...publicUser(user), rateLimitPerMinute: user.rateLimitPerMinute, updatedAt: iso(user.updatedAt) },
+    user: {
+      ...publicUser(user),
+      rateLimitPerMinute: user.rateLimitPerMinute,
+      hasPassword: user.hasPassword,
+      updatedAt: iso(user.updatedAt),
+    },
   };
   yield JSON.stringify(head).slice(0, -1);
   yield ',"sessions":';
@@ -201,6 +208,21 @@ async function* exportDocument(pages: UserDataPages, user: User): AsyncGenerator
     subject: row.subject,
     status: row.status,
     createdAt: iso(row.createdAt),
+  }));
+  // The provider accounts that sign the user in, and link flows under way (never a state's hash).
+  yield ',"identities":';
+  yield* section(pages.identities, (row) => ({
+    id: row.id,
+    provider: row.provider,
+    subject: row.subject,
+    email: row.email,
+    createdAt: iso(row.createdAt),
+  }));
+  yield ',"identityLinkFlows":';
+  yield* section(pages.identityLinkFlows, (row) => ({
+    provider: row.provider,
+    createdAt: iso(row.createdAt),
+    expiresAt: iso(row.expiresAt),
   }));
   // Whether 2FA is on and its codes' state: never the secret or a code.
   const [mfa] = await pages.twoFactor();
