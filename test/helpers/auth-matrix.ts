@@ -10,7 +10,8 @@ export interface ProtectedRequest {
   body?: unknown;
 }
 
-type Credential = (user: RegisteredUser) => Promise<string | undefined>;
+/** `ip`: the address the matrix sends from, for a credential that needs a request of its own. */
+type Credential = (user: RegisteredUser, ip: string) => Promise<string | undefined>;
 
 const bearer = (token: string) => `Bearer ${token}`;
 
@@ -61,9 +62,9 @@ export const forgedCredentials: Record<string, Credential> = {
   "re-signed with another secret": async (user) =>
     bearer(await resign(user.token, { secret: "another-secret-that-is-long-enough-0123456789" })),
   "10 KiB header": async (user) => bearer(`${user.token}${"A".repeat(10 * 1024)}`),
-  "revoked session": async (user) => {
-    const token = await login(user.email, user.password);
-    expect((await api("POST", "/v1/auth/logout", { token })).status).toBe(204);
+  "revoked session": async (user, ip) => {
+    const token = await login(user.email, user.password, ip);
+    expect((await api("POST", "/v1/auth/logout", { token, ip })).status).toBe(204);
     return bearer(token);
   },
 };
@@ -90,7 +91,7 @@ export function describeAuthMatrix(
     for (const [label, credential] of Object.entries(forgedCredentials)) {
       it(`refuses ${label} with 401`, async () => {
         const { method, path, body } = await request(user);
-        const authorization = await credential(user);
+        const authorization = await credential(user, ip);
         const response = await api(method, path, {
           body,
           ip,
@@ -103,7 +104,7 @@ export function describeAuthMatrix(
 
     it("accepts a valid session token", async () => {
       const { method, path, body } = await request(user);
-      const response = await api(method, path, { body, ip, token: await login(user.email, user.password) });
+      const response = await api(method, path, { body, ip, token: await login(user.email, user.password, ip) });
       // Authentication passed: whatever the route answers next, it is not a credential failure.
       expect([401, 500, 503]).not.toContain(response.status);
     });
