@@ -34,12 +34,29 @@ export default defineConfig({
     })),
   ],
   test: {
-    include: ["test/**/*.test.ts"],
-    setupFiles: ["./test/apply-migrations.ts", "./test/security/leak-guard.setup.ts"],
     testTimeout: 30_000,
+    // Logs of passing tests stay in the isolate (the leak guard still reads every line); a failing
+    // test still prints its own. Thousands of outbox lines cost the reporter time and hide failures.
+    silent: "passed-only",
     // Vitest's default is one worker fewer than the cores: on CI's 2 cores, one file at a time.
     // Most of a file's time is workerd running the Worker (bcrypt, SQLite), so two files at once
     // use both cores; each file keeps its own isolated storage.
     maxWorkers: 2,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "workers",
+          include: ["test/**/*.test.ts"],
+          exclude: ["test/domain/**"],
+          setupFiles: ["./test/apply-migrations.ts", "./test/security/leak-guard.setup.ts"],
+        },
+      },
+      {
+        // The pure domain rules (src/domain/) import no binding and run no Worker: plain Node runs
+        // them without the ~3.5 s each pool file spends starting workerd and loading the Worker.
+        test: { name: "domain", include: ["test/domain/**/*.test.ts"], environment: "node" },
+      },
+    ],
   },
 });

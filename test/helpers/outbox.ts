@@ -1,5 +1,5 @@
 import { expect, vi } from "vitest";
-import { api } from "./api";
+import { api, mailboxIp } from "./api";
 import { rememberSecret } from "./secret-registry";
 
 export interface OutboxEntry {
@@ -11,7 +11,7 @@ export interface OutboxEntry {
 }
 
 export async function readOutbox(to: string): Promise<OutboxEntry[]> {
-  const response = await api("GET", `/dev/outbox?to=${encodeURIComponent(to)}`);
+  const response = await api("GET", `/dev/outbox?to=${encodeURIComponent(to)}`, { ip: mailboxIp(to) });
   expect(response.status).toBe(200);
   return ((await response.json()) as { data: OutboxEntry[] }).data;
 }
