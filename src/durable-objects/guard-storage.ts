@@ -64,8 +64,12 @@ export class GuardStorage {
       Object.keys(this.tables).every((table) => sql.exec(`SELECT 1 FROM ${table} LIMIT 1`).toArray().length === 0),
     );
     if (!empty) return;
-    await this.storage.deleteAll();
+    // SQLite storage drops the tables when deleteAll() is called; a request delivered while its
+    // promise is awaited must already see them gone (and create them again), never write to
+    // tables that no longer exist.
+    const deleted = this.storage.deleteAll();
     this.tablesExist = false;
+    await deleted;
   }
 
   private hasTables(): boolean {
