@@ -16,6 +16,7 @@ const navLinks: [label: string, href: string][] = [
   ["Account", CONSOLE_ROOT],
   ["Password", `${CONSOLE_ROOT}/password`],
   ["Two-factor", `${CONSOLE_ROOT}/two-factor`],
+  ["Sign-in methods", `${CONSOLE_ROOT}/sign-in-methods`],
   // Issue 17 adds "Passkeys" and "Linked sign-in methods" here.
   ["Sessions", `${CONSOLE_ROOT}/sessions`],
   ["API keys", `${CONSOLE_ROOT}/api-keys`],

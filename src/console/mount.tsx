@@ -16,6 +16,7 @@ import { RegisterPage } from "./pages/register";
 import { ResetPasswordPage } from "./pages/reset-password";
 import { SessionsPage } from "./pages/sessions";
 import { SignInPage } from "./pages/sign-in";
+import { SignInMethodsPage } from "./pages/sign-in-methods";
 import { TeamPage } from "./pages/team";
 import { TeamsPage } from "./pages/teams";
 import { TwoFactorPage } from "./pages/two-factor";
@@ -33,6 +34,7 @@ export const consolePages: Record<string, FC<PageProps>> = {
   [`${CONSOLE_ROOT}/reset-password`]: ResetPasswordPage,
   [`${CONSOLE_ROOT}/password`]: PasswordPage,
   [`${CONSOLE_ROOT}/two-factor`]: TwoFactorPage,
+  [`${CONSOLE_ROOT}/sign-in-methods`]: SignInMethodsPage,
   [`${CONSOLE_ROOT}/sessions`]: SessionsPage,
   [`${CONSOLE_ROOT}/api-keys`]: ApiKeysPage,
   [`${CONSOLE_ROOT}/audit-log`]: AuditLogPage,

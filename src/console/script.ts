@@ -181,8 +181,7 @@ export const consoleScript = String.raw`"use strict";
   }
 
   /** Only a path inside the console: never an open redirect. */
-  function returnTo() {
-    const wanted = new URLSearchParams(location.search).get("returnTo");
+  function returnTo(wanted = new URLSearchParams(location.search).get("returnTo")) {
     if (!wanted) return "/console";
     const url = new URL(wanted, location.origin);
     const inside = url.origin === location.origin && (url.pathname === "/console" || url.pathname.startsWith("/console/"));
@@ -207,10 +206,36 @@ export const consoleScript = String.raw`"use strict";
     });
   }
 
+  /** What a provider sign-in's "?error=" code means for the person who sees it. */
+  const providerErrors = {
+    invalid_state: "The sign-in took too long, or was started in another browser. Please start again.",
+    provider_denied: "The provider did not sign you in (cancelled or refused).",
+    provider_unavailable: "The provider could not be reached. Please try again later.",
+    code_exchange_failed: "The provider's answer could not be used. Please start again.",
+    invalid_id_token: "The provider's answer did not pass our checks. Please start again.",
+    email_unverified: "Your email address at the provider is not verified: verify it there, then try again.",
+    account_exists:
+      "An account with this email already exists. Sign in with it, then link the provider under Sign-in methods.",
+    identity_taken: "That provider account is already linked to another ImageBot account.",
+    too_many_attempts: "Too many failed sign-ins from your address. Please wait, then try again.",
+  };
+
+  /** Shows the "?error=" a provider flow came back with, as text (the code is never echoed as markup). */
+  function showProviderError() {
+    const code = new URLSearchParams(location.search).get("error");
+    if (code) showError(notice(providerErrors[code] || "Signing in with the provider failed."));
+  }
+
+  /** The sign-in providers this service has (GitHub, Google, OpenID), as {id, name}. */
+  async function signInProviders() {
+    return (await api("GET", "/v1/auth/providers")).data;
+  }
+
   const pages = {
     async signIn() {
       let mfaToken = null;
-      const finish = () => location.assign(returnTo());
+      let wantedPage = new URLSearchParams(location.search).get("returnTo");
+      const finish = () => location.assign(returnTo(wantedPage));
       onSubmit("sign-in-form", async () => {
         const body = { email: value("email"), password: value("password"), session: "cookie" };
         const result = await api("POST", "/v1/auth/login", body);
@@ -237,6 +262,72 @@ export const consoleScript = String.raw`"use strict";
       };
       onSubmit("mfa-code-form", () => secondFactor({ code: value("mfa-code").trim() }));
       onSubmit("backup-code-form", () => secondFactor({ backupCode: value("backup-code").trim() }));
+
+      showProviderError();
+      // Back from a provider with 2FA on: the mfaToken comes in the fragment (never sent to a
+      // server, so never in a log or a Referer) and leaves the address bar at once.
+      const fragment = new URLSearchParams(location.hash.slice(1));
+      if (fragment.get("mfaToken")) {
+        mfaToken = fragment.get("mfaToken");
+        wantedPage = fragment.get("returnTo");
+        history.replaceState(null, "", location.pathname + location.search);
+        $("password-step").hidden = true;
+        $("mfa-step").hidden = false;
+        $("mfa-code").focus();
+      }
+      const providers = await signInProviders();
+      const others = $("other-sign-in-methods");
+      for (const provider of providers) {
+        const link = document.createElement("a");
+        link.className = "button";
+        link.href =
+          "/v1/auth/oauth/" + encodeURIComponent(provider.id) + "/start?returnTo=" + encodeURIComponent(returnTo(wantedPage));
+        link.textContent = "Sign in with " + provider.name;
+        others.append(link);
+      }
+      if (providers.length > 0) others.hidden = false;
+    },
+
+    async signInMethods() {
+      showProviderError();
+      const providers = await signInProviders();
+      const names = new Map(providers.map((provider) => [provider.id, provider.name]));
+      const links = $("link-providers");
+      for (const provider of providers) {
+        const item = document.createElement("li");
+        item.append(
+          button("Link " + provider.name, null, async () => {
+            const { url } = await api("POST", "/v1/me/identities/" + encodeURIComponent(provider.id) + "/link");
+            location.assign(url);
+          }),
+        );
+        links.append(item);
+      }
+      $("no-providers").hidden = providers.length > 0;
+      const load = async () => {
+        const identities = await listAll("/v1/me/identities");
+        const body = $("identities");
+        body.textContent = "";
+        for (const identity of identities) {
+          const row = document.createElement("tr");
+          row.dataset.identityId = identity.id;
+          const name = names.get(identity.provider) || identity.provider;
+          cell(row, name);
+          cell(row, identity.email);
+          cell(row, when(identity.createdAt));
+          const actions = cell(row, "");
+          actions.textContent = "";
+          actions.append(
+            button("Remove", "Remove the " + name + " account " + (identity.email || ""), async () => {
+              await api("DELETE", "/v1/me/identities/" + encodeURIComponent(identity.id));
+              showMessage("The " + name + " account is no longer linked.");
+              await load();
+            }, true),
+          );
+          body.append(row);
+        }
+      };
+      await load();
     },
 
     async register() {
