@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { describe, it } from "node:test";
+import { startBrowser } from "./browser.mjs";
 import { register } from "./client.mjs";
 import { CLIENT_ID, startIssuer } from "./oidc-issuer.mjs";
 import { freePort, startServer } from "./server.mjs";
@@ -15,7 +16,7 @@ import { freePort, startServer } from "./server.mjs";
 const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
 const issuer = await startIssuer({ callbackUrl: `${base}/v1/auth/oauth/oidc/callback` });
-await startServer(
+const server = await startServer(
   {
     OIDC_ISSUER: issuer.issuer,
     OIDC_CLIENT_ID: CLIENT_ID,
@@ -197,4 +198,45 @@ describe("sign in with a local OpenID provider (oidc-provider)", () => {
       assert.equal((await me(browser)).status, 401);
     });
   }
+});
+
+// The same flows as a person makes them: the console's button, the provider's own login and
+// consent pages in chromium, and the console's answer (test/e2e/browser.mjs fails a test on any
+// console error or missing CSP on our pages).
+describe("in chromium, through the console", async () => {
+  const { browserTest } = await startBrowser(server);
+
+  /** From the console's sign-in page through the provider's login and consent, as `email`. */
+  async function signInWithProvider(page, email) {
+    await page.goto("/console/sign-in");
+    await page.getByRole("link", { name: "Sign in with Local ID" }).click();
+    await page.locator('input[name="login"]').fill(email);
+    await page.locator('input[name="password"]').fill("any password");
+    await page.getByRole("button", { name: "Sign-in" }).click();
+    await page.getByRole("button", { name: "Continue" }).click();
+  }
+
+  browserTest(
+    "the provider button signs a new person up and in: the account page shows their verified email",
+    async (run) => {
+      const page = await run.newPage();
+      const email = newEmail();
+      await signInWithProvider(page, email);
+      await page.waitForURL(`${base}/console`);
+      await page.locator("#account-email").filter({ hasText: email }).waitFor();
+      assert.equal((await page.locator("#email-status").textContent()).trim(), "verified");
+    },
+  );
+
+  browserTest("an existing account's email is never linked: the sign-in page says so in words", async (run) => {
+    const owner = await register(base, "198.51.100.202");
+    const page = await run.newPage();
+    await signInWithProvider(page, owner.email);
+    await page.waitForURL(`${base}/console/sign-in?error=account_exists`);
+    await page.locator("#error").filter({ hasText: "already exists" }).waitFor();
+    assert.equal(
+      (await page.context().cookies(base)).some((cookie) => cookie.name === "__Host-imagebot_session"),
+      false,
+    );
+  });
 });
