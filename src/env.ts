@@ -39,6 +39,8 @@ export interface Bindings {
   STRIPE_PRO_PRICE_IDS?: string;
   TOTP_ENCRYPTION_KEY?: string;
   TOTP_ENCRYPTION_KEY_PREVIOUS?: string;
+  WEBAUTHN_RP_ID?: string;
+  WEBAUTHN_ORIGINS?: string;
 }
 
 const MIN_SECRET_BYTES = 32;
@@ -102,6 +104,35 @@ const configSchema = z
     TOTP_ENCRYPTION_KEY: secret("TOTP_ENCRYPTION_KEY").optional(),
     /** The key before the last rotation: it still opens the secrets it sealed, which are re-sealed on use. */
     TOTP_ENCRYPTION_KEY_PREVIOUS: secret("TOTP_ENCRYPTION_KEY_PREVIOUS").optional(),
+    // ---- Passkeys (API.md "Passkeys") ----
+    /**
+     * The WebAuthn relying party id: the registrable domain passkeys are bound to (never an IP
+     * address, which WebAuthn refuses). Defaults to `localhost` in development only.
+     */
+    WEBAUTHN_RP_ID: z
+      .string()
+      .regex(/^(?=.*[a-z])[a-z0-9.-]+$/, {
+        error: "WEBAUTHN_RP_ID must be a domain name (never an IP address)",
+      })
+      .optional(),
+    /** Comma-separated origins whose pages may use passkeys (each `https://…`, or `http://localhost:<port>`). */
+    WEBAUTHN_ORIGINS: z
+      .string()
+      .optional()
+      .transform((list) =>
+        (list ?? "")
+          .split(",")
+          .map((origin) => origin.trim())
+          .filter(Boolean),
+      )
+      .pipe(
+        z.array(
+          z.url({
+            protocol: /^https?$/,
+            error: "WEBAUTHN_ORIGINS must be a comma-separated list of http(s) origins",
+          }),
+        ),
+      ),
   })
   .superRefine((config, context) => {
     // The local renderer draws gradients: anywhere but development it would "generate" fakes.
@@ -112,6 +143,14 @@ const configSchema = z
     // better refuse to start than to run and strand mail.
     if (config.MAIL_TRANSPORT === "http" && !(config.MAIL_HTTP_URL && config.MAIL_HTTP_TOKEN)) {
       context.addIssue({ code: "custom", message: "MAIL_TRANSPORT=http needs MAIL_HTTP_URL and MAIL_HTTP_TOKEN" });
+    }
+    // A deployment's passkeys are bound to its real domain: a localhost default there would make
+    // every passkey unusable (or, worse, bound to the wrong site), so it must be said.
+    if (config.ENVIRONMENT !== "development" && !(config.WEBAUTHN_RP_ID && config.WEBAUTHN_ORIGINS.length > 0)) {
+      context.addIssue({
+        code: "custom",
+        message: "WEBAUTHN_RP_ID and WEBAUTHN_ORIGINS must be set outside development",
+      });
     }
   });
 
@@ -147,6 +186,8 @@ export function loadConfig(env: Bindings): ConfigResult {
     STRIPE_PRO_PRICE_IDS: env.STRIPE_PRO_PRICE_IDS || undefined,
     TOTP_ENCRYPTION_KEY: env.TOTP_ENCRYPTION_KEY || undefined,
     TOTP_ENCRYPTION_KEY_PREVIOUS: env.TOTP_ENCRYPTION_KEY_PREVIOUS || undefined,
+    WEBAUTHN_RP_ID: env.WEBAUTHN_RP_ID || undefined,
+    WEBAUTHN_ORIGINS: env.WEBAUTHN_ORIGINS || undefined,
   });
   const problems = parsed.success ? [] : parsed.error.issues.map((issue) => issue.message);
   if (parsed.success && parsed.data.IMAGE_GENERATOR === "workers-ai" && !env.AI) {

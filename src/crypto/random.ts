@@ -28,7 +28,9 @@ export type IdPrefix =
   | "rst"
   | "evt"
   | "lic"
-  | "bkc";
+  | "bkc"
+  | "pk"
+  | "pkc";
 
 /** Opaque, unguessable ids (API.md "General": a type prefix and >= 96 random bits; these carry 128). */
 export function newId(prefix: IdPrefix): string {

@@ -15,6 +15,7 @@ import {
   images,
   licenses,
   mfaBackupCodes,
+  passkeys,
   passwordResetTokens,
   sessions,
   teamInvitations,
@@ -157,6 +158,13 @@ export function userDataPages(db: Database, user: { id: string; email: string })
         .from(emailVerificationTokens)
         .where(and(eq(emailVerificationTokens.userId, user.id), afterPosition(emailVerificationTokens, after)))
         .orderBy(...oldestFirst(emailVerificationTokens))
+        .limit(EXPORT_PAGE_SIZE),
+    passkeys: (after?: CursorPosition) =>
+      db
+        .select()
+        .from(passkeys)
+        .where(and(eq(passkeys.userId, user.id), afterPosition(passkeys, after)))
+        .orderBy(...oldestFirst(passkeys))
         .limit(EXPORT_PAGE_SIZE),
     /** One row per user at most. */
     twoFactor: () => db.select().from(userMfa).where(eq(userMfa.userId, user.id)).limit(1),

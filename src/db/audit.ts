@@ -55,7 +55,11 @@ export type AuditEventType =
   | "mfa.enabled"
   | "mfa.disabled"
   | "mfa.challenge_failed"
-  | "mfa.backup_code_used";
+  | "mfa.backup_code_used"
+  | "passkey.registered"
+  | "passkey.renamed"
+  | "passkey.removed"
+  | "passkey.counter_regressed";
 
 export interface AuditContext {
   requestId: string;

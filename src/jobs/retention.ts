@@ -5,6 +5,7 @@ import { deleteVerificationTokens, listVerificationTokenIdsExpiredBefore } from 
 import { deleteImageRows, listImagesDeletedBefore, RESTORE_WINDOW_MS } from "../db/images";
 import { deleteInvitationSends, INVITATION_WINDOW_MS, listInvitationSendIdsBefore } from "../db/invitations";
 import { deleteMailsCreatedBefore, eraseUndeliveredMailTexts } from "../db/outbox";
+import { deleteChallengesExpiredBefore } from "../db/passkeys";
 import { deleteResetTokens, listResetTokenIdsExpiredBefore } from "../db/reset-tokens";
 import { deleteSessions, listSessionIdsToForget } from "../db/sessions";
 import { deleteStripeEvents, listStripeEventIdsReceivedBefore } from "../db/stripe-events";
@@ -54,6 +55,8 @@ export interface RetentionReport {
   invitationSends: number;
   sessions: number;
   stripeEvents: number;
+  /** Passkey challenges past their 5 minutes (sign-ins and registrations never finished). */
+  passkeyChallenges: number;
 }
 
 /**
@@ -135,6 +138,8 @@ export async function runRetention(env: Bindings, now: Date, budgetMs = RUN_BUDG
     (ids) => deleteStripeEvents(db, ids),
   );
 
+  const passkeyChallenges = await drain(BULK_BATCH, (limit) => deleteChallengesExpiredBefore(db, now, limit));
+
   return {
     finished,
     auditRows,
@@ -148,5 +153,6 @@ export async function runRetention(env: Bindings, now: Date, budgetMs = RUN_BUDG
     invitationSends,
     sessions: expiredSessions,
     stripeEvents: processedStripeEvents,
+    passkeyChallenges,
   };
 }
