@@ -33,6 +33,8 @@ export const fuzzAreas = {
     "POST /v1/auth/password/change",
     "POST /v1/auth/email/verify",
     "POST /v1/auth/email/verify/resend",
+    "POST /v1/auth/passkey/options",
+    "POST /v1/auth/passkey",
   ],
   account: [
     "GET /v1/me",
@@ -50,6 +52,11 @@ export const fuzzAreas = {
     "GET /v1/api-keys",
     "DELETE /v1/api-keys/{id}",
     "POST /v1/api-keys/{id}/roll",
+    "POST /v1/me/passkeys/registration-options",
+    "POST /v1/me/passkeys",
+    "GET /v1/me/passkeys",
+    "PATCH /v1/me/passkeys/{id}",
+    "DELETE /v1/me/passkeys/{id}",
   ],
   content: [
     "POST /v1/images/generations",

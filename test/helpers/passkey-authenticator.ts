@@ -69,6 +69,8 @@ export class SoftAuthenticator {
   readonly credentialId = crypto.getRandomValues(new Uint8Array(16));
   /** The signature counter; tests may set it back to play a cloned authenticator. */
   counter = 0;
+  /** False: an authenticator that keeps no counter (always 0), so concurrent sign-ins all pass. */
+  keepsCounter = true;
   /** The user handle stored with the passkey at registration (discoverable credential). */
   userHandle: string | null = null;
   origin: string;
@@ -152,7 +154,7 @@ export class SoftAuthenticator {
 
   /** What `credential.toJSON()` gives after navigator.credentials.get(options); the counter goes up first. */
   async assert(options: RequestOptions, tweak: { userVerified?: boolean } = {}) {
-    this.counter += 1;
+    if (this.keepsCounter) this.counter += 1;
     const flags = FLAG_USER_PRESENT | (tweak.userVerified === false ? 0 : FLAG_USER_VERIFIED);
     const authData = await this.authenticatorData(flags);
     const clientDataJSON = this.clientData("webauthn.get", options.challenge);

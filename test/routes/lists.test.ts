@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { api, env, login, type RegisteredUser, registerUser } from "../helpers/api";
 import { createKey } from "../helpers/api-keys";
 import { createCollection, createImage, createTeam, ownedObjects } from "../helpers/fixtures";
+import { insertPasskeyRow } from "../helpers/passkeys";
 import { routeSamples } from "../helpers/route-samples";
 
 type Json = Record<string, unknown>;
@@ -78,6 +79,10 @@ const seeders: Record<string, (user: RegisteredUser) => Promise<{ path: string; 
   "GET /v1/api-keys": async (user) => {
     for (let index = 0; index < 3; index++) await createKey(user.token, { name: `key ${index}` });
     return { path: "/v1/api-keys", count: 3 };
+  },
+  "GET /v1/me/passkeys": async (user) => {
+    for (let index = 0; index < 3; index++) await insertPasskeyRow(user.id, `passkey ${index}`);
+    return { path: "/v1/me/passkeys", count: 3 };
   },
   "GET /v1/sessions": async (user) => {
     await login(user.email, user.password);

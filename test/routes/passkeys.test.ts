@@ -8,55 +8,15 @@ import { api, env, expectProblem, type RegisteredUser, randomIp, registerUser } 
 import { injectClock, ManualClock } from "../helpers/clock";
 import { COOKIE_NAME, OWN_ORIGIN, sessionCookieValue } from "../helpers/cookies";
 import { SoftAuthenticator } from "../helpers/passkey-authenticator";
+import {
+  addPasskey,
+  type PasskeyBody,
+  registrationOptions,
+  signInOptions,
+  signInWithPasskey,
+} from "../helpers/passkeys";
 import { resign } from "../helpers/tokens";
 import { userWithTwoFactor } from "../helpers/totp";
-
-interface PasskeyBody {
-  id: string;
-  name: string;
-  createdAt: string;
-  lastUsedAt: string | null;
-}
-
-async function registrationOptions(user: RegisteredUser, body: Record<string, unknown> = { password: user.password }) {
-  const response = await api("POST", "/v1/me/passkeys/registration-options", { token: user.token, body });
-  expect(response.status).toBe(200);
-  return (await response.json()) as { challenge: string; rp: { id: string }; user: { id: string } };
-}
-
-/** Adds a passkey held by `authenticator` to `user`'s account, the way the console does. */
-async function addPasskey(user: RegisteredUser, authenticator = new SoftAuthenticator(), name = "Laptop") {
-  const options = await registrationOptions(user);
-  const created = await api("POST", "/v1/me/passkeys", {
-    token: user.token,
-    body: { response: await authenticator.register(options), name },
-  });
-  expect(created.status).toBe(201);
-  return { authenticator, passkey: (await created.json()) as PasskeyBody };
-}
-
-async function signInOptions(ip?: string) {
-  const response = await api("POST", "/v1/auth/passkey/options", ip ? { ip } : {});
-  expect(response.status).toBe(200);
-  return (await response.json()) as { challengeId: string; options: { challenge: string; rpId: string } };
-}
-
-/** A whole passkey sign-in: options, the authenticator's assertion, and the sign-in request. */
-async function signInWithPasskey(
-  authenticator: SoftAuthenticator,
-  options: { ip?: string; session?: "bearer" | "cookie"; headers?: Record<string, string> } = {},
-) {
-  const { challengeId, options: requestOptions } = await signInOptions(options.ip);
-  return api("POST", "/v1/auth/passkey", {
-    ...(options.ip ? { ip: options.ip } : {}),
-    headers: options.headers,
-    body: {
-      challengeId,
-      response: await authenticator.assert(requestOptions),
-      ...(options.session ? { session: options.session } : {}),
-    },
-  });
-}
 
 async function auditRows(userId: string, type: string) {
   const { results } = await env.DB.prepare("SELECT metadata FROM audit_log WHERE user_id = ? AND type = ?")
