@@ -5,10 +5,10 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { endpoints } from "../../src/routes/index";
+import { liftRateLimit } from "../helpers/access-matrix";
 import { api, expectProblem, type RegisteredUser, registerUser } from "../helpers/api";
 import type { ProtectedRequest } from "../helpers/auth-matrix";
 import { type CookieSession, cookieHeaders, cookieSignIn, FOREIGN_ORIGIN } from "../helpers/cookies";
-import { liftRateLimit } from "../helpers/access-matrix";
 import { routeSamples } from "../helpers/route-samples";
 
 const routeOf = (endpoint: (typeof endpoints)[number]) =>
@@ -56,7 +56,8 @@ describe("CSRF: every state-changing route refuses a forged cookie request", () 
     }
     session = await cookieSignIn(user);
     before = await databaseContents();
-  });
+    // A sample per route, a sign-in and a whole-database read: more than the default 10 s on a busy machine.
+  }, 30_000);
 
   it("the route table has state-changing routes, and each has a sample request", () => {
     expect(stateChangingRoutes.length).toBeGreaterThan(30);
