@@ -1,5 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { publicAccess } from "./auth/access";
+import { mountConsole } from "./console/mount";
 import type { AppEnv } from "./env";
 import { ApiError } from "./errors";
 import { clientIp } from "./middleware/client-ip";
@@ -42,6 +43,7 @@ export function createApp() {
   app.use(corsPolicy());
 
   for (const endpoint of endpoints) mountEndpoint(app, endpoint);
+  mountConsole(app);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

@@ -15,6 +15,7 @@ export const errorTable = {
   quota_exceeded: { status: 403, title: "Forbidden" },
   email_unverified: { status: 403, title: "Forbidden" },
   csrf_failed: { status: 403, title: "Forbidden" },
+  password_reset_required: { status: 403, title: "Forbidden" },
   not_found: { status: 404, title: "Not Found" },
   method_not_allowed: { status: 405, title: "Method Not Allowed" },
   conflict: { status: 409, title: "Conflict" },
@@ -47,6 +48,8 @@ const defaultDetails: Record<ErrorCode, string> = {
   ip_blocked: "Requests from your address are blocked.",
   email_unverified: "Verify your email address first: open the link we mailed you, or ask for a new one.",
   csrf_failed: "A request made with the session cookie needs the X-CSRF-Token header and this site's Origin.",
+  password_reset_required:
+    "This account's password must be reset before it can be used again: open the link we mailed you, or ask for a new one.",
   not_found: "No such resource.",
   method_not_allowed: "This path does not serve that method.",
   conflict: "The request conflicts with the current state.",

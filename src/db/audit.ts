@@ -1,4 +1,4 @@
-import { and, desc, eq, getTableColumns, inArray, lt, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
 import { newId } from "../crypto/random";
 import type { Database } from "./client";
 import { afterCursor, type CursorPosition } from "./cursor";
@@ -43,6 +43,7 @@ export type AuditEventType =
   | "api_key.rejected"
   | "admin.user_updated"
   | "admin.credentials_revoked"
+  | "admin.password_reset_forced"
   | "admin.ip_blocked"
   | "admin.ip_unblocked"
   | "webhook.signature_failed"
@@ -185,6 +186,41 @@ export async function listAuditEvents(
     )
     .orderBy(desc(auditLog.createdAt), desc(auditLog.id))
     .limit(filter.limit);
+}
+
+/** What the operator's search filters by; every filter is optional and they combine with AND. */
+export interface AuditSearch {
+  userId?: string | undefined;
+  ip?: string | undefined;
+  type?: string | undefined;
+  /** Inclusive lower and exclusive upper bound of `createdAt`. */
+  from?: Date | undefined;
+  to?: Date | undefined;
+  limit: number;
+  after?: CursorPosition | undefined;
+}
+
+/**
+ * One page of the operator's search over every user's audit rows, newest first. Each filter has
+ * an index that leads with it and ends in created_at (user, ip, type, or none), so SQLite reads
+ * the page in order from the index, whatever the table's size (the bench measures 1,000,000 rows).
+ */
+export async function searchAuditEvents(db: Database, search: AuditSearch) {
+  return db
+    .select()
+    .from(auditLog)
+    .where(
+      and(
+        search.userId ? eq(auditLog.userId, search.userId) : undefined,
+        search.ip ? eq(auditLog.ip, search.ip) : undefined,
+        search.type ? eq(auditLog.type, search.type) : undefined,
+        search.from ? gte(auditLog.createdAt, search.from) : undefined,
+        search.to ? lt(auditLog.createdAt, search.to) : undefined,
+        afterCursor(auditLog, search.after),
+      ),
+    )
+    .orderBy(desc(auditLog.createdAt), desc(auditLog.id))
+    .limit(search.limit);
 }
 
 /** API.md "Limits": a key's rejections are audited at most once per key and reason per minute. */

@@ -17,6 +17,8 @@ export const users = sqliteTable("users", {
   emailVerified: integer("email_verified", { mode: "boolean" }).notNull().default(false),
   /** An email change waiting for its confirmation link; `email` changes only when the link is used. */
   pendingEmail: text("pending_email"),
+  /** Set by the operator (containment): password sign-in is refused until a mailed reset link is used. */
+  passwordResetRequired: integer("password_reset_required", { mode: "boolean" }).notNull().default(false),
   createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
   updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
 });
@@ -77,6 +79,9 @@ export const auditLog = sqliteTable(
     // The type filter of the audit-log routes reads these instead of scanning a user's history.
     index("audit_user_type_created_idx").on(table.userId, table.type, table.createdAt),
     index("audit_team_type_created_idx").on(table.teamId, table.type, table.createdAt),
+    // The operator's search across all users (GET /v1/admin/audit-log) by address or by type.
+    index("audit_ip_created_idx").on(table.ip, table.createdAt),
+    index("audit_type_created_idx").on(table.type, table.createdAt),
   ],
 );
 

@@ -62,10 +62,16 @@ export function updateUserPlan(
  * password change); with `onlyIf`, it applies only if that condition holds when the batch runs.
  */
 export function passwordHashUpdate(db: Database, userId: string, passwordHash: string, now: Date, onlyIf?: SQL) {
+  // A new password ends an operator's forced reset: whoever set it proved the mailbox or a session.
   return db
     .update(users)
-    .set({ passwordHash, updatedAt: now })
+    .set({ passwordHash, passwordResetRequired: false, updatedAt: now })
     .where(and(eq(users.id, userId), onlyIf));
+}
+
+/** The update (for a batch) that refuses password sign-in until a new password is set. */
+export function passwordResetRequiredUpdate(db: Database, userId: string, now: Date) {
+  return db.update(users).set({ passwordResetRequired: true, updatedAt: now }).where(eq(users.id, userId));
 }
 
 /** The public shape of a user (API.md "Account"): never the hash or internal limits. */

@@ -3,8 +3,10 @@ import { exportAccount } from "./account/export-account";
 import { adminClearTwoFactor } from "./admin/clear-two-factor";
 import { adminCreateIpBlock } from "./admin/create-ip-block";
 import { adminDeleteIpBlock } from "./admin/delete-ip-block";
+import { adminForcePasswordReset } from "./admin/force-password-reset";
 import { adminPatchUser } from "./admin/patch-user";
 import { adminRevokeAll } from "./admin/revoke-all";
+import { adminSearchAuditLog } from "./admin/search-audit-log";
 import { adminUnlock } from "./admin/unlock";
 import { createApiKey } from "./api-keys/create-api-key";
 import { listApiKeysEndpoint } from "./api-keys/list-api-keys";
@@ -135,6 +137,8 @@ export const endpoints: Endpoint[] = [
   stripeWebhook,
   adminPatchUser,
   adminRevokeAll,
+  adminForcePasswordReset,
+  adminSearchAuditLog,
   adminUnlock,
   adminClearTwoFactor,
   adminCreateIpBlock,

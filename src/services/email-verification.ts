@@ -36,7 +36,7 @@ export async function mailVerificationLink(
   );
   if (capped) return capped;
   await beforeMail?.();
-  const url = new URL("/verify-email", c.get("config").APP_URL);
+  const url = new URL("/console/verify-email", c.get("config").APP_URL);
   url.searchParams.set("token", token);
   const linkExpiresAt = new Date(now.getTime() + VERIFICATION_TOKEN_LIFETIME_MS);
   if (await mailerFor(c).send({ ...compose(url.toString()), linkExpiresAt })) {

@@ -12,6 +12,14 @@ export function passwordResetRequestedMail(to: string, resetUrl: string): Outgoi
   };
 }
 
+export function passwordResetForcedMail(to: string, resetUrl: string): OutgoingMail {
+  return {
+    to,
+    subject: "Your ImageBot password must be reset",
+    text: `To protect your ImageBot account, our security team ended all of its sessions and API keys and requires a new password before you sign in again.\n\nChoose a new password with this link (valid for one hour; if it expires, use "Forgot password"):\n${resetUrl}${signature}`,
+  };
+}
+
 export function accountLockedMail(to: string, resetUrl: string, lockoutMinutes: number): OutgoingMail {
   return {
     to,

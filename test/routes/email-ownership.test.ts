@@ -169,7 +169,7 @@ describe("POST /v1/auth/email/verify", () => {
   it("shows the link in /dev/outbox ending in ?token=<token>", async () => {
     const user = await registerUser({ verified: false });
     const mail = await waitForMail(user.email, VERIFY);
-    expect(mail.text).toMatch(/^https?:\/\/\S+\/verify-email\?token=[A-Za-z0-9_-]{40,}$/m);
+    expect(mail.text).toMatch(/^https?:\/\/\S+\/console\/verify-email\?token=[A-Za-z0-9_-]{40,}$/m);
   });
 });
 

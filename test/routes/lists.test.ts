@@ -75,7 +75,8 @@ async function walk(path: string, token: string | undefined, limit: number) {
  * For the lists where it is cheap, a user with at least `count` items in the list. Routes not
  * named here are still checked, with what the route samples give them.
  */
-const seeders: Record<string, (user: RegisteredUser) => Promise<{ path: string; count: number }>> = {
+/** Seeds a list with `count` items of `user`; `token` when the list is not read with the user's own. */
+const seeders: Record<string, (user: RegisteredUser) => Promise<{ path: string; count: number; token?: string }>> = {
   "GET /v1/api-keys": async (user) => {
     for (let index = 0; index < 3; index++) await createKey(user.token, { name: `key ${index}` });
     return { path: "/v1/api-keys", count: 3 };
@@ -141,6 +142,11 @@ const seeders: Record<string, (user: RegisteredUser) => Promise<{ path: string; 
     await login(user.email, user.password);
     return { path: "/v1/audit-log", count: 3 };
   },
+  "GET /v1/admin/audit-log": async (user) => {
+    await login(user.email, user.password);
+    await login(user.email, user.password);
+    return { path: `/v1/admin/audit-log?userId=${user.id}`, count: 3, token: env.ADMIN_TOKEN };
+  },
 };
 
 describe("every list paginates (API.md Lists), found from the OpenAPI document", () => {
@@ -180,7 +186,7 @@ describe("every list paginates (API.md Lists), found from the OpenAPI document",
         offending.push(`${route}: no seeder here and no sample in test/helpers/route-samples.ts`);
         continue;
       }
-      const token = development ? undefined : user.token;
+      const token = development ? undefined : (seeded?.token ?? user.token);
       for (const limit of ["0", "101", "ten"]) {
         const response = await api("GET", withQuery(path, { limit }), token === undefined ? {} : { token });
         if (response.status !== 400) offending.push(`${route}: limit=${limit} answered ${response.status}`);

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { api, env, expectProblem, login, randomIp, registerUser } from "../helpers/api";
 import { createKey } from "../helpers/api-keys";
 import { asOperator } from "../helpers/operator";
+import { tokenFromMail, waitForMail } from "../helpers/outbox";
 import { insertSessions, liveSessionCount } from "../helpers/sessions";
 
 async function auditOf(type: string) {
@@ -163,5 +164,96 @@ describe("containment actions take effect on the next request and are audited wi
 
   it("answers 404 for an unknown user", async () => {
     await expectProblem(await asOperator("POST", "/v1/admin/users/usr_nobody/unlock"), 404, "not_found");
+  });
+});
+
+describe("force-password-reset (containment of a stolen password)", () => {
+  it("kills every session and key, refuses the right password with 403 password_reset_required until the mailed link is used", async () => {
+    const user = await registerUser();
+    const { key } = await createKey(user.token);
+    const response = await asOperator("POST", `/v1/admin/users/${user.id}/force-password-reset`);
+    expect(response.status).toBe(204);
+    for (const token of [user.token, key]) {
+      await expectProblem(await api("GET", "/v1/images", { token }), 401, "unauthorized");
+    }
+    // The attacker holding the password gets no session; a wrong password still looks like any other.
+    const refused = await api("POST", "/v1/auth/login", { body: { email: user.email, password: user.password } });
+    await expectProblem(refused, 403, "password_reset_required");
+    const wrong = await api("POST", "/v1/auth/login", { body: { email: user.email, password: "not the password" } });
+    await expectProblem(wrong, 401, "invalid_credentials");
+    expect((await auditOf("admin.password_reset_forced")).find((row) => row.user_id === user.id)).toBeDefined();
+
+    const mail = await waitForMail(user.email, /must be reset/);
+    const reset = await api("POST", "/v1/auth/password/reset", {
+      body: { token: tokenFromMail(mail), password: `new ${user.password}` },
+    });
+    expect(reset.status).toBe(204);
+    await expectProblem(
+      await api("POST", "/v1/auth/login", { body: { email: user.email, password: user.password } }),
+      401,
+      "invalid_credentials",
+    );
+    expect((await login(user.email, `new ${user.password}`)).length).toBeGreaterThan(20);
+  });
+
+  it("an unknown user is 404 and nothing is mailed", async () => {
+    const response = await asOperator("POST", "/v1/admin/users/usr_doesnotexist000000/force-password-reset");
+    await expectProblem(response, 404, "not_found");
+  });
+});
+
+describe("GET /v1/admin/audit-log (operator-wide search)", () => {
+  type Page = {
+    data: { id: string; type: string; userId: string | null; ip: string | null }[];
+    nextCursor: string | null;
+  };
+  const search = async (query: string) => {
+    const response = await asOperator("GET", `/v1/admin/audit-log?${query}`);
+    expect(response.status).toBe(200);
+    return (await response.json()) as Page;
+  };
+
+  it("filters by user, address, type and time across every user, newest first, with the addresses an investigation needs", async () => {
+    const attackerIp = "198.51.100.77";
+    const victims = [await registerUser(), await registerUser()];
+    const before = new Date().toISOString();
+    for (const victim of victims) {
+      await api("POST", "/v1/auth/login", {
+        body: { email: victim.email, password: "wrong password" },
+        ip: attackerIp,
+      });
+    }
+    const byIp = await search(`ip=${attackerIp}&type=auth.login_failed`);
+    expect(byIp.data.map((row) => row.userId).sort()).toEqual(victims.map((victim) => victim.id).sort());
+    expect(byIp.data.every((row) => row.ip === attackerIp)).toBe(true);
+    const byUser = await search(`userId=${victims[0]?.id}&type=auth.login_failed&from=${before}`);
+    expect(byUser.data).toHaveLength(1);
+    expect((await search(`ip=${attackerIp}&to=${before}`)).data).toEqual([]);
+  });
+
+  it("pages with a cursor: no row twice, none left out", async () => {
+    const user = await registerUser();
+    for (let i = 0; i < 5; i += 1)
+      await api("POST", "/v1/auth/logout-all", { token: await login(user.email, user.password) });
+    const seen: string[] = [];
+    let cursor: string | null = "";
+    while (cursor !== null) {
+      const page: Page = await search(`userId=${user.id}&limit=2${cursor ? `&cursor=${cursor}` : ""}`);
+      seen.push(...page.data.map((row) => row.id));
+      cursor = page.nextCursor;
+    }
+    const all = await search(`userId=${user.id}&limit=100`);
+    expect(seen).toEqual(all.data.map((row) => row.id));
+    expect(new Set(seen).size).toBe(seen.length);
+  });
+
+  it.each([
+    ["a range of addresses", "ip=198.51.100.0/24"],
+    ["a malformed user id", "userId=x' OR 1=1--"],
+    ["an inverted time range", "from=2026-11-30T00:00:00.000Z&to=2026-11-29T00:00:00.000Z"],
+    ["a date that is not ISO-8601", "from=yesterday"],
+    ["an unknown filter", "email=a@example.com"],
+  ])("refuses %s with 400 validation_failed", async (_label, query) => {
+    await expectProblem(await asOperator("GET", `/v1/admin/audit-log?${query}`), 400, "validation_failed");
   });
 });

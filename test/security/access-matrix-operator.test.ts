@@ -64,6 +64,19 @@ describeAccessMatrix("operator", world, {
       expect((await api("GET", "/v1/me", { token: target.token })).status).toBe(cell.allowed ? 401 : 200);
     },
   })),
+  "POST /v1/admin/users/{id}/force-password-reset": operatorOn((cell, target) => ({
+    method: "POST",
+    path: `/v1/admin/users/${target.id}/force-password-reset`,
+    after: async () => {
+      expect((await api("GET", "/v1/me", { token: target.token })).status).toBe(cell.allowed ? 401 : 200);
+      const required = await scalar("SELECT password_reset_required AS value FROM users WHERE id = ?", target.id);
+      expect(required).toBe(cell.allowed ? 1 : 0);
+    },
+  })),
+  "GET /v1/admin/audit-log": operatorOn((_cell, target) => ({
+    method: "GET",
+    path: `/v1/admin/audit-log?userId=${target.id}`,
+  })),
   "POST /v1/admin/users/{id}/unlock": operatorOn((cell, target) => ({
     method: "POST",
     path: `/v1/admin/users/${target.id}/unlock`,

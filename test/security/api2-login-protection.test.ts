@@ -174,7 +174,7 @@ describe("per-account lockout", () => {
     await expectProblem(right, 423, "account_locked");
 
     const mail = await waitForMail(user.email, /locked/i);
-    expect(mail.text).toContain("http://127.0.0.1:8787/reset-password?token=");
+    expect(mail.text).toContain("http://127.0.0.1:8787/console/reset-password?token=");
     const reset = await api("POST", "/v1/auth/password/reset", {
       body: { token: tokenFromMail(mail), password: "a brand new passphrase" },
     });

@@ -175,6 +175,11 @@ const stats = describeFuzz("operator", {
     base: () => ({ ...operator(), params: { id: target.id } }),
     values: { id: userIds },
   },
+  "POST /v1/admin/users/{id}/force-password-reset": {
+    runs: 4,
+    base: () => ({ ...operator(), params: { id: target.id } }),
+    values: { id: userIds },
+  },
   "POST /v1/admin/users/{id}/unlock": {
     runs: 4,
     base: () => ({ ...operator(), params: { id: target.id } }),
@@ -195,6 +200,10 @@ const stats = describeFuzz("operator", {
       },
     },
     normalised: ["ip"],
+  },
+  "GET /v1/admin/audit-log": {
+    base: () => ({ ...operator(), query: { userId: target.id, limit: "3" } }),
+    values: { userId: userIds },
   },
   "DELETE /v1/admin/ip-blocks/{ip}": {
     base: () => ({ ...operator(), params: { ip: "192.0.2.1" } }),

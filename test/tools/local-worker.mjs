@@ -81,7 +81,8 @@ export async function startLocalWorker({ port, state, verbose = false }) {
     });
   }
   try {
-    await waitForHealth(base, Date.now() + 60_000, server);
+    // Generous: a first start applies every migration, which a loaded 2-core machine makes slow.
+    await waitForHealth(base, Date.now() + 180_000, server);
   } catch (error) {
     kill();
     throw error;

@@ -56,7 +56,10 @@ export const login = defineEndpoint({
       ),
       400: problemResponse("validation_failed"),
       401: problemResponse("invalid_credentials (unknown email and wrong password alike)"),
-      403: problemResponse("csrf_failed (a cookie session asked for from a foreign origin)"),
+      403: problemResponse(
+        "csrf_failed (a cookie session asked for from a foreign origin), or password_reset_required (the operator " +
+          "forced a reset: use the mailed link)",
+      ),
       423: problemResponse("account_locked"),
       429: problemResponse("too_many_attempts"),
     },
@@ -84,6 +87,10 @@ export const login = defineEndpoint({
       });
       throw new ApiError("invalid_credentials");
     }
+
+    // The operator contained this account: only after the right password (a stranger learns
+    // nothing), and before any second factor or session.
+    if (user.passwordResetRequired) throw new ApiError("password_reset_required");
 
     if (twoFactor) {
       // The password was right; the session waits for the second factor (and the counts stay).

@@ -27,7 +27,7 @@ export async function mailResetLink(
   const tokenHash = await sha256Hex(token);
   const now = new Date();
   await insertResetToken(db, { userId, tokenHash, expiresAt: new Date(now.getTime() + RESET_TOKEN_LIFETIME_MS) }, now);
-  const url = new URL("/reset-password", c.get("config").APP_URL);
+  const url = new URL("/console/reset-password", c.get("config").APP_URL);
   url.searchParams.set("token", token);
   const mail = { ...compose(url.toString()), linkExpiresAt: new Date(now.getTime() + RESET_TOKEN_LIFETIME_MS) };
   await mailerFor(c).send(mail, {

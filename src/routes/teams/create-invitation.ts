@@ -98,7 +98,7 @@ export const createInvitation = defineEndpoint({
       });
     }
     const invitation = outcome.created;
-    const url = new URL("/invitations/accept", c.get("config").APP_URL);
+    const url = new URL("/console/accept-invitation", c.get("config").APP_URL);
     url.searchParams.set("token", token);
     await mailerFor(c).send({
       ...teamInvitationMail(email, team.name, role, url.toString()),

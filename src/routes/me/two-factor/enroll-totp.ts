@@ -9,13 +9,19 @@ import { storePendingMfa } from "../../../db/mfa";
 import { findUserById } from "../../../db/users";
 import { newTotpSecret, otpauthUri } from "../../../domain/totp";
 import { ApiError } from "../../../errors";
+import { qrCodeSvgDataUri } from "../../../services/qr-code";
 import { guardedPasswordCheck } from "../../auth/guarded-password-check";
 import { totpKeys } from "../../auth/second-factor";
 import { defineEndpoint } from "../../endpoint";
 import { jsonBody, jsonResponse, problemResponse } from "../../schemas";
 
 export const totpEnrolmentSchema = z
-  .object({ secret: z.string(), otpauthUri: z.string() })
+  .object({
+    secret: z.string(),
+    otpauthUri: z.string(),
+    /** The otpauth:// URI as a QR code: an SVG image, `data:image/svg+xml;base64,…` (drawn on the server). */
+    qrCodeSvgDataUri: z.string().startsWith("data:image/svg+xml;base64,"),
+  })
   .meta({ id: "TotpEnrolment" });
 
 export const enrollTotp = defineEndpoint({
@@ -27,7 +33,7 @@ export const enrollTotp = defineEndpoint({
     summary: "Start TOTP enrolment (needs the password); the secret is shown here only",
     request: { body: jsonBody(z.strictObject({ password: z.string().min(1).max(1024) })) },
     responses: {
-      200: jsonResponse("The secret and its otpauth:// URI (for a QR code)", totpEnrolmentSchema),
+      200: jsonResponse("The secret, its otpauth:// URI and that URI as a QR code (SVG data URI)", totpEnrolmentSchema),
       400: problemResponse("validation_failed"),
       401: problemResponse("unauthorized, or invalid_credentials for a wrong password"),
       409: problemResponse("conflict: 2FA is already on"),
@@ -50,6 +56,7 @@ export const enrollTotp = defineEndpoint({
     if (!(await storePendingMfa(db, user.id, await sealSecret(secret, totpKeys(c)), new Date()))) {
       throw new ApiError("conflict", { detail: "Two-factor authentication is already on." });
     }
-    return c.json({ secret, otpauthUri: otpauthUri(secret, user.email) }, 200);
+    const uri = otpauthUri(secret, user.email);
+    return c.json({ secret, otpauthUri: uri, qrCodeSvgDataUri: qrCodeSvgDataUri(uri) }, 200);
   },
 });

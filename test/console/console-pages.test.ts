@@ -1,0 +1,156 @@
+// Issue 16, the account console: every page is served with a strict CSP whose nonce is fresh per
+// response and is the only way a script or style runs; nothing is cached; the server renders no
+// user data and no secret (keys, TOTP secrets and backup codes exist only in the browser after
+// the API answers); the 2FA QR code is an inert SVG image drawn on the server.
+import { describe, expect, it } from "vitest";
+import { consolePages } from "../../src/console/mount";
+import { consoleScript } from "../../src/console/script";
+import { qrCodeSvgDataUri } from "../../src/services/qr-code";
+import { api, registerUser } from "../helpers/api";
+import { createKey } from "../helpers/api-keys";
+import { enrollTwoFactor } from "../helpers/totp";
+
+/** A concrete URL for every console page (a team page needs an id in its path). */
+const pageUrls = Object.keys(consolePages).map((path) => path.replace(":id", "team_doesnotmatter"));
+
+function cspOf(response: Response) {
+  const header = response.headers.get("Content-Security-Policy") ?? "";
+  const directives = new Map(
+    header.split(";").map((part) => {
+      const [name = "", ...values] = part.trim().split(/\s+/);
+      return [name, values.join(" ")] as const;
+    }),
+  );
+  const nonce = /'nonce-([^']+)'/.exec(directives.get("script-src") ?? "")?.[1];
+  return { header, directives, nonce };
+}
+
+async function getPage(url: string, token?: string) {
+  const response = await api("GET", url, token ? { token } : {});
+  return { response, html: await response.text(), csp: cspOf(response) };
+}
+
+describe("console pages", () => {
+  it("every page answers 200 HTML with the strict CSP, no-store and frame-ancestors 'none'", async () => {
+    expect(pageUrls.length).toBeGreaterThanOrEqual(13);
+    for (const url of pageUrls) {
+      const { response, html, csp } = await getPage(url);
+      expect({ url, status: response.status }).toEqual({ url, status: 200 });
+      expect(response.headers.get("Content-Type")).toMatch(/^text\/html/);
+      expect(html.startsWith("<!doctype html>")).toBe(true);
+      expect(response.headers.get("Cache-Control")).toBe("no-store");
+      expect(response.headers.get("X-Frame-Options")).toBe("DENY");
+      expect(Object.fromEntries(csp.directives)).toEqual({
+        "default-src": "'none'",
+        "script-src": `'nonce-${csp.nonce}'`,
+        "style-src": `'nonce-${csp.nonce}'`,
+        "img-src": "'self' data:",
+        "connect-src": "'self'",
+        "form-action": "'self'",
+        "frame-ancestors": "'none'",
+        "base-uri": "'none'",
+      });
+      // No third-party origin anywhere: no URL with a scheme in the policy or the page's resources.
+      expect(csp.header).not.toMatch(/https?:|\*/);
+      expect(html).not.toMatch(/\b(?:src|href|action)="(?:https?:)?\/\//);
+    }
+  });
+
+  it("the nonce is fresh per response and is on every script and style tag, which are the only ones", async () => {
+    const seen = new Set<string>();
+    for (const url of [...pageUrls, ...pageUrls]) {
+      const { html, csp } = await getPage(url);
+      expect(csp.nonce).toMatch(/^[A-Za-z0-9+/=]{20,}$/);
+      seen.add(csp.nonce ?? "");
+      const tags = [...html.matchAll(/<(script|style)\b[^>]*>/g)].map((match) => match[0]);
+      expect(tags).toHaveLength(2);
+      for (const tag of tags) expect(tag).toContain(`nonce="${csp.nonce}"`);
+      // The script is the one served file; no script is inline.
+      expect(html).toMatch(/<script nonce="[^"]+" src="\/console\/assets\/console.js" defer=""><\/script>/);
+    }
+    expect(seen.size).toBe(pageUrls.length * 2);
+  });
+
+  it("no page has an inline event handler or a javascript: URL (the CSP would block them; none is needed)", async () => {
+    for (const url of pageUrls) {
+      const { html } = await getPage(url);
+      expect({ url, handlers: html.match(/\son[a-z]+\s*=/gi) }).toEqual({ url, handlers: null });
+      expect(html).not.toMatch(/javascript:/i);
+    }
+  });
+
+  it("every input has a label, and every page has one h1 and the alert region for problems", async () => {
+    for (const url of pageUrls) {
+      const { html } = await getPage(url);
+      const inputIds = [...html.matchAll(/<(?:input|select)\b[^>]*\sid="([^"]+)"/g)].map((match) => match[1]);
+      const labelled = new Set([...html.matchAll(/<label\b[^>]*\sfor="([^"]+)"/g)].map((match) => match[1]));
+      expect({ url, unlabelled: inputIds.filter((id) => !labelled.has(id)) }).toEqual({ url, unlabelled: [] });
+      expect(html.match(/<h1\b/g)).toHaveLength(1);
+      expect(html).toContain('id="error" class="notice" role="alert"');
+    }
+  });
+
+  it("a page is the same for everyone: a signed-in user's keys, TOTP secret and email are never rendered", async () => {
+    const user = await registerUser();
+    const { key } = await createKey(user.token, { name: "console", scopes: ["read"] });
+    const totpSecret = await enrollTwoFactor(user);
+    for (const url of pageUrls) {
+      const anonymous = await getPage(url);
+      const signedIn = await getPage(url, user.token);
+      const withoutNonce = (page: { html: string; csp: { nonce?: string } }) =>
+        page.html.replaceAll(page.csp.nonce ?? "-", "NONCE");
+      expect(withoutNonce(signedIn)).toBe(withoutNonce(anonymous));
+      for (const secret of [key, totpSecret, user.email, user.token]) expect(signedIn.html).not.toContain(secret);
+    }
+  });
+
+  it("the API keeps its own CSP (nothing may run), and console pages are not in /openapi.json", async () => {
+    const response = await api("GET", "/openapi.json");
+    expect(response.headers.get("Content-Security-Policy")).toBe(
+      "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+    );
+    const document = (await response.json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(document.paths).filter((path) => path.startsWith("/console"))).toEqual([]);
+  });
+
+  it("a page asked with another method is 405 (the console changes nothing itself: the API does)", async () => {
+    const response = await api("POST", "/console/sign-in", { body: "email=a%40b.c&password=x" });
+    expect(response.status).toBe(405);
+  });
+});
+
+describe("the console's browser script", () => {
+  it("is served as JavaScript under the console's CSP, and never writes HTML from data", async () => {
+    const response = await api("GET", "/console/assets/console.js");
+    expect(response.status).toBe(200);
+    expect(response.headers.get("Content-Type")).toBe("text/javascript; charset=utf-8");
+    expect(response.headers.get("Cache-Control")).toBe("no-store");
+    expect(await response.text()).toBe(consoleScript);
+    // textContent and DOM calls only: none of the ways a string becomes markup or code.
+    expect(consoleScript).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function/);
+  });
+
+  it("sends the CSRF header on every non-GET call, and signs in with a cookie session", () => {
+    expect(consoleScript).toContain('headers["X-CSRF-Token"] = token');
+    expect(consoleScript).toContain('credentials: "same-origin"');
+    expect(consoleScript.match(/session: "cookie"/g)?.length).toBe(3); // login, login/mfa, register
+  });
+});
+
+describe("POST /v1/me/2fa/totp: the QR code", () => {
+  it("is an SVG data URI of the otpauth:// URI, drawn on the server, with nothing in it that runs or loads", async () => {
+    const user = await registerUser();
+    const response = await api("POST", "/v1/me/2fa/totp", { token: user.token, body: { password: user.password } });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { secret: string; otpauthUri: string; qrCodeSvgDataUri: string };
+    expect(body.otpauthUri).toMatch(/^otpauth:\/\/totp\//);
+    const prefix = "data:image/svg+xml;base64,";
+    expect(body.qrCodeSvgDataUri.startsWith(prefix)).toBe(true);
+    const svg = atob(body.qrCodeSvgDataUri.slice(prefix.length));
+    expect(svg).toMatch(/^<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"[^>]*viewBox="0 0 \d+ \d+"/);
+    expect(svg.trim().endsWith("</svg>")).toBe(true);
+    expect(svg).not.toMatch(/<script|\son[a-z]+=|href=|<foreignObject/i);
+    // QR encoding is deterministic: this is the code of exactly this URI (secret included).
+    expect(body.qrCodeSvgDataUri).toBe(qrCodeSvgDataUri(body.otpauthUri));
+  });
+});
