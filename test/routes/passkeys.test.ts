@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { networkGuardKey } from "../../src/domain/client-address";
 import type { Bindings } from "../../src/env";
 import { runRetention } from "../../src/jobs/retention";
-import { api, env, expectProblem, type RegisteredUser, randomIp, registerUser } from "../helpers/api";
+import { api, env, expectProblem, randomIp, registerUser } from "../helpers/api";
 import { injectClock, ManualClock } from "../helpers/clock";
 import { COOKIE_NAME, OWN_ORIGIN, sessionCookieValue } from "../helpers/cookies";
 import { SoftAuthenticator } from "../helpers/passkey-authenticator";
