@@ -9,7 +9,7 @@ import { after } from "node:test";
 import { startLocalWorker } from "../tools/local-worker.mjs";
 
 /** A port the kernel just handed out and took back: free unless another process races us for it. */
-function freePort() {
+export function freePort() {
   return new Promise((resolve, reject) => {
     const probe = net.createServer();
     probe.once("error", reject);
