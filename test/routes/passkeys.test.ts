@@ -7,6 +7,7 @@ import { runRetention } from "../../src/jobs/retention";
 import { api, env, expectProblem, randomIp, registerUser } from "../helpers/api";
 import { injectClock, ManualClock } from "../helpers/clock";
 import { COOKIE_NAME, OWN_ORIGIN, sessionCookieValue } from "../helpers/cookies";
+import { asOperator } from "../helpers/operator";
 import { SoftAuthenticator } from "../helpers/passkey-authenticator";
 import {
   addPasskey,
@@ -240,6 +241,13 @@ describe("signing in with a passkey", () => {
     authenticator.origin = "http://localhost:8787";
     authenticator.rpId = "evil.example";
     await expectProblem(await signInWithPasskey(authenticator), 401, "invalid_credentials");
+  });
+
+  it("an account the operator contained (forced password reset) cannot sign in with a passkey either", async () => {
+    const user = await registerUser();
+    const { authenticator } = await addPasskey(user);
+    expect((await asOperator("POST", `/v1/admin/users/${user.id}/force-password-reset`)).status).toBe(204);
+    await expectProblem(await signInWithPasskey(authenticator), 403, "password_reset_required");
   });
 
   it("an assertion without user verification is refused (a passkey stands in for two factors)", async () => {

@@ -44,7 +44,10 @@ export const passkeySignIn = defineEndpoint({
       200: jsonResponse("Signed in", signInResponseSchema),
       400: problemResponse("validation_failed"),
       401: problemResponse("invalid_credentials"),
-      403: problemResponse("csrf_failed (a cookie session asked for from a foreign origin)"),
+      403: problemResponse(
+        "csrf_failed (a cookie session asked for from a foreign origin), or password_reset_required (the operator " +
+          "contained the account: the mailed reset link first)",
+      ),
       423: problemResponse("account_locked"),
       429: problemResponse("too_many_attempts"),
     },
@@ -128,6 +131,9 @@ export const passkeySignIn = defineEndpoint({
       }
       throw new ApiError("invalid_credentials", { detail: "The passkey could not be verified." });
     }
+    // An account the operator contained (force-password-reset) signs in again only after the
+    // reset link: a passkey planted by whoever compromised it must not be a way around that.
+    if (user.passwordResetRequired) throw new ApiError("password_reset_required");
     return c.json(
       await completeLogin(c, user, { delivery: session, signInMethod: "passkey" }, { passkeyId: passkey?.id }),
       200,
