@@ -49,10 +49,11 @@ beforeAll(async () => {
     registerUser(),
     registerUser(),
   ]);
-  await addPasskey(await registerUser(), passkey);
-  const mfa = await registerUser();
+  const [passkeyUser, mfa] = await Promise.all([registerUser(), registerUser()]);
+  await addPasskey(passkeyUser, passkey);
   mfaUser = { ...mfa, ...(await enableTwoFactor(mfa)) };
-});
+  // Seven accounts, each verified through its mailed link: more than the default 10 s on a busy machine.
+}, 30_000);
 
 /**
  * A stored password is the one that was sent: logging in with it works, and (were a password
