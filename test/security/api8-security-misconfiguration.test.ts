@@ -216,7 +216,13 @@ describe("a deployment that would serve fake images", () => {
     const logged = vi.spyOn(console, "error").mockImplementation(() => {});
     try {
       await expectProblem(
-        await health({ ALLOWED_ORIGINS: "https://app.imagebot.test", ...overrides }),
+        await health({
+          ALLOWED_ORIGINS: "https://app.imagebot.test",
+          // Set, so that only the generator's settings are at fault.
+          WEBAUTHN_RP_ID: deployedSettings.WEBAUTHN_RP_ID,
+          WEBAUTHN_ORIGINS: deployedSettings.WEBAUTHN_ORIGINS,
+          ...overrides,
+        }),
         500,
         "server_misconfigured",
       );
