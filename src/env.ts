@@ -48,6 +48,8 @@ export interface Bindings {
   OIDC_CLIENT_ID?: string;
   OIDC_CLIENT_SECRET?: string;
   OIDC_NAME?: string;
+  WEBAUTHN_RP_ID?: string;
+  WEBAUTHN_ORIGINS?: string;
 }
 
 const MIN_SECRET_BYTES = 32;
@@ -123,6 +125,35 @@ const configSchema = z
     OIDC_CLIENT_SECRET: z.string().min(1).optional(),
     /** The OIDC provider's name on the console's button. */
     OIDC_NAME: z.string().min(1).max(40).default("OpenID Connect"),
+    // ---- Passkeys (API.md "Passkeys") ----
+    /**
+     * The WebAuthn relying party id: the registrable domain passkeys are bound to (never an IP
+     * address, which WebAuthn refuses). Defaults to `localhost` in development only.
+     */
+    WEBAUTHN_RP_ID: z
+      .string()
+      .regex(/^(?=.*[a-z])[a-z0-9.-]+$/, {
+        error: "WEBAUTHN_RP_ID must be a domain name (never an IP address)",
+      })
+      .optional(),
+    /** Comma-separated origins whose pages may use passkeys (each `https://…`, or `http://localhost:<port>`). */
+    WEBAUTHN_ORIGINS: z
+      .string()
+      .optional()
+      .transform((list) =>
+        (list ?? "")
+          .split(",")
+          .map((origin) => origin.trim())
+          .filter(Boolean),
+      )
+      .pipe(
+        z.array(
+          z.url({
+            protocol: /^https?$/,
+            error: "WEBAUTHN_ORIGINS must be a comma-separated list of http(s) origins",
+          }),
+        ),
+      ),
   })
   .superRefine((config, context) => {
     const pairs = [
@@ -150,6 +181,14 @@ const configSchema = z
     // better refuse to start than to run and strand mail.
     if (config.MAIL_TRANSPORT === "http" && !(config.MAIL_HTTP_URL && config.MAIL_HTTP_TOKEN)) {
       context.addIssue({ code: "custom", message: "MAIL_TRANSPORT=http needs MAIL_HTTP_URL and MAIL_HTTP_TOKEN" });
+    }
+    // A deployment's passkeys are bound to its real domain: a localhost default there would make
+    // every passkey unusable (or, worse, bound to the wrong site), so it must be said.
+    if (config.ENVIRONMENT !== "development" && !(config.WEBAUTHN_RP_ID && config.WEBAUTHN_ORIGINS.length > 0)) {
+      context.addIssue({
+        code: "custom",
+        message: "WEBAUTHN_RP_ID and WEBAUTHN_ORIGINS must be set outside development",
+      });
     }
   });
 
@@ -193,6 +232,8 @@ export function loadConfig(env: Bindings): ConfigResult {
     OIDC_CLIENT_ID: env.OIDC_CLIENT_ID || undefined,
     OIDC_CLIENT_SECRET: env.OIDC_CLIENT_SECRET || undefined,
     OIDC_NAME: env.OIDC_NAME || undefined,
+    WEBAUTHN_RP_ID: env.WEBAUTHN_RP_ID || undefined,
+    WEBAUTHN_ORIGINS: env.WEBAUTHN_ORIGINS || undefined,
   });
   const problems = parsed.success ? [] : parsed.error.issues.map((issue) => issue.message);
   if (parsed.success && parsed.data.IMAGE_GENERATOR === "workers-ai" && !env.AI) {

@@ -18,6 +18,7 @@ for (const env of deployments) {
   if (config.ai?.binding !== "AI") say("no Workers AI binding named AI");
   if (!vars.IMAGE_MODEL) say("IMAGE_MODEL is not set");
   if (vars.MAIL_TRANSPORT === "http" && !vars.MAIL_HTTP_URL) say("MAIL_TRANSPORT is http without MAIL_HTTP_URL");
+  if (!vars.WEBAUTHN_RP_ID || !vars.WEBAUTHN_ORIGINS) say("WEBAUTHN_RP_ID or WEBAUTHN_ORIGINS is not set (passkeys)");
 }
 
 if (problems.length > 0) {

@@ -28,7 +28,10 @@ const migrated = await new Promise((resolveExit) => migrations.once("exit", (cod
 if (migrated !== 0) process.exit(migrated ?? 1);
 
 const devArgs = ["dev", "--ip", "127.0.0.1", "--port", port, ...persist];
-for (const setting of ["ENVIRONMENT:development", "MAIL_TRANSPORT:outbox", `APP_URL:${origin}`]) {
+// Passkeys need a domain name (an IP address is never a valid RP ID): the console's pages are used
+// from http://localhost:$PORT, which WebAuthn treats as a secure context.
+const passkeyOrigin = `WEBAUTHN_ORIGINS:http://localhost:${port}`;
+for (const setting of ["ENVIRONMENT:development", "MAIL_TRANSPORT:outbox", `APP_URL:${origin}`, passkeyOrigin]) {
   devArgs.push("--var", setting);
 }
 const dev = wranglerRun([...devArgs, ...process.argv.slice(2)]);

@@ -1,4 +1,5 @@
 import type { Child } from "hono/jsx";
+import { PASSKEYS_SCRIPT_PATH } from "./passkeys-script";
 import { CONSOLE_ROOT } from "./paths";
 import { consoleStyles } from "./styles";
 
@@ -16,8 +17,8 @@ const navLinks: [label: string, href: string][] = [
   ["Account", CONSOLE_ROOT],
   ["Password", `${CONSOLE_ROOT}/password`],
   ["Two-factor", `${CONSOLE_ROOT}/two-factor`],
+  ["Passkeys", `${CONSOLE_ROOT}/passkeys`],
   ["Sign-in methods", `${CONSOLE_ROOT}/sign-in-methods`],
-  // Issue 17 adds "Passkeys" and "Linked sign-in methods" here.
   ["Sessions", `${CONSOLE_ROOT}/sessions`],
   ["API keys", `${CONSOLE_ROOT}/api-keys`],
   ["Audit log", `${CONSOLE_ROOT}/audit-log`],
@@ -63,6 +64,8 @@ export function Layout(props: PageProps & { title: string; page: string; signedI
         {/* A constant of this module, never data: written as is, so CSS quotes survive (a <style> decodes no entities). */}
         <style nonce={props.nonce} dangerouslySetInnerHTML={{ __html: consoleStyles }} />
         <script nonce={props.nonce} src={SCRIPT_PATH} defer />
+        {/* Passkeys (issue 17): the passkeys page and the sign-in page's passkey button. */}
+        <script nonce={props.nonce} src={PASSKEYS_SCRIPT_PATH} defer />
       </head>
       <body data-page={props.page} data-session={props.signedIn ? "required" : "none"}>
         <a class="skip" href="#page-heading">

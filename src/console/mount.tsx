@@ -11,6 +11,7 @@ import { AccountPage } from "./pages/account";
 import { ApiKeysPage } from "./pages/api-keys";
 import { AuditLogPage } from "./pages/audit-log";
 import { ForgotPasswordPage } from "./pages/forgot-password";
+import { PasskeysPage } from "./pages/passkeys";
 import { PasswordPage } from "./pages/password";
 import { RegisterPage } from "./pages/register";
 import { ResetPasswordPage } from "./pages/reset-password";
@@ -21,6 +22,7 @@ import { TeamPage } from "./pages/team";
 import { TeamsPage } from "./pages/teams";
 import { TwoFactorPage } from "./pages/two-factor";
 import { VerifyEmailPage } from "./pages/verify-email";
+import { PASSKEYS_SCRIPT_PATH, passkeysScript } from "./passkeys-script";
 import { CONSOLE_ROOT } from "./paths";
 import { consoleScript } from "./script";
 
@@ -35,6 +37,7 @@ export const consolePages: Record<string, FC<PageProps>> = {
   [`${CONSOLE_ROOT}/password`]: PasswordPage,
   [`${CONSOLE_ROOT}/two-factor`]: TwoFactorPage,
   [`${CONSOLE_ROOT}/sign-in-methods`]: SignInMethodsPage,
+  [`${CONSOLE_ROOT}/passkeys`]: PasskeysPage,
   [`${CONSOLE_ROOT}/sessions`]: SessionsPage,
   [`${CONSOLE_ROOT}/api-keys`]: ApiKeysPage,
   [`${CONSOLE_ROOT}/audit-log`]: AuditLogPage,
@@ -65,5 +68,9 @@ export function mountConsole(app: OpenAPIHono<AppEnv>) {
   accessPolicies.set(policyKey("GET", SCRIPT_PATH), publicAccess);
   app.get(SCRIPT_PATH, pipeline(publicAccess), (c) =>
     c.body(consoleScript, 200, { "Content-Type": "text/javascript; charset=utf-8" }),
+  );
+  accessPolicies.set(policyKey("GET", PASSKEYS_SCRIPT_PATH), publicAccess);
+  app.get(PASSKEYS_SCRIPT_PATH, pipeline(publicAccess), (c) =>
+    c.body(passkeysScript, 200, { "Content-Type": "text/javascript; charset=utf-8" }),
   );
 }

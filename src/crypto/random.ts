@@ -29,7 +29,9 @@ export type IdPrefix =
   | "evt"
   | "lic"
   | "bkc"
-  | "idn";
+  | "idn"
+  | "pk"
+  | "pkc";
 
 /** Opaque, unguessable ids (API.md "General": a type prefix and >= 96 random bits; these carry 128). */
 export function newId(prefix: IdPrefix): string {

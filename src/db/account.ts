@@ -16,6 +16,7 @@ import {
   licenses,
   mfaBackupCodes,
   oauthStates,
+  passkeys,
   passwordResetTokens,
   sessions,
   teamInvitations,
@@ -184,6 +185,13 @@ export function userDataPages(db: Database, user: { id: string; email: string })
           ),
         )
         .orderBy(asc(oauthStates.createdAt), asc(oauthStates.stateHash))
+        .limit(EXPORT_PAGE_SIZE),
+    passkeys: (after?: CursorPosition) =>
+      db
+        .select()
+        .from(passkeys)
+        .where(and(eq(passkeys.userId, user.id), afterPosition(passkeys, after)))
+        .orderBy(...oldestFirst(passkeys))
         .limit(EXPORT_PAGE_SIZE),
     /** One row per user at most. */
     twoFactor: () => db.select().from(userMfa).where(eq(userMfa.userId, user.id)).limit(1),

@@ -59,7 +59,11 @@ export type AuditEventType =
   | "mfa.backup_code_used"
   | "auth.oauth_failed"
   | "identity.linked"
-  | "identity.removed";
+  | "identity.removed"
+  | "passkey.registered"
+  | "passkey.renamed"
+  | "passkey.removed"
+  | "passkey.counter_regressed";
 
 export interface AuditContext {
   requestId: string;

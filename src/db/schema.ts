@@ -476,3 +476,53 @@ export const userIdentities = sqliteTable(
 
 export type OAuthState = typeof oauthStates.$inferSelect;
 export type UserIdentity = typeof userIdentities.$inferSelect;
+
+// ---- Passkeys (issue 17: WebAuthn Level 3, API.md "Passkeys") ----
+
+/**
+ * A user's passkeys: the credential's public key (COSE) and its signature counter, never a
+ * secret. `credential_id` is the authenticator's id (base64url), unique across all users, so a
+ * sign-in finds the one account it names.
+ */
+export const passkeys = sqliteTable(
+  "passkeys",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    credentialId: text("credential_id").notNull().unique(),
+    /** The COSE public key, base64url. */
+    publicKey: text("public_key").notNull(),
+    /** The signature counter last seen (0 for authenticators that keep none). */
+    counter: integer("counter").notNull(),
+    transports: text("transports", { mode: "json" }).$type<string[]>().notNull(),
+    name: text("name").notNull(),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    lastUsedAt: integer("last_used_at", { mode: "timestamp_ms" }),
+  },
+  (table) => [index("passkeys_user_created_idx").on(table.userId, table.createdAt)],
+);
+
+/**
+ * WebAuthn challenges, single use and 5 minutes long: a registration challenge belongs to the
+ * user who asked for it; a sign-in challenge belongs to nobody and is found by its id only.
+ * Consumed with DELETE … RETURNING, so two requests can never both use one.
+ */
+export const passkeyChallenges = sqliteTable(
+  "passkey_challenges",
+  {
+    id: text("id").primaryKey(),
+    purpose: text("purpose", { enum: ["registration", "authentication"] }).notNull(),
+    userId: text("user_id").references(() => users.id, { onDelete: "cascade" }),
+    challenge: text("challenge").notNull(),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (table) => [
+    index("passkey_challenges_user_idx").on(table.userId, table.challenge),
+    index("passkey_challenges_expires_idx").on(table.expiresAt),
+  ],
+);
+
+export type Passkey = typeof passkeys.$inferSelect;
+export type PasskeyChallenge = typeof passkeyChallenges.$inferSelect;

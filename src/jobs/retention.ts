@@ -6,6 +6,7 @@ import { deleteImageRows, listImagesDeletedBefore, RESTORE_WINDOW_MS } from "../
 import { deleteInvitationSends, INVITATION_WINDOW_MS, listInvitationSendIdsBefore } from "../db/invitations";
 import { deleteOAuthStates, listOAuthStatesExpiredBefore } from "../db/oauth-states";
 import { deleteMailsCreatedBefore, eraseUndeliveredMailTexts } from "../db/outbox";
+import { deleteChallengesExpiredBefore } from "../db/passkeys";
 import { deleteResetTokens, listResetTokenIdsExpiredBefore } from "../db/reset-tokens";
 import { deleteSessions, listSessionIdsToForget } from "../db/sessions";
 import { deleteStripeEvents, listStripeEventIdsReceivedBefore } from "../db/stripe-events";
@@ -57,6 +58,8 @@ export interface RetentionReport {
   stripeEvents: number;
   /** Sign-in flows started at a provider and never finished (10 minutes). */
   oauthStates: number;
+  /** Passkey challenges past their 5 minutes (sign-ins and registrations never finished). */
+  passkeyChallenges: number;
 }
 
 /**
@@ -142,6 +145,8 @@ export async function runRetention(env: Bindings, now: Date, budgetMs = RUN_BUDG
     (hashes) => deleteOAuthStates(db, hashes),
   );
 
+  const passkeyChallenges = await drain(BULK_BATCH, (limit) => deleteChallengesExpiredBefore(db, now, limit));
+
   return {
     finished,
     auditRows,
@@ -156,5 +161,6 @@ export async function runRetention(env: Bindings, now: Date, budgetMs = RUN_BUDG
     sessions: expiredSessions,
     stripeEvents: processedStripeEvents,
     oauthStates: expiredOAuthStates,
+    passkeyChallenges,
   };
 }

@@ -20,6 +20,9 @@ import { login } from "./auth/login";
 import { loginMfa } from "./auth/login-mfa";
 import { logout } from "./auth/logout";
 import { logoutAll } from "./auth/logout-all";
+// Passkeys (issue 17)
+import { passkeySignInOptions } from "./auth/passkey-options";
+import { passkeySignIn } from "./auth/passkey-sign-in";
 import { passwordChange } from "./auth/password-change";
 import { passwordForgot } from "./auth/password-forgot";
 import { passwordReset } from "./auth/password-reset";
@@ -56,6 +59,11 @@ import { enrollTotp } from "./me/two-factor/enroll-totp";
 import { listProviders } from "./oauth/list-providers";
 import { oauthCallback } from "./oauth/oauth-callback";
 import { startOAuth } from "./oauth/start-oauth";
+import { createPasskey } from "./passkeys/create-passkey";
+import { deletePasskey } from "./passkeys/delete-passkey";
+import { listPasskeysEndpoint } from "./passkeys/list-passkeys";
+import { passkeyRegistrationOptions } from "./passkeys/registration-options";
+import { renamePasskeyEndpoint } from "./passkeys/rename-passkey";
 import { deleteSession } from "./sessions/delete-session";
 import { listSessions } from "./sessions/list-sessions";
 import { acceptInvitation } from "./teams/accept-invitation";
@@ -148,4 +156,11 @@ export const endpoints: Endpoint[] = [
   adminCreateIpBlock,
   adminDeleteIpBlock,
   devOutbox,
+  passkeySignInOptions,
+  passkeySignIn,
+  passkeyRegistrationOptions,
+  createPasskey,
+  listPasskeysEndpoint,
+  renamePasskeyEndpoint,
+  deletePasskey,
 ] as unknown as Endpoint[];

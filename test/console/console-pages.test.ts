@@ -64,10 +64,12 @@ describe("console pages", () => {
       expect(csp.nonce).toMatch(/^[A-Za-z0-9+/=]{20,}$/);
       seen.add(csp.nonce ?? "");
       const tags = [...html.matchAll(/<(script|style)\b[^>]*>/g)].map((match) => match[0]);
-      expect(tags).toHaveLength(2);
+      // The style, the console's script and the passkeys script (issue 17).
+      expect(tags).toHaveLength(3);
       for (const tag of tags) expect(tag).toContain(`nonce="${csp.nonce}"`);
-      // The script is the one served file; no script is inline.
+      // The scripts are the served files; no script is inline.
       expect(html).toMatch(/<script nonce="[^"]+" src="\/console\/assets\/console.js" defer=""><\/script>/);
+      expect(html).toMatch(/<script nonce="[^"]+" src="\/console\/assets\/passkeys.js" defer=""><\/script>/);
     }
     expect(seen.size).toBe(pageUrls.length * 2);
   });

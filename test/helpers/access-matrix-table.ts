@@ -101,6 +101,13 @@ export const accessMatrixTable = `
 | POST /v1/me/identities/{provider}/link                              | 401  | 200  | 200    | 200    | 200    | 200   | 200   | 403   | 403  | 403  | 403  | 401 |
 | DELETE /v1/me/identities/{id} [the caller's own identity]           | 401  | 204  | 204    | 204    | 204    | 204   | 204   | 403   | 403  | 403  | 403  | 401 |
 | DELETE /v1/me/identities/{id} [owner's identity]                    | 401  | 404  | 404    | 404    | 404    | 404   | 204   | 403   | 403  | 403  | 403  | 401 |
+| POST /v1/me/passkeys/registration-options                           | 401  | 200  | 200    | 200    | 200    | 200   | 200   | 403   | 403  | 403  | 403  | 401 |
+| POST /v1/me/passkeys                                                | 401  | 201  | 201    | 201    | 201    | 201   | 201   | 403   | 403  | 403  | 403  | 401 |
+| GET /v1/me/passkeys                                                 | 401  | 200  | 200    | 200    | 200    | 200   | 200   | 403   | 403  | 403  | 403  | 401 |
+| PATCH /v1/me/passkeys/{id} [the caller's own passkey]               | 401  | 200  | 200    | 200    | 200    | 200   | 200   | 403   | 403  | 403  | 403  | 401 |
+| PATCH /v1/me/passkeys/{id} [owner's passkey]                        | 401  | 404  | 404    | 404    | 404    | 404   | 200   | 403   | 403  | 403  | 403  | 401 |
+| DELETE /v1/me/passkeys/{id} [the caller's own passkey]              | 401  | 204  | 204    | 204    | 204    | 204   | 204   | 403   | 403  | 403  | 403  | 401 |
+| DELETE /v1/me/passkeys/{id} [owner's passkey]                       | 401  | 404  | 404    | 404    | 404    | 404   | 204   | 403   | 403  | 403  | 403  | 401 |
 ## keys-sessions
 | GET /v1/sessions                                                    | 401  | 200  | 200    | 200    | 200    | 200   | 200   | 403   | 403  | 403  | 403  | 401 |
 | DELETE /v1/sessions/{id} [the caller's own session]                 | 401  | 204  | 204    | 204    | 204    | 204   | 204   | 403   | 403  | 403  | 403  | 401 |
@@ -115,6 +122,8 @@ export const accessMatrixTable = `
 | POST /v1/auth/register                                              | 201  | 201  | 201    | 201    | 201    | 201   | 201   | 201   | 201  | 201  | 201  | 201 |
 | POST /v1/auth/login                                                 | 200  | 200  | 200    | 200    | 200    | 200   | 200   | 200   | 200  | 200  | 200  | 200 |
 | POST /v1/auth/login/mfa                                             | 200  | 200  | 200    | 200    | 200    | 200   | 200   | 200   | 200  | 200  | 200  | 200 |
+| POST /v1/auth/passkey/options                                       | 200  | 200  | 200    | 200    | 200    | 200   | 200   | 200   | 200  | 200  | 200  | 200 |
+| POST /v1/auth/passkey                                               | 200  | 200  | 200    | 200    | 200    | 200   | 200   | 200   | 200  | 200  | 200  | 200 |
 | POST /v1/auth/password/forgot                                       | 202  | 202  | 202    | 202    | 202    | 202   | 202   | 202   | 202  | 202  | 202  | 202 |
 | POST /v1/auth/password/reset                                        | 204  | 204  | 204    | 204    | 204    | 204   | 204   | 204   | 204  | 204  | 204  | 204 |
 | POST /v1/auth/email/verify                                          | 204  | 204  | 204    | 204    | 204    | 204   | 204   | 204   | 204  | 204  | 204  | 204 |

@@ -18,11 +18,14 @@ export async function fetchWithEnv(overrides: Partial<Record<keyof Bindings, unk
 }
 
 /**
- * What a deployment sets besides its origins: Workers AI as the generator. The test pool has no
+ * What a deployment sets besides its origins: Workers AI as the generator, and the passkeys' RP ID
+ * and origins (required outside development). The test pool has no
  * Workers AI (it cannot run locally), so the binding is one that refuses every call: these
  * settings serve tests of everything but generation (CORS, headers, configuration checks).
  */
 export const deployedSettings = {
   IMAGE_GENERATOR: "workers-ai",
+  WEBAUTHN_RP_ID: "imagebot.test",
+  WEBAUTHN_ORIGINS: "https://app.imagebot.test",
   AI: { run: () => Promise.reject(new Error("Workers AI is not reachable from the test pool")) },
 };

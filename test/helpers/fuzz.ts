@@ -36,6 +36,8 @@ export const fuzzAreas = {
     "GET /v1/auth/providers",
     "GET /v1/auth/oauth/{provider}/start",
     "GET /v1/auth/oauth/{provider}/callback",
+    "POST /v1/auth/passkey/options",
+    "POST /v1/auth/passkey",
   ],
   account: [
     "GET /v1/me",
@@ -56,6 +58,11 @@ export const fuzzAreas = {
     "GET /v1/me/identities",
     "POST /v1/me/identities/{provider}/link",
     "DELETE /v1/me/identities/{id}",
+    "POST /v1/me/passkeys/registration-options",
+    "POST /v1/me/passkeys",
+    "GET /v1/me/passkeys",
+    "PATCH /v1/me/passkeys/{id}",
+    "DELETE /v1/me/passkeys/{id}",
   ],
   content: [
     "POST /v1/images/generations",

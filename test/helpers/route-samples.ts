@@ -34,6 +34,28 @@ export const routeSamples: Record<string, Sample> = {
   "GET /v1/me/identities": () => ({ method: "GET", path: "/v1/me/identities" }),
   "POST /v1/me/identities/{provider}/link": () => ({ method: "POST", path: "/v1/me/identities/github/link" }),
   "DELETE /v1/me/identities/{id}": () => ({ method: "DELETE", path: "/v1/me/identities/idn_unknown" }),
+  "POST /v1/me/passkeys/registration-options": (user) => ({
+    method: "POST",
+    path: "/v1/me/passkeys/registration-options",
+    body: { password: user.password },
+  }),
+  "POST /v1/me/passkeys": () => ({
+    method: "POST",
+    path: "/v1/me/passkeys",
+    // Well-formed, answering no challenge: a credentialed caller gets 400, never 201.
+    body: {
+      response: {
+        id: "AAAA",
+        rawId: "AAAA",
+        type: "public-key",
+        response: { clientDataJSON: "e30", attestationObject: "oA" },
+        clientExtensionResults: {},
+      },
+    },
+  }),
+  "GET /v1/me/passkeys": () => ({ method: "GET", path: "/v1/me/passkeys" }),
+  "PATCH /v1/me/passkeys/{id}": () => ({ method: "PATCH", path: "/v1/me/passkeys/pk_unknown", body: { name: "n" } }),
+  "DELETE /v1/me/passkeys/{id}": () => ({ method: "DELETE", path: "/v1/me/passkeys/pk_unknown" }),
   "GET /v1/sessions": () => ({ method: "GET", path: "/v1/sessions" }),
   "DELETE /v1/sessions/{id}": (user) => ({
     method: "DELETE",

@@ -6,6 +6,7 @@ import { api, env, login, type RegisteredUser, registerUser } from "../helpers/a
 import { createKey } from "../helpers/api-keys";
 import { createCollection, createImage, createTeam, ownedObjects } from "../helpers/fixtures";
 import { insertIdentity } from "../helpers/identities";
+import { insertPasskeyRow } from "../helpers/passkeys";
 import { routeSamples } from "../helpers/route-samples";
 
 type Json = Record<string, unknown>;
@@ -84,6 +85,10 @@ const seeders: Record<string, (user: RegisteredUser) => Promise<{ path: string; 
   "GET /v1/me/identities": async (user) => {
     for (const provider of ["github", "google", "oidc"]) await insertIdentity(user.id, provider);
     return { path: "/v1/me/identities", count: 3 };
+  },
+  "GET /v1/me/passkeys": async (user) => {
+    for (let index = 0; index < 3; index++) await insertPasskeyRow(user.id, `passkey ${index}`);
+    return { path: "/v1/me/passkeys", count: 3 };
   },
   "GET /v1/sessions": async (user) => {
     await login(user.email, user.password);

@@ -17,8 +17,10 @@ import {
   standIn,
   useWorld,
 } from "../helpers/access-matrix";
-import type { RegisteredUser } from "../helpers/api";
+import { api, type RegisteredUser } from "../helpers/api";
 import { insertIdentity } from "../helpers/identities";
+import { SoftAuthenticator } from "../helpers/passkey-authenticator";
+import { insertPasskeyRow } from "../helpers/passkeys";
 import { codeAt, enrollTwoFactor, turnOnTwoFactor } from "../helpers/totp";
 
 const world = useWorld();
@@ -28,6 +30,41 @@ async function twoFactorOn(userId: string) {
   const on = await scalar("SELECT enabled_at IS NOT NULL AS value FROM user_mfa WHERE user_id = ?", userId);
   return on === null ? null : on === 1;
 }
+
+const passkeyName = (id: string) => scalar<string>("SELECT name AS value FROM passkeys WHERE id = ?", id);
+
+/** Renames a passkey (the caller's own, or the team owner's): only its owner may, others get 404. */
+const renamePasskeyProbe =
+  (whose: "own" | "owner"): Probe =>
+  async (cell) => {
+    const holder = whose === "owner" ? cell.world.owner : cell.actor;
+    const id = holder ? await insertPasskeyRow(holder.id) : "pk_nobody";
+    const name = `renamed by ${cell.label}`;
+    return {
+      method: "PATCH",
+      path: `/v1/me/passkeys/${id}`,
+      body: { name },
+      after: async () => {
+        if (holder) expect(await passkeyName(id)).toBe(cell.allowed ? name : "Inserted");
+      },
+    };
+  };
+
+/** Removes a passkey (the caller's own, or the team owner's): only its owner may, others get 404. */
+const deletePasskeyProbe =
+  (whose: "own" | "owner"): Probe =>
+  async (cell) => {
+    const holder = whose === "owner" ? cell.world.owner : cell.actor;
+    const id = holder ? await insertPasskeyRow(holder.id) : "pk_nobody";
+    return {
+      method: "DELETE",
+      path: `/v1/me/passkeys/${id}`,
+      after: async () => {
+        if (holder)
+          expect(await scalar("SELECT count(*) AS value FROM passkeys WHERE id = ?", id)).toBe(cell.allowed ? 0 : 1);
+      },
+    };
+  };
 
 const mfaRows = (userId: string) => scalar("SELECT count(*) AS value FROM user_mfa WHERE user_id = ?", userId);
 
@@ -118,6 +155,50 @@ describeAccessMatrix("account", world, {
     expect(body.user).toMatchObject({ id: actor.id, email: actor.email });
     expect((body.apiKeys as unknown[]).length).toBeGreaterThanOrEqual(0);
   }),
+  "POST /v1/me/passkeys/registration-options": (cell) => ({
+    method: "POST",
+    path: "/v1/me/passkeys/registration-options",
+    body: { password: cell.actor?.password ?? "not the password" },
+    after: async (response) => {
+      if (cell.allowed) expect(await json(response)).toMatchObject({ challenge: expect.any(String) });
+    },
+  }),
+  "POST /v1/me/passkeys": async (cell) => {
+    // Allowed callers answer a challenge of their own; refused ones send a response to nothing.
+    let options = { challenge: "bm90IGEgY2hhbGxlbmdl", rp: {}, user: { id: "dXNy" } };
+    if (cell.allowed) {
+      const asked = await api("POST", "/v1/me/passkeys/registration-options", {
+        token: cell.credential,
+        body: { password: cell.actor?.password },
+      });
+      options = await json(asked);
+    }
+    return {
+      method: "POST",
+      path: "/v1/me/passkeys",
+      body: { response: await new SoftAuthenticator().register(options), name: cell.label },
+      // By the cell's own name: other cells add passkeys to the same users at the same time.
+      after: async () => {
+        const added = await scalar("SELECT count(*) AS value FROM passkeys WHERE name = ?", cell.label);
+        expect(added).toBe(cell.allowed ? 1 : 0);
+      },
+    };
+  },
+  "GET /v1/me/passkeys": async (cell) => {
+    const id = cell.actor ? await insertPasskeyRow(cell.actor.id, `listed ${cell.label}`) : undefined;
+    return {
+      method: "GET",
+      path: "/v1/me/passkeys?limit=100",
+      after: async (response) => {
+        if (cell.allowed)
+          expect((await json<{ data: { id: string }[] }>(response)).data.map((entry) => entry.id)).toContain(id);
+      },
+    };
+  },
+  "PATCH /v1/me/passkeys/{id} [the caller's own passkey]": renamePasskeyProbe("own"),
+  "PATCH /v1/me/passkeys/{id} [owner's passkey]": renamePasskeyProbe("owner"),
+  "DELETE /v1/me/passkeys/{id} [the caller's own passkey]": deletePasskeyProbe("own"),
+  "DELETE /v1/me/passkeys/{id} [owner's passkey]": deletePasskeyProbe("owner"),
   "GET /v1/licenses": ownRead("/v1/licenses", (body) => {
     expect(body).toMatchObject({ data: expect.any(Array) });
   }),

@@ -10,6 +10,8 @@ import { expect } from "vitest";
 import { type Cell, describeAccessMatrix, json, once, type Probe, scalar, useWorld } from "../helpers/access-matrix";
 import { api, linkTokenMailedTo, registerUser, uniqueEmail } from "../helpers/api";
 import { tokenFromMail, waitForMail } from "../helpers/outbox";
+import { SoftAuthenticator } from "../helpers/passkey-authenticator";
+import { addPasskey, signInOptions } from "../helpers/passkeys";
 import { decodeToken } from "../helpers/tokens";
 import { codeAt, userWithTwoFactor } from "../helpers/totp";
 
@@ -19,6 +21,14 @@ const userIdOf = (token: string) => decodeToken(token).payload.userId;
 
 /** The account a public cell logs into, resets, or asks about: never the caller's. */
 const subject = once(() => registerUser());
+
+/** The subject's passkey, on an authenticator without a counter: every cell may sign in at once. */
+const subjectPasskey = once(async () => {
+  const authenticator = new SoftAuthenticator();
+  authenticator.keepsCounter = false;
+  await addPasskey(await subject(), authenticator);
+  return authenticator;
+});
 
 const cryptoProvider = Stripe.createSubtleCryptoProvider();
 function stripeDelivery(cell: Cell, signed: boolean): Probe {
@@ -82,6 +92,22 @@ describeAccessMatrix("public", world, {
       path: "/v1/auth/login/mfa",
       // The next step's code: past the one the confirmation used, and inside the ±1-step window.
       body: { mfaToken, code: codeAt(secret, Date.now() + 30_000) },
+      after: async (response) => expect(userIdOf((await json<{ token: string }>(response)).token)).toBe(user.id),
+    };
+  },
+  "POST /v1/auth/passkey/options": () => ({
+    method: "POST",
+    path: "/v1/auth/passkey/options",
+    after: async (response) =>
+      expect(await json(response)).toMatchObject({ challengeId: expect.stringMatching(/^pkc_/) }),
+  }),
+  "POST /v1/auth/passkey": async () => {
+    const [user, authenticator] = [await subject(), await subjectPasskey()];
+    const { challengeId, options } = await signInOptions();
+    return {
+      method: "POST",
+      path: "/v1/auth/passkey",
+      body: { challengeId, response: await authenticator.assert(options) },
       after: async (response) => expect(userIdOf((await json<{ token: string }>(response)).token)).toBe(user.id),
     };
   },

@@ -181,6 +181,29 @@ describe("a configuration that would strand mail", () => {
   });
 });
 
+describe("a deployment without its passkey settings (issue 17)", () => {
+  it.each([
+    ["no WEBAUTHN_RP_ID (passkeys would be bound to localhost)", { WEBAUTHN_RP_ID: undefined }, "WEBAUTHN_RP_ID"],
+    ["no WEBAUTHN_ORIGINS", { WEBAUTHN_ORIGINS: undefined }, "WEBAUTHN_ORIGINS"],
+    ["an IP address as the RP ID (never valid in WebAuthn)", { WEBAUTHN_RP_ID: "203.0.113.7" }, "WEBAUTHN_RP_ID"],
+  ])("%s: every request is refused with 500, and the log names the setting", async (_label, overrides, named) => {
+    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      const settings = {
+        ...deployedSettings,
+        ENVIRONMENT: "production",
+        ALLOWED_ORIGINS: "https://a.test",
+        ...overrides,
+      };
+      const response = await fetchWithEnv(settings, new Request("https://edge.test/health", { headers: ip() }));
+      await expectProblem(response, 500, "server_misconfigured");
+      expect(logged.mock.calls.flat().join("\n")).toContain(named);
+    } finally {
+      logged.mockRestore();
+    }
+  });
+});
+
 describe("a deployment that would serve fake images", () => {
   const health = (overrides: Record<string, unknown>) =>
     fetchWithEnv(overrides, new Request("https://edge.test/health", { headers: ip() }));
@@ -193,7 +216,13 @@ describe("a deployment that would serve fake images", () => {
     const logged = vi.spyOn(console, "error").mockImplementation(() => {});
     try {
       await expectProblem(
-        await health({ ALLOWED_ORIGINS: "https://app.imagebot.test", ...overrides }),
+        await health({
+          ALLOWED_ORIGINS: "https://app.imagebot.test",
+          // Set, so that only the generator's settings are at fault.
+          WEBAUTHN_RP_ID: deployedSettings.WEBAUTHN_RP_ID,
+          WEBAUTHN_ORIGINS: deployedSettings.WEBAUTHN_ORIGINS,
+          ...overrides,
+        }),
         500,
         "server_misconfigured",
       );

@@ -11,7 +11,7 @@
 // size only), V16.5 (error handling: generic messages, no internals).
 import fc from "fast-check";
 import { beforeAll, expect } from "vitest";
-import { api, login, type RegisteredUser, uniqueEmail } from "../helpers/api";
+import { api, env, login, type RegisteredUser, uniqueEmail } from "../helpers/api";
 import { createKey } from "../helpers/api-keys";
 import {
   type CheckContext,
@@ -25,6 +25,8 @@ import {
   unlessFuzzed,
 } from "../helpers/fuzz";
 import { insertIdentity } from "../helpers/identities";
+import { SoftAuthenticator } from "../helpers/passkey-authenticator";
+import { insertPasskeyRow, registrationOptions } from "../helpers/passkeys";
 import { decodeToken } from "../helpers/tokens";
 
 let main: RegisteredUser;
@@ -35,6 +37,9 @@ let disableUser: RegisteredUser;
 let deleteUser: RegisteredUser;
 let keysUser: RegisteredUser;
 let otherKeysUser: RegisteredUser;
+/** Passkeys: one whose password is fuzzed (registration options), one that adds, renames and removes. */
+let passkeyOptionsUser: RegisteredUser;
+let passkeysUser: RegisteredUser;
 /** Ids of main's live sessions (cursors of GET /v1/sessions) and a cursor of its audit log. */
 let sessionIds: string[];
 let auditCursor: string;
@@ -50,6 +55,7 @@ beforeAll(async () => {
     fuzzUser(),
     fuzzUser(),
   ]);
+  [passkeyOptionsUser, passkeysUser] = await Promise.all([fuzzUser(), fuzzUser()]);
   const tokens = [main.token, await login(main.email, main.password), await login(main.email, main.password)];
   sessionIds = tokens.map((token) => decodeToken(token).payload.sid);
   const page = await api("GET", "/v1/audit-log?limit=1", { token: main.token });
@@ -71,6 +77,13 @@ async function keyName(context: CheckContext, id: string) {
     data: { id: string; name: string }[];
   };
   return data.find((key) => key.id === id)?.name;
+}
+
+async function passkeyName(context: CheckContext, id: string) {
+  const { data } = (await readBack(context, "/v1/me/passkeys?limit=100", passkeysUser.token)) as {
+    data: { id: string; name: string }[];
+  };
+  return data.find((passkey) => passkey.id === id)?.name;
 }
 
 describeFuzz("account", {
@@ -156,6 +169,46 @@ describeFuzz("account", {
     base: async (input) => ({
       token: otherKeysUser.token,
       params: { id: await unlessFuzzed(input, "id", async () => (await createKey(otherKeysUser.token)).id) },
+    }),
+  },
+  "POST /v1/me/passkeys/registration-options": {
+    runs: 4,
+    base: () => ({ token: passkeyOptionsUser.token, body: { password: passkeyOptionsUser.password } }),
+  },
+  "POST /v1/me/passkeys": {
+    runs: 4,
+    base: async () => {
+      // Below the cap of 20, so that every well-formed name reaches storage.
+      await env.DB.prepare("DELETE FROM passkeys WHERE user_id = ?").bind(passkeysUser.id).run();
+      const response = await new SoftAuthenticator().register(await registrationOptions(passkeysUser));
+      return { token: passkeysUser.token, body: { response, name: "Fuzz passkey" } };
+    },
+    stored: {
+      name: echoed((json) => json.name, {
+        normalise: trimmed,
+        again: (json, context) => passkeyName(context, json.id as string),
+      }),
+    },
+  },
+  "GET /v1/me/passkeys": { base: () => ({ token: passkeysUser.token }) },
+  "PATCH /v1/me/passkeys/{id}": {
+    base: async (input) => ({
+      token: passkeysUser.token,
+      params: { id: await unlessFuzzed(input, "id", () => insertPasskeyRow(passkeysUser.id)) },
+      body: { name: "Renamed" },
+    }),
+    stored: {
+      name: echoed((json) => json.name, {
+        normalise: trimmed,
+        again: (json, context) => passkeyName(context, json.id as string),
+      }),
+    },
+  },
+  "DELETE /v1/me/passkeys/{id}": {
+    runs: 4,
+    base: async (input) => ({
+      token: passkeysUser.token,
+      params: { id: await unlessFuzzed(input, "id", () => insertPasskeyRow(passkeysUser.id)) },
     }),
   },
   "POST /v1/api-keys/{id}/roll": {

@@ -39,6 +39,10 @@ export function SignInPage(props: PageProps) {
       {/* Issue 17: passkey sign-in and one button per enabled provider go here. */}
       <section aria-labelledby="other-methods-heading" id="other-sign-in-methods" hidden>
         <h2 id="other-methods-heading">Other ways to sign in</h2>
+        {/* Shown by /console/assets/passkeys.js when the browser supports passkeys. */}
+        <button type="button" id="passkey-sign-in" hidden>
+          Sign in with a passkey
+        </button>
       </section>
       <p>
         <a href="/console/forgot-password">Forgot your password?</a> · <a href="/console/register">Create an account</a>

@@ -14,6 +14,7 @@ import { apiKeyView } from "../api-keys/api-key-view";
 import { auditEventView } from "../audit/audit-view";
 import { defineEndpoint } from "../endpoint";
 import { imageView } from "../images/image-view";
+import { passkeyView } from "../passkeys/passkey-view";
 import { problemResponse } from "../schemas";
 
 /**
@@ -39,6 +40,7 @@ export const exportedTables = {
   mfa_backup_codes: "twoFactor.backupCodes",
   user_identities: "identities",
   oauth_states: "identityLinkFlows",
+  passkeys: "passkeys",
 } as const;
 
 /**
@@ -47,7 +49,15 @@ export const exportedTables = {
  * and invitation sends (a team id and the SHA-256 of an invited address, kept at most a day or
  * so for the invitation caps; nothing in them names the user).
  */
-export const tablesWithoutUserData = ["teams", "stripe_events", "stripe_subscriptions", "invitation_sends"] as const;
+export const tablesWithoutUserData = [
+  "teams",
+  "stripe_events",
+  "stripe_subscriptions",
+  "invitation_sends",
+  // Random WebAuthn challenges that live 5 minutes (a registration one names its user only to be
+  // usable by them alone; it goes with the account, and the retention run deletes it when expired).
+  "passkey_challenges",
+] as const;
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
 
@@ -162,6 +172,9 @@ async function* exportDocument(pages: UserDataPages, user: User): AsyncGenerator
   }));
   yield ',"apiKeys":';
   yield* section(pages.apiKeys, apiKeyView);
+  // Names and dates, as the passkeys page shows them: the public key and counter identify nothing.
+  yield ',"passkeys":';
+  yield* section(pages.passkeys, passkeyView);
   yield ',"images":';
   yield* section(pages.images, (row) => ({ ...imageView(row), deletedAt: iso(row.deletedAt) }));
   yield ',"collections":';

@@ -14,7 +14,15 @@ export interface PasswordCheck {
   /** Runs bcrypt; only reached when both guards admit the attempt. */
   verify: () => Promise<boolean>;
   /** Where the password was asked for, for the audit row of a refusal. */
-  context: "login" | "login_mfa" | "password_change" | "email_change" | "account_erasure" | "mfa_change";
+  context:
+    | "login"
+    | "login_mfa"
+    | "password_change"
+    | "email_change"
+    | "account_erasure"
+    | "mfa_change"
+    | "passkey"
+    | "passkey_registration";
   /**
    * A right answer that is not the whole login (the password of an account with 2FA on): the
    * attempt is taken back without resetting the counts, which only a completed login does.
