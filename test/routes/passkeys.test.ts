@@ -305,7 +305,7 @@ describe("managing passkeys", () => {
     });
     expect(renamed.status).toBe(200);
     expect(await renamed.json()).toMatchObject({ id: passkey.id, name: "Phone" });
-    expect((await auditRows(alice.id, "passkey.renamed"))[0]).toMatchObject({ passkeyId: passkey.id, name: "Phone" });
+    expect((await auditRows(alice.id, "passkey.renamed"))[0]).toEqual({ passkeyId: passkey.id });
 
     await expectProblem(
       await api("PATCH", `/v1/me/passkeys/${passkey.id}`, { token: bob.token, body: { name: "Mine" } }),

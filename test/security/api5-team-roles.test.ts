@@ -549,6 +549,6 @@ describe("the invitation mail (finding 6)", () => {
     // The only link is ours, and the name is not on its line.
     const links = mail.text.match(/https?:\/\/\S+/g) ?? [];
     expect(links).toHaveLength(1);
-    expect(links[0]).toMatch(/\/invitations\/accept\?token=/);
+    expect(links[0]).toMatch(/\/console\/accept-invitation\?token=/);
   });
 });

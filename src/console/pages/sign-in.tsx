@@ -36,7 +36,7 @@ export function SignInPage(props: PageProps) {
           </button>
         </form>
       </section>
-      {/* Issue 17: passkey sign-in and one button per enabled provider go here. */}
+      {/* The passkey button (passkeys.js) and one link per enabled sign-in provider (console.js). */}
       <section aria-labelledby="other-methods-heading" id="other-sign-in-methods" hidden>
         <h2 id="other-methods-heading">Other ways to sign in</h2>
         {/* Shown by /console/assets/passkeys.js when the browser supports passkeys. */}

@@ -85,10 +85,11 @@ export const createPasskey = defineEndpoint({
     if (outcome === "full") {
       throw new ApiError("conflict", { detail: `At most ${MAX_PASSKEYS_PER_USER} passkeys: remove one first.` });
     }
+    // The id, not the name the user typed: audit rows carry facts, never free text from a client.
     await recordAuditEvent(db, auditContext(c), {
       type: "passkey.registered",
       userId: principal.userId,
-      metadata: { passkeyId: passkey.id, name: passkey.name },
+      metadata: { passkeyId: passkey.id },
     });
     return c.json(passkeyView(passkey), 201);
   },

@@ -38,7 +38,7 @@ export const deletePasskey = defineEndpoint({
     await recordAuditEvent(db, auditContext(c), {
       type: "passkey.removed",
       userId: principal.userId,
-      metadata: { passkeyId: passkey.id, name: passkey.name },
+      metadata: { passkeyId: passkey.id },
     });
     return c.body(null, 204);
   },

@@ -36,7 +36,7 @@ export const renamePasskeyEndpoint = defineEndpoint({
     await recordAuditEvent(db, auditContext(c), {
       type: "passkey.renamed",
       userId: principal.userId,
-      metadata: { passkeyId: passkey.id, name },
+      metadata: { passkeyId: passkey.id },
     });
     return c.json(passkeyView(passkey), 200);
   },
