@@ -218,6 +218,8 @@ export const consoleScript = String.raw`"use strict";
       "An account with this email already exists. Sign in with it, then link the provider under Sign-in methods.",
     identity_taken: "That provider account is already linked to another ImageBot account.",
     too_many_attempts: "Too many failed sign-ins from your address. Please wait, then try again.",
+    password_reset_required:
+      "Your password must be reset before you can sign in: use the link we mailed you, or Forgot password.",
   };
 
   /** Shows the "?error=" a provider flow came back with, as text (the code is never echoed as markup). */

@@ -16,6 +16,7 @@ import {
   setCookieLine,
   startSignIn,
 } from "../helpers/oauth-browser";
+import { asOperator } from "../helpers/operator";
 import { codeAt, turnOnTwoFactor } from "../helpers/totp";
 
 let providers: FakeProviders;
@@ -414,6 +415,21 @@ describe("linking from the console, and the last way to sign in", () => {
     const elsewhere = newBrowser();
     await signInWith(elsewhere, "github", who);
     expect((await me(elsewhere)).body.id).toBe(user.id);
+  });
+
+  it("a forced password reset shuts the provider door too: the linked identity no longer signs in", async () => {
+    const user = await registerUser();
+    const browser = newBrowser();
+    await passwordSignIn(browser, user.email, user.password);
+    const who = account({ email: uniqueEmail("attacker-linked") });
+    await linkFrom(browser, "github", who);
+    const forced = await asOperator("POST", `/v1/admin/users/${user.id}/force-password-reset`);
+    expect(forced.status).toBe(204);
+    const elsewhere = newBrowser();
+    const response = await signInWith(elsewhere, "github", who);
+    expect(locationOf(response)).toBe("/console/sign-in?error=password_reset_required");
+    expect(setCookieLine(response, "__Host-imagebot_session")).toBeUndefined();
+    expect((await me(elsewhere)).status).toBe(401);
   });
 
   it("linking needs the CSRF token (a cookie request from a foreign page is refused)", async () => {

@@ -64,6 +64,9 @@ export const oauthCallback = defineEndpoint({
         const outcome = await resolveAccount(c, provider.id, identity, flow);
         await attempt.settle("cancelled");
         if (outcome.kind === "linked") return c.redirect(flow.returnTo, 302);
+        // The operator contained this account: no way in but the mailed reset link (API.md Operator),
+        // or an attacker who linked their own provider account could come back through it.
+        if (outcome.user.passwordResetRequired) throw new ProviderFailure("password_reset_required");
         if (await isTwoFactorEnabled(c, outcome.user.id)) {
           // The provider stands in for the password only: the second factor is still asked.
           const mfaToken = await issueMfaToken(outcome.user.id, signingKeys(c));
@@ -77,7 +80,10 @@ export const oauthCallback = defineEndpoint({
         );
         return c.redirect(flow.returnTo, 302);
       } catch (failure) {
-        if (failure instanceof ProviderFailure) await attempt.settle("failure");
+        // A contained account's provider sign-in was right, and its attempt is settled already.
+        if (failure instanceof ProviderFailure && failure.code !== "password_reset_required") {
+          await attempt.settle("failure");
+        }
         throw failure;
       }
     } catch (failure) {

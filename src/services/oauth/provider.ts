@@ -48,7 +48,8 @@ export type ProviderFailureCode =
   | "account_exists"
   | "identity_taken"
   | "too_many_attempts"
-  | "mfa_unavailable";
+  | "mfa_unavailable"
+  | "password_reset_required";
 
 export class ProviderFailure extends Error {
   constructor(
