@@ -1,17 +1,13 @@
 import { createRoute } from "@hono/zod-openapi";
 import { operatorOnly } from "../../auth/access";
-import { auditContext } from "../../auth/audit-context";
-import { apiKeysCutOffUpdate } from "../../db/api-keys";
-import { auditEventInsert } from "../../db/audit";
 import { database } from "../../db/client";
-import { sessionsCutOffUpdate } from "../../db/sessions";
 import { findUserById, passwordResetRequiredUpdate } from "../../db/users";
 import { ApiError } from "../../errors";
+import { revokeEveryCredential } from "../../services/containment";
 import { passwordResetForcedMail } from "../../services/mail-templates";
 import { mailResetLink } from "../auth/reset-link";
 import { defineEndpoint } from "../endpoint";
 import { problemResponse } from "../schemas";
-import { revokeAllIssuedInGuard } from "../sessions/revoke-sessions";
 import { adminUserParams } from "./patch-user";
 
 export const adminForcePasswordReset = defineEndpoint({
@@ -36,19 +32,12 @@ export const adminForcePasswordReset = defineEndpoint({
     const db = database(c.env.DB);
     const user = await findUserById(db, c.req.valid("param").id);
     if (!user) throw new ApiError("not_found");
-    // The guard first: it is what the next request is checked against, whatever D1 does next.
-    const cut = await revokeAllIssuedInGuard(c, user.id, { sessions: true, apiKeys: true });
-    const now = new Date();
-    await db.batch([
-      passwordResetRequiredUpdate(db, user.id, now),
-      sessionsCutOffUpdate(db, user.id, { ...cut, now }),
-      apiKeysCutOffUpdate(db, user.id, { cutOff: cut.cutOff, now }),
-      auditEventInsert(db, auditContext(c), {
-        type: "admin.password_reset_forced",
-        userId: user.id,
-        metadata: { by: "operator", createdUpTo: new Date(cut.cutOff).toISOString() },
-      }),
-    ]);
+    await revokeEveryCredential(
+      c,
+      user.id,
+      { type: "admin.password_reset_forced", userId: user.id, metadata: { by: "operator" } },
+      [passwordResetRequiredUpdate(db, user.id, new Date())],
+    );
     await mailResetLink(c, user.id, (url) => passwordResetForcedMail(user.email, url));
     return c.body(null, 204);
   },

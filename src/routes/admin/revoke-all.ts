@@ -1,15 +1,11 @@
 import { createRoute } from "@hono/zod-openapi";
 import { operatorOnly } from "../../auth/access";
-import { auditContext } from "../../auth/audit-context";
-import { apiKeysCutOffUpdate } from "../../db/api-keys";
-import { auditEventInsert } from "../../db/audit";
 import { database } from "../../db/client";
-import { sessionsCutOffUpdate } from "../../db/sessions";
 import { findUserById } from "../../db/users";
 import { ApiError } from "../../errors";
+import { revokeEveryCredential } from "../../services/containment";
 import { defineEndpoint } from "../endpoint";
 import { problemResponse } from "../schemas";
-import { revokeAllIssuedInGuard } from "../sessions/revoke-sessions";
 import { adminUserParams } from "./patch-user";
 
 export const adminRevokeAll = defineEndpoint({
@@ -27,22 +23,13 @@ export const adminRevokeAll = defineEndpoint({
     },
   }),
   handler: async (c) => {
-    const db = database(c.env.DB);
-    const user = await findUserById(db, c.req.valid("param").id);
+    const user = await findUserById(database(c.env.DB), c.req.valid("param").id);
     if (!user) throw new ApiError("not_found");
-    // One guard call voids every session and key created up to now, whatever their number;
-    // then D1, in one batch: the rows marked revoked in bulk, with the audit row.
-    const cut = await revokeAllIssuedInGuard(c, user.id, { sessions: true, apiKeys: true });
-    const now = new Date();
-    await db.batch([
-      auditEventInsert(db, auditContext(c), {
-        type: "admin.credentials_revoked",
-        userId: user.id,
-        metadata: { by: "operator", createdUpTo: new Date(cut.cutOff).toISOString() },
-      }),
-      sessionsCutOffUpdate(db, user.id, { ...cut, now }),
-      apiKeysCutOffUpdate(db, user.id, { cutOff: cut.cutOff, now }),
-    ]);
+    await revokeEveryCredential(c, user.id, {
+      type: "admin.credentials_revoked",
+      userId: user.id,
+      metadata: { by: "operator" },
+    });
     return c.body(null, 204);
   },
 });
