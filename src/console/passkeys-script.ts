@@ -11,93 +11,31 @@ export const PASSKEYS_SCRIPT_PATH = `${CONSOLE_ROOT}/assets/passkeys.js`;
  */
 export const passkeysScript = String.raw`"use strict";
 (() => {
-  const $ = (id) => document.getElementById(id);
   const page = document.body.dataset.page;
   if (page !== "passkeys" && page !== "signIn") return;
-  let csrfToken = null;
+  // console.js (loaded first) owns the API calls, the CSRF token and how problems are shown.
+  const { $, api, busy: runBusy, showError, showMessage, notice, when, returnTo } = window.imagebotConsole;
 
-  function showMessage(text) {
-    $("error").textContent = "";
-    $("message").textContent = text;
-  }
-
-  function showError(error) {
-    $("message").textContent = "";
-    const box = $("error");
-    let text = error.message;
+  /** A refused or failed WebAuthn ceremony, in words; anything else as it is. */
+  function passkeyError(error) {
     if (error.name === "NotAllowedError" || error.name === "AbortError") {
-      text = "The passkey request was cancelled or timed out.";
-    } else if (error.name === "InvalidStateError") {
-      text = "This device already holds a passkey for your account.";
+      return notice("The passkey request was cancelled or timed out.");
     }
-    if (error.retryAfter) text += " Try again in " + error.retryAfter + " seconds.";
-    box.textContent = text;
-    box.tabIndex = -1;
-    box.focus();
+    if (error.name === "InvalidStateError") return notice("This device already holds a passkey for your account.");
+    return error;
   }
 
-  function goToSignIn() {
-    location.assign("/console/sign-in?returnTo=" + encodeURIComponent(location.pathname));
-  }
-
-  /** Only a path inside the console: never an open redirect. */
-  function returnTo() {
-    const wanted = new URLSearchParams(location.search).get("returnTo");
-    if (!wanted) return "/console";
-    const url = new URL(wanted, location.origin);
-    const inside = url.origin === location.origin && (url.pathname === "/console" || url.pathname.startsWith("/console/"));
-    return inside && !url.pathname.startsWith("/console/sign-in") ? url.pathname + url.search : "/console";
-  }
-
-  async function csrf() {
-    if (csrfToken || page !== "passkeys") return csrfToken;
-    const response = await fetch("/v1/auth/csrf", { credentials: "same-origin" });
-    if (response.ok) csrfToken = (await response.json()).csrfToken;
-    return csrfToken;
-  }
-
-  async function api(method, path, body) {
-    const headers = { Accept: "application/json" };
-    if (body !== undefined) headers["Content-Type"] = "application/json";
-    if (method !== "GET") {
-      const token = await csrf();
-      if (token) headers["X-CSRF-Token"] = token;
-    }
-    const response = await fetch(path, {
-      method,
-      headers,
-      credentials: "same-origin",
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    if (response.status === 204) return null;
-    const data = await response.json().catch(() => null);
-    if (response.ok) return data;
-    if (page === "passkeys" && response.status === 401 && data && data.code === "unauthorized") {
-      goToSignIn();
-      await new Promise(() => {});
-    }
-    const error = new Error((data && data.detail) || "The request failed (HTTP " + response.status + ").");
-    error.retryAfter = response.headers.get("Retry-After");
-    throw error;
-  }
+  const busy = (button, action) =>
+    runBusy(button, () =>
+      action().catch((error) => {
+        throw passkeyError(error);
+      }),
+    );
 
   const supported = () =>
     typeof window.PublicKeyCredential === "function" &&
     typeof PublicKeyCredential.parseCreationOptionsFromJSON === "function" &&
     typeof PublicKeyCredential.parseRequestOptionsFromJSON === "function";
-
-  async function busy(button, action) {
-    button.disabled = true;
-    try {
-      await action();
-    } catch (error) {
-      showError(error);
-    } finally {
-      button.disabled = false;
-    }
-  }
-
-  const when = (iso) => (iso ? new Date(iso).toLocaleString() : "never");
 
   function cell(text) {
     const td = document.createElement("td");
@@ -121,7 +59,8 @@ export const passkeysScript = String.raw`"use strict";
     for (const passkey of data) {
       const row = document.createElement("tr");
       row.dataset.passkeyId = passkey.id;
-      row.append(cell(passkey.name), cell(when(passkey.createdAt)), cell(when(passkey.lastUsedAt)));
+      const lastUsed = passkey.lastUsedAt ? when(passkey.lastUsedAt) : "never";
+      row.append(cell(passkey.name), cell(when(passkey.createdAt)), cell(lastUsed));
       const actions = document.createElement("td");
       const rename = document.createElement("input");
       rename.type = "text";
@@ -150,7 +89,7 @@ export const passkeysScript = String.raw`"use strict";
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       busy($("add-passkey"), async () => {
-        if (!supported()) throw new Error("This browser cannot create passkeys.");
+        if (!supported()) throw notice("This browser cannot create passkeys.");
         const password = $("passkey-password").value;
         const options = await api("POST", "/v1/me/passkeys/registration-options", password ? { password } : {});
         const credential = await navigator.credentials.create({
@@ -188,6 +127,6 @@ export const passkeysScript = String.raw`"use strict";
   }
 
   if (page === "signIn") signInPage();
-  else passkeysPage().catch(showError);
+  else passkeysPage().catch((error) => showError(passkeyError(error)));
 })();
 `;

@@ -725,6 +725,9 @@ export const consoleScript = String.raw`"use strict";
     }
   }
 
+  // The passkeys script (passkeys.js, loaded after this one) reuses these: one fetch wrapper, one
+  // way to show a problem, for the whole console.
+  window.imagebotConsole = Object.freeze({ $, api, busy, showError, showMessage, notice, when, returnTo });
   start();
 })();
 `;
