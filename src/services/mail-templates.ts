@@ -131,6 +131,18 @@ export function apiKeyCreatedMail(to: string, key: { name: string; scopes: strin
   };
 }
 
+/**
+ * A new way into the account (a passkey, a linked provider account): one the owner did not add,
+ * for instance by someone holding a stolen session, would otherwise go unseen.
+ */
+export function signInMethodAddedMail(to: string, method: string, clientIp: string): OutgoingMail {
+  return {
+    to,
+    subject: "A new way to sign in was added to your ImageBot account",
+    text: `${method} can now sign in to your ImageBot account.\n\nIP address: ${clientIp}\n\nIf this was not you, remove it in the console (Passkeys, or Sign-in methods), sign out every session and reset your password at once.${signature}`,
+  };
+}
+
 /** The reset notice with the keys that survived it: a key made by someone else would otherwise go unseen. */
 export function passwordResetKeysNotice(liveKeys: ApiKeyNotice[]): string {
   if (liveKeys.length === 0) return "\n\nNo API key of this account is alive.";

@@ -17,6 +17,7 @@ import {
   startSignIn,
 } from "../helpers/oauth-browser";
 import { asOperator } from "../helpers/operator";
+import { waitForMail } from "../helpers/outbox";
 import { codeAt, turnOnTwoFactor } from "../helpers/totp";
 
 let providers: FakeProviders;
@@ -415,6 +416,8 @@ describe("linking from the console, and the last way to sign in", () => {
     const elsewhere = newBrowser();
     await signInWith(elsewhere, "github", who);
     expect((await me(elsewhere)).body.id).toBe(user.id);
+    const mail = await waitForMail(user.email, /new way to sign in/i);
+    expect(mail.text).toMatch(/^A GitHub account can now sign in/);
   });
 
   it("a forced password reset shuts the provider door too: the linked identity no longer signs in", async () => {

@@ -8,6 +8,7 @@ import { api, env, expectProblem, randomIp, registerUser } from "../helpers/api"
 import { injectClock, ManualClock } from "../helpers/clock";
 import { COOKIE_NAME, OWN_ORIGIN, sessionCookieValue } from "../helpers/cookies";
 import { asOperator } from "../helpers/operator";
+import { waitForMail } from "../helpers/outbox";
 import { SoftAuthenticator } from "../helpers/passkey-authenticator";
 import {
   addPasskey,
@@ -45,6 +46,10 @@ describe("adding a passkey", () => {
       lastUsedAt: null,
     });
     expect((await auditRows(user.id, "passkey.registered"))[0]).toMatchObject({ passkeyId: passkey.id });
+    // A passkey added by someone holding a stolen session would otherwise go unseen: the owner is told.
+    const mail = await waitForMail(user.email, /new way to sign in/i);
+    expect(mail.text).toMatch(/^A passkey can now sign in/);
+    expect(mail.text).not.toContain("Work laptop");
   });
 
   it("without the password, a session that signed in under 5 minutes ago may; an older one is refused", async () => {

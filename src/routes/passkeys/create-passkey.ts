@@ -11,6 +11,8 @@ import { database } from "../../db/client";
 import { consumeRegistrationChallenge, insertPasskeyWithinCap, MAX_PASSKEYS_PER_USER } from "../../db/passkeys";
 import type { Passkey } from "../../db/schema";
 import { ApiError } from "../../errors";
+import { signInMethodAddedMail } from "../../services/mail-templates";
+import { mailerFor } from "../../services/mailer";
 import { relyingParty, SUPPORTED_ALGORITHMS } from "../../services/webauthn";
 import { defineEndpoint } from "../endpoint";
 import { jsonBody, jsonResponse, problemResponse } from "../schemas";
@@ -91,6 +93,7 @@ export const createPasskey = defineEndpoint({
       userId: principal.userId,
       metadata: { passkeyId: passkey.id },
     });
+    await mailerFor(c).send(signInMethodAddedMail(principal.email, "A passkey", c.get("clientIp")));
     return c.json(passkeyView(passkey), 201);
   },
 });

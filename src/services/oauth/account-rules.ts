@@ -7,7 +7,11 @@ import { createUserWithIdentity, findIdentity, linkIdentity } from "../../db/ide
 import type { OAuthState, User } from "../../db/schema";
 import { findUserByEmail, findUserById } from "../../db/users";
 import type { AppEnv } from "../../env";
+import { signInMethodAddedMail } from "../mail-templates";
+import { mailerFor } from "../mailer";
 import { ProviderFailure, type ProviderId, type ProviderIdentity } from "./provider";
+
+const PROVIDER_LABELS: Record<ProviderId, string> = { github: "GitHub", google: "Google", oidc: "OpenID provider" };
 
 export type AccountOutcome = { kind: "sign_in"; user: User; created: boolean } | { kind: "linked"; user: User };
 
@@ -56,6 +60,8 @@ export async function resolveAccount(
       { context: auditContext(c), event: { type: "identity.linked", userId: user.id, metadata: { provider } } },
     );
     if (outcome === "taken") throw new ProviderFailure("identity_taken");
+    const method = `A ${PROVIDER_LABELS[provider]} account`;
+    await mailerFor(c).send(signInMethodAddedMail(user.email, method, c.get("clientIp")));
     return { kind: "linked", user };
   }
 
