@@ -57,12 +57,18 @@ export async function startSignIn(browser: Browser, provider: string, returnTo?:
 }
 
 /** The browser comes back from the provider with `code` and the URL's `state`. */
-export function returnFromProvider(browser: Browser, provider: string, authorizationUrl: URL, code: string) {
+export function returnFromProvider(
+  browser: Browser,
+  provider: string,
+  authorizationUrl: URL,
+  code: string,
+  moreQuery = "",
+) {
   const state = authorizationUrl.searchParams.get("state") ?? "";
   return browse(
     browser,
     "GET",
-    `/v1/auth/oauth/${provider}/callback?code=${encodeURIComponent(code)}&state=${encodeURIComponent(state)}`,
+    `/v1/auth/oauth/${provider}/callback?code=${encodeURIComponent(code)}&state=${encodeURIComponent(state)}${moreQuery}`,
   );
 }
 

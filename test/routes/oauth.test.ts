@@ -379,6 +379,25 @@ describe("any OpenID provider (OIDC_ISSUER)", () => {
     expect(locationOf(bad)).toBe("/console/sign-in?error=invalid_id_token");
   });
 
+  it("a code sent back with another server's `iss` is refused before any exchange (RFC 9207, mix-up)", async () => {
+    const browser = newBrowser();
+    const url = await startSignIn(browser, "oidc");
+    const mixedUp = await returnFromProvider(
+      browser,
+      "oidc",
+      url,
+      providers.approve(url, account()),
+      "&iss=https%3A%2F%2Fattacker.example",
+    );
+    expect(locationOf(mixedUp)).toBe("/console/sign-in?error=invalid_state");
+    expect(tokenRequests()).toEqual([]);
+    const honest = newBrowser();
+    const url2 = await startSignIn(honest, "oidc");
+    const iss = `&iss=${encodeURIComponent(PROVIDER_SETTINGS.OIDC_ISSUER)}`;
+    const response = await returnFromProvider(honest, "oidc", url2, providers.approve(url2, account()), iss);
+    expect(locationOf(response)).toBe("/console");
+  });
+
   it("an issuer that cannot be reached sends the browser back with provider_unavailable, storing nothing", async () => {
     forgetDiscoveries();
     providers.state.down = true;

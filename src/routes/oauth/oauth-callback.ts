@@ -24,6 +24,7 @@ export const oauthCallbackQuerySchema = z.object({
   code: z.string().max(2048).optional(),
   state: z.string().max(256).optional(),
   error: z.string().max(256).optional(),
+  iss: z.string().max(2048).optional(),
 });
 
 export const oauthCallback = defineEndpoint({
@@ -48,7 +49,7 @@ export const oauthCallback = defineEndpoint({
   }),
   handler: async (c) => {
     const provider = requireProvider(c.get("config"), c.req.valid("param").provider);
-    const { code, state, error } = c.req.valid("query");
+    const { code, state, error, iss } = c.req.valid("query");
     c.header("Cache-Control", "no-store");
     let flow: OAuthState | undefined;
     try {
@@ -57,6 +58,10 @@ export const oauthCallback = defineEndpoint({
         const resumed = await resumeFlow(c, provider, state ?? "");
         flow = resumed.row;
         if (error !== undefined || !code) throw new ProviderFailure("provider_denied", "no_code");
+        // RFC 9207 §2.4: an `iss` that is not this provider's means the code came from another server.
+        if (iss !== undefined && provider.issuers.length > 0 && !provider.issuers.includes(iss)) {
+          throw new ProviderFailure("invalid_state", "issuer_mismatch");
+        }
         const identity = await provider.identify(code, {
           codeVerifier: resumed.codeVerifier,
           nonceHash: flow.nonceHash,

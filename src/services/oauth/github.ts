@@ -26,6 +26,7 @@ export function gitHubProvider(config: Config): SignInProvider {
     id: "github",
     name: "GitHub",
     usesNonce: false,
+    issuers: [],
     async authorizationUrl({ state, codeVerifier }) {
       // `user:email` is the least that shows the verified addresses; nothing else is asked.
       return client.createAuthorizationURLWithPKCE(

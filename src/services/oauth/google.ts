@@ -16,6 +16,7 @@ export function googleProvider(config: Config): SignInProvider {
     id: "google",
     name: "Google",
     usesNonce: true,
+    issuers: GOOGLE_ISSUERS,
     async authorizationUrl({ state, codeVerifier, nonce }) {
       const url = google.createAuthorizationURL(state, codeVerifier, ["openid", "email", "profile"]);
       url.searchParams.set("nonce", nonce);

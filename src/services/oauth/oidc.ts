@@ -51,6 +51,7 @@ export function oidcProvider(config: Config): SignInProvider {
     id: "oidc",
     name: config.OIDC_NAME,
     usesNonce: true,
+    issuers: [issuer],
     async authorizationUrl({ state, codeVerifier, nonce }) {
       const { authorization_endpoint } = await discover(issuer);
       const url = client.createAuthorizationURLWithPKCE(

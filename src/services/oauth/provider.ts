@@ -30,6 +30,11 @@ export interface SignInProvider {
   name: string;
   /** Whether the provider sends an ID token whose `nonce` binds it to this flow (OIDC). */
   usesNonce: boolean;
+  /**
+   * The `iss` values this provider may put on the browser's way back (RFC 9207); empty when it sends
+   * none. A different `iss` is a mix-up attack (RFC 9700 §4.4): a code from another server.
+   */
+  issuers: readonly string[];
   authorizationUrl(secrets: FlowSecrets): Promise<URL>;
   identify(code: string, flow: { codeVerifier: string; nonceHash: string | null }): Promise<ProviderIdentity>;
 }
