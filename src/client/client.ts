@@ -13,7 +13,10 @@ export interface ImageBotClientOptions {
   token?: string;
   /** An API key (`imgbot_live_...`): images, collections and comments within its scopes. */
   apiKey?: string;
-  /** Called with every fresh token the server hands out (`X-Refreshed-Token`), to persist it. */
+  /**
+   * Called with every fresh token the server hands out (`X-Refreshed-Token`), to persist it. The
+   * client already uses the new token; the call waits for this hook and rejects if it throws.
+   */
   onTokenRefreshed?: (token: string) => void | Promise<void>;
   /** How 429 and 503 answers are retried (see retry.ts for which requests are). */
   retry?: RetryOptions;

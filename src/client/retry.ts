@@ -30,14 +30,19 @@ export function isRetryable(method: string, status: number): boolean {
 /** Without `Retry-After` (a 503 from a proxy), a short growing wait: 1 s, 2 s, 4 s ... */
 const fallbackWaitSeconds = (attempt: number) => 2 ** attempt;
 
+/** Waits `ms`, or less when the caller aborts the request (its `signal`). */
 const sleep = (ms: number, signal: AbortSignal | null) =>
   new Promise<void>((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => {
+    const abort = () => {
       clearTimeout(timer);
-      reject(signal.reason);
-    });
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", abort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", abort, { once: true });
   });
 
 /**

@@ -226,6 +226,39 @@ test("a 429 is retried after its Retry-After; a wait beyond maxWaitSeconds surfa
   assert.equal(impatientSent.length, 2, "no retry when the wait is longer than the client accepts");
 });
 
+test("retries are bounded and only for requests safe to repeat (a stand-in server answering 429 or 503)", async () => {
+  const problem = (status, code) =>
+    new Response(
+      JSON.stringify({ type: "about:blank", title: "Busy", status, detail: "busy", code, requestId: "req_1" }),
+      {
+        status,
+        headers: { "Content-Type": "application/problem+json", "Retry-After": "0" },
+      },
+    );
+  const bodies = [];
+  const answering = (status, code) =>
+    createImageBotClient({
+      baseUrl: "http://api.invalid",
+      token: "a session JWT",
+      retry: { maxRetries: 2 },
+      fetch: async (request) => {
+        bodies.push(`${request.method} ${await request.text()}`);
+        return problem(status, code);
+      },
+    });
+
+  // 503 on a GET: retried twice, then thrown.
+  await problemOf(answering(503, "unavailable").GET("/v1/me"), 503, "unavailable");
+  assert.deepEqual(bodies.splice(0), ["GET ", "GET ", "GET "]);
+  // 503 on a POST: it may have done part of the work, so it is not repeated.
+  const body = { name: "ci", scopes: ["read"] };
+  await problemOf(answering(503, "unavailable").POST("/v1/api-keys", { body }), 503, "unavailable");
+  assert.deepEqual(bodies.splice(0), [`POST ${JSON.stringify(body)}`]);
+  // 429 on a POST: refused before anything was done, so repeated, with its body each time.
+  await problemOf(answering(429, "rate_limited").POST("/v1/api-keys", { body }), 429, "rate_limited");
+  assert.deepEqual(bodies.splice(0), Array(3).fill(`POST ${JSON.stringify(body)}`));
+});
+
 test("X-Refreshed-Token on a token older than 24 h is stored, handed to onTokenRefreshed and sent next", async () => {
   const { client: setUp } = await signedUp("198.51.100.105");
   const old = backdated(setUp.token, 25 * 60 * 60);
