@@ -100,12 +100,13 @@ export function createImageBotClient(options: ImageBotClientOptions): ImageBotCl
   // Every attempt (retries included) carries the credential current at that moment, unless the
   // call set its own Authorization header.
   const authenticatedSend = async (request: Request) => {
-    if (credential && !request.headers.has("Authorization")) {
-      request.headers.set("Authorization", `Bearer ${credential.value}`);
-    }
+    const sentWith = request.headers.has("Authorization") ? undefined : credential;
+    if (sentWith) request.headers.set("Authorization", `Bearer ${sentWith.value}`);
     const response = await send(request);
     const refreshed = response.headers.get("X-Refreshed-Token");
-    if (refreshed && credential?.kind === "token") {
+    // Only the refresh of the token this client sent, and only if no newer one was set meanwhile
+    // (a sign-in while the request was under way): never a call's own credential's.
+    if (refreshed && sentWith?.kind === "token" && credential === sentWith) {
       credential = { kind: "token", value: refreshed };
       await options.onTokenRefreshed?.(refreshed);
     }

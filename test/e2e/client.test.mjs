@@ -259,6 +259,18 @@ test("retries are bounded and only for requests safe to repeat (a stand-in serve
   assert.deepEqual(bodies.splice(0), Array(3).fill(`POST ${JSON.stringify(body)}`));
 });
 
+test("a refreshed token replaces only the token the client itself sent (a stand-in server)", async () => {
+  const client = createImageBotClient({
+    baseUrl: "http://api.invalid",
+    token: "the client's token",
+    fetch: async () => Response.json({}, { headers: { "X-Refreshed-Token": "a fresh token" } }),
+  });
+  await client.GET("/v1/me", { headers: { Authorization: "Bearer a token of the call's own" } });
+  assert.equal(client.token, "the client's token", "the call's own credential was refreshed, not the client's");
+  await client.GET("/v1/me");
+  assert.equal(client.token, "a fresh token");
+});
+
 test("X-Refreshed-Token on a token older than 24 h is stored, handed to onTokenRefreshed and sent next", async () => {
   const { client: setUp } = await signedUp("198.51.100.105");
   const old = backdated(setUp.token, 25 * 60 * 60);
