@@ -5,6 +5,8 @@ import { hmacSha256 } from "../../src/crypto/hash";
 import type { AlertRecord } from "../../src/domain/alert-delivery";
 import type { AlertInput } from "../../src/domain/alert-observation";
 import { type AlertDesk, alertDesk } from "../../src/durable-objects/alert-desk";
+import { loadConfig } from "../../src/env";
+import { raiseAlertsFor } from "../../src/services/alerts";
 import { api, env, expectProblem } from "../helpers/api";
 import { deployedSettings, fetchWithEnv } from "../helpers/custom-env";
 
@@ -209,6 +211,33 @@ describe("AlertDesk delivery to ALERT_WEBHOOK_URL", () => {
     await vi.waitFor(async () =>
       expect((await allAlerts(desk))[0]).toMatchObject({ status: "pending", attempts: 1, lastError: "network error" }),
     );
+  });
+});
+
+describe("raiseAlertsFor: one minute's observation through the rules to the desk", () => {
+  it("raises what the configured thresholds say, once per kind and subject across minutes", async () => {
+    const loaded = loadConfig({ ...env, ALERT_NETWORK_ACCOUNTS: "3" });
+    if (!loaded.ok) throw new Error(loaded.problems.join("; "));
+    const minute = Math.floor(Date.now() / MINUTE) * MINUTE - 5 * MINUTE;
+    const observation = {
+      minute,
+      failedLogins: 40,
+      keyRejections: 0,
+      accounts: [{ account: "quiet@example.com", failedLogins: 40, distinctAddresses: 2 }],
+      networks: [{ network: "198.51.100.0/24", failedLogins: 40, distinctAccounts: 3 }],
+    };
+    const first = await raiseAlertsFor(env, loaded.config, observation, minute + MINUTE);
+    expect(first).toEqual([{ status: "raised", id: expect.stringMatching(/^alr_/) }]);
+    const next = await raiseAlertsFor(
+      env,
+      loaded.config,
+      { ...observation, minute: minute + MINUTE },
+      minute + 2 * MINUTE,
+    );
+    expect(next).toEqual([{ status: "duplicate" }]);
+    expect(await raiseAlertsFor(env, loaded.config, { ...observation, networks: [] }, minute + MINUTE)).toEqual([]);
+    const listed = (await allAlerts(alertDesk(env))).filter((alert) => alert.subject === "198.51.100.0/24");
+    expect(listed).toMatchObject([{ kind: "network_under_attack", observed: 3, threshold: 3 }]);
   });
 });
 
