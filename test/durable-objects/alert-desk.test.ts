@@ -201,15 +201,19 @@ describe("AlertDesk delivery to ALERT_WEBHOOK_URL", () => {
     expect(posts).toHaveLength(8);
   });
 
-  it("a hook that does not answer, or cannot be reached, is a failure to retry", async () => {
-    vi.spyOn(globalThis, "fetch").mockRejectedValue(new TypeError("connection refused"));
-    const desk = deskNamed("unreachable");
+  it.each([
+    ["cannot be reached", new TypeError("connection refused"), "network error"],
+    // What fetch rejects with when AbortSignal.timeout(5 s) fires.
+    ["does not answer in 5 s", new DOMException("The operation timed out.", "TimeoutError"), "timeout"],
+  ])("a hook that %s is a failure to retry", async (label, failure, lastError) => {
+    vi.spyOn(globalThis, "fetch").mockRejectedValue(failure);
+    const desk = deskNamed(`unreachable ${label}`);
     await onDesk(desk, (instance) => {
       instance.webhook = () => ({ url: hook, secret });
     });
     await desk.raise(spike(Date.now()), Date.now());
     await vi.waitFor(async () =>
-      expect((await allAlerts(desk))[0]).toMatchObject({ status: "pending", attempts: 1, lastError: "network error" }),
+      expect((await allAlerts(desk))[0]).toMatchObject({ status: "pending", attempts: 1, lastError }),
     );
   });
 });
