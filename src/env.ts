@@ -1,7 +1,9 @@
 import * as z from "zod";
 import type { AccessPolicy } from "./auth/access";
 import type { Principal } from "./auth/principal";
+import type { AlertThresholds } from "./domain/alert-rules";
 import type { AccountGuard } from "./durable-objects/account-guard";
+import type { AlertDesk } from "./durable-objects/alert-desk";
 import type { IpBlockList } from "./durable-objects/ip-block-list";
 import type { IpGuard } from "./durable-objects/ip-guard";
 import type { UserGuard } from "./durable-objects/user-guard";
@@ -14,6 +16,8 @@ export interface Bindings {
   IP_GUARD: DurableObjectNamespace<IpGuard>;
   ACCOUNT_GUARD: DurableObjectNamespace<AccountGuard>;
   IP_BLOCK_LIST: DurableObjectNamespace<IpBlockList>;
+  /** The alert desk (one instance, "global"): de-duplicates alerts and delivers them to the webhook. */
+  ALERT_DESK: DurableObjectNamespace<AlertDesk>;
   /** The shield (Workers Rate Limiting, per location): requests without a valid credential, by IP. */
   ANONYMOUS_SHIELD: RateLimit;
   /** The shield in front of the user's guard, by user id. */
@@ -50,6 +54,13 @@ export interface Bindings {
   OIDC_NAME?: string;
   WEBAUTHN_RP_ID?: string;
   WEBAUTHN_ORIGINS?: string;
+  // Alerts (API.md "Operator", README "Alerts").
+  ALERT_WEBHOOK_URL?: string;
+  ALERT_WEBHOOK_SECRET?: string;
+  ALERT_FAILED_LOGINS_PER_MINUTE?: string;
+  ALERT_ACCOUNT_ADDRESSES?: string;
+  ALERT_NETWORK_ACCOUNTS?: string;
+  ALERT_KEY_REJECTIONS_PER_MINUTE?: string;
 }
 
 const MIN_SECRET_BYTES = 32;
@@ -60,6 +71,14 @@ const secret = (name: string) =>
     .refine((value) => new TextEncoder().encode(value).byteLength >= MIN_SECRET_BYTES, {
       error: `${name} must be at least ${MIN_SECRET_BYTES} bytes`,
     });
+
+const alertThreshold = (name: string, fallback: number) =>
+  z.coerce
+    .number({ error: `${name} must be a positive integer` })
+    .int({ error: `${name} must be a positive integer` })
+    .min(1, { error: `${name} must be a positive integer` })
+    .max(1_000_000, { error: `${name} must be at most 1000000` })
+    .default(fallback);
 
 const configSchema = z
   .object({
@@ -154,6 +173,15 @@ const configSchema = z
           }),
         ),
       ),
+    // ---- Alerts (API.md "Operator": alerts) ----
+    /** Where each alert is POSTed, signed; unset, alerts are only kept (and listed at /dev/alerts locally). */
+    ALERT_WEBHOOK_URL: z.url({ protocol: /^https?$/, error: "ALERT_WEBHOOK_URL must be an http(s) URL" }).optional(),
+    /** Signs each POST (`X-ImageBot-Signature`), so the receiver can tell our alerts from forged ones. */
+    ALERT_WEBHOOK_SECRET: secret("ALERT_WEBHOOK_SECRET").optional(),
+    ALERT_FAILED_LOGINS_PER_MINUTE: alertThreshold("ALERT_FAILED_LOGINS_PER_MINUTE", 100),
+    ALERT_ACCOUNT_ADDRESSES: alertThreshold("ALERT_ACCOUNT_ADDRESSES", 10),
+    ALERT_NETWORK_ACCOUNTS: alertThreshold("ALERT_NETWORK_ACCOUNTS", 10),
+    ALERT_KEY_REJECTIONS_PER_MINUTE: alertThreshold("ALERT_KEY_REJECTIONS_PER_MINUTE", 50),
   })
   .superRefine((config, context) => {
     const pairs = [
@@ -181,6 +209,19 @@ const configSchema = z
     // better refuse to start than to run and strand mail.
     if (config.MAIL_TRANSPORT === "http" && !(config.MAIL_HTTP_URL && config.MAIL_HTTP_TOKEN)) {
       context.addIssue({ code: "custom", message: "MAIL_TRANSPORT=http needs MAIL_HTTP_URL and MAIL_HTTP_TOKEN" });
+    }
+    // An unsigned alert can be forged by anyone who learns the URL, and a plain-HTTP one read on the
+    // way: only a developer's local receiver may have either.
+    if (config.ENVIRONMENT !== "development" && config.ALERT_WEBHOOK_URL) {
+      if (!config.ALERT_WEBHOOK_SECRET) {
+        context.addIssue({
+          code: "custom",
+          message: "ALERT_WEBHOOK_URL needs ALERT_WEBHOOK_SECRET outside development",
+        });
+      }
+      if (config.ALERT_WEBHOOK_URL.startsWith("http:")) {
+        context.addIssue({ code: "custom", message: "ALERT_WEBHOOK_URL must be an https URL outside development" });
+      }
     }
     // A deployment's passkeys are bound to its real domain: a localhost default there would make
     // every passkey unusable (or, worse, bound to the wrong site), so it must be said.
@@ -234,6 +275,12 @@ export function loadConfig(env: Bindings): ConfigResult {
     OIDC_NAME: env.OIDC_NAME || undefined,
     WEBAUTHN_RP_ID: env.WEBAUTHN_RP_ID || undefined,
     WEBAUTHN_ORIGINS: env.WEBAUTHN_ORIGINS || undefined,
+    ALERT_WEBHOOK_URL: env.ALERT_WEBHOOK_URL || undefined,
+    ALERT_WEBHOOK_SECRET: env.ALERT_WEBHOOK_SECRET || undefined,
+    ALERT_FAILED_LOGINS_PER_MINUTE: env.ALERT_FAILED_LOGINS_PER_MINUTE || undefined,
+    ALERT_ACCOUNT_ADDRESSES: env.ALERT_ACCOUNT_ADDRESSES || undefined,
+    ALERT_NETWORK_ACCOUNTS: env.ALERT_NETWORK_ACCOUNTS || undefined,
+    ALERT_KEY_REJECTIONS_PER_MINUTE: env.ALERT_KEY_REJECTIONS_PER_MINUTE || undefined,
   });
   const problems = parsed.success ? [] : parsed.error.issues.map((issue) => issue.message);
   if (parsed.success && parsed.data.IMAGE_GENERATOR === "workers-ai" && !env.AI) {
@@ -243,6 +290,16 @@ export function loadConfig(env: Bindings): ConfigResult {
     parsed.success && problems.length === 0 ? { ok: true, config: parsed.data } : { ok: false, problems };
   parsedConfigs.set(env, result);
   return result;
+}
+
+/** The alert rules' thresholds, as the configuration sets them. */
+export function alertThresholdsOf(config: Config): AlertThresholds {
+  return {
+    failedLoginsPerMinute: config.ALERT_FAILED_LOGINS_PER_MINUTE,
+    accountAddresses: config.ALERT_ACCOUNT_ADDRESSES,
+    networkAccounts: config.ALERT_NETWORK_ACCOUNTS,
+    keyRejectionsPerMinute: config.ALERT_KEY_REJECTIONS_PER_MINUTE,
+  };
 }
 
 export interface Variables {

@@ -3,6 +3,7 @@ import type { Bindings } from "./env";
 import { runRetention } from "./jobs/retention";
 
 export { AccountGuard } from "./durable-objects/account-guard";
+export { AlertDesk } from "./durable-objects/alert-desk";
 export { IpBlockList } from "./durable-objects/ip-block-list";
 export { IpGuard } from "./durable-objects/ip-guard";
 export { UserGuard } from "./durable-objects/user-guard";

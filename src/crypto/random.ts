@@ -31,7 +31,8 @@ export type IdPrefix =
   | "bkc"
   | "idn"
   | "pk"
-  | "pkc";
+  | "pkc"
+  | "alr";
 
 /** Opaque, unguessable ids (API.md "General": a type prefix and >= 96 random bits; these carry 128). */
 export function newId(prefix: IdPrefix): string {

@@ -35,6 +35,7 @@ import { getCollection } from "./collections/get-collection";
 import { listCollectionsEndpoint } from "./collections/list-collections";
 import { patchCollection } from "./collections/patch-collection";
 import { putCollectionImage } from "./collections/put-collection-image";
+import { devAlerts } from "./dev/alerts";
 import { devOutbox } from "./dev/outbox";
 import type { Endpoint } from "./endpoint";
 import { health } from "./health";
@@ -156,6 +157,7 @@ export const endpoints: Endpoint[] = [
   adminCreateIpBlock,
   adminDeleteIpBlock,
   devOutbox,
+  devAlerts,
   passkeySignInOptions,
   passkeySignIn,
   passkeyRegistrationOptions,

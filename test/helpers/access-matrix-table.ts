@@ -133,6 +133,7 @@ export const accessMatrixTable = `
 | POST /v1/webhooks/stripe [signed]                                   | 200  | 200  | 200    | 200    | 200    | 200   | 200   | 200   | 200  | 200  | 200  | 200 |
 | POST /v1/webhooks/stripe [unsigned]                                 | 400  | 400  | 400    | 400    | 400    | 400   | 400   | 400   | 400  | 400  | 400  | 400 |
 | GET /dev/outbox                                                     | 200  | 200  | 200    | 200    | 200    | 200   | 200   | 200   | 200  | 200  | 200  | 200 |
+| GET /dev/alerts                                                     | 200  | 200  | 200    | 200    | 200    | 200   | 200   | 200   | 200  | 200  | 200  | 200 |
 ## operator
 | PATCH /v1/admin/users/{id}                                          | 401  | 401  | 401    | 401    | 401    | 401   | 401   | 401   | 401  | 401  | 401  | 200 |
 | POST /v1/admin/users/{id}/revoke-all                                | 401  | 401  | 401    | 401    | 401    | 401   | 401   | 401   | 401  | 401  | 401  | 204 |

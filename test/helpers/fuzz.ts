@@ -109,6 +109,7 @@ export const fuzzAreas = {
     "GET /v1/admin/audit-log",
     "DELETE /v1/admin/ip-blocks/{ip}",
     "GET /dev/outbox",
+    "GET /dev/alerts",
   ],
 } as const;
 

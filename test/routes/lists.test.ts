@@ -161,7 +161,12 @@ describe("every list paginates (API.md Lists), found from the OpenAPI document",
   it("finds the list routes", async () => {
     const routes = [...(await listRoutes()).keys()];
     // Today's lists; a new one joins the checks below by itself.
-    for (const known of [...Object.keys(seeders), "GET /v1/teams/{id}/audit-log", "GET /dev/outbox"]) {
+    for (const known of [
+      ...Object.keys(seeders),
+      "GET /v1/teams/{id}/audit-log",
+      "GET /dev/outbox",
+      "GET /dev/alerts",
+    ]) {
       expect(routes).toContain(known);
     }
   });
@@ -188,10 +193,12 @@ describe("every list paginates (API.md Lists), found from the OpenAPI document",
       const seeded = await seeders[route]?.(user);
       const sample = routeSamples[route];
       const development = route.startsWith("GET /dev/");
+      // The outbox is read per recipient; the alert desk is one list.
+      const developmentQueries: Record<string, Record<string, string>> = { "GET /dev/outbox": { to: user.email } };
       const path =
         seeded?.path ??
         publicListPaths[route] ??
-        (development ? withQuery(route.slice(4), { to: user.email }) : (await sample?.(user))?.path);
+        (development ? withQuery(route.slice(4), developmentQueries[route] ?? {}) : (await sample?.(user))?.path);
       if (!path) {
         offending.push(`${route}: no seeder here and no sample in test/helpers/route-samples.ts`);
         continue;

@@ -181,4 +181,13 @@ describeAccessMatrix("public", world, {
       },
     };
   },
+  // Development only: anyone reaching the local server reads the alerts, whatever credential.
+  "GET /dev/alerts": () => ({
+    method: "GET",
+    path: "/dev/alerts?limit=5",
+    after: async (response) => {
+      const { data } = await json<{ data: { id: string }[] }>(response);
+      expect(data.every((alert) => alert.id.startsWith("alr_"))).toBe(true);
+    },
+  }),
 });

@@ -181,6 +181,50 @@ describe("a configuration that would strand mail", () => {
   });
 });
 
+describe("alert settings that would let alerts be forged or read (issue 18)", () => {
+  const deployed = { ...deployedSettings, ENVIRONMENT: "production", ALLOWED_ORIGINS: "https://a.test" };
+  const secret = "an-alert-signing-secret-of-32-bytes-or-more";
+  it.each([
+    [
+      "a webhook without its signing secret",
+      { ALERT_WEBHOOK_URL: "https://hooks.example/alerts" },
+      "ALERT_WEBHOOK_SECRET",
+    ],
+    [
+      "a plain-HTTP webhook",
+      { ALERT_WEBHOOK_URL: "http://hooks.example/alerts", ALERT_WEBHOOK_SECRET: secret },
+      "https",
+    ],
+    [
+      "a short signing secret",
+      { ALERT_WEBHOOK_URL: "https://hooks.example/a", ALERT_WEBHOOK_SECRET: "short" },
+      "ALERT_WEBHOOK_SECRET",
+    ],
+    ["a threshold of 0", { ALERT_FAILED_LOGINS_PER_MINUTE: "0" }, "ALERT_FAILED_LOGINS_PER_MINUTE"],
+    ["a threshold that is not a number", { ALERT_NETWORK_ACCOUNTS: "ten" }, "ALERT_NETWORK_ACCOUNTS"],
+  ])("%s: every request is refused with 500, and the log names the setting", async (_label, overrides, named) => {
+    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      const response = await fetchWithEnv(
+        { ...deployed, ...overrides },
+        new Request("https://edge.test/health", { headers: ip() }),
+      );
+      await expectProblem(response, 500, "server_misconfigured");
+      expect(logged.mock.calls.flat().join("\n")).toContain(named);
+    } finally {
+      logged.mockRestore();
+    }
+  });
+
+  it("a signed https webhook is served; so is an unsigned local receiver in development", async () => {
+    const health = (overrides: Record<string, unknown>) =>
+      fetchWithEnv(overrides, new Request("https://edge.test/health", { headers: ip() }));
+    const signed = { ALERT_WEBHOOK_URL: "https://hooks.example/alerts", ALERT_WEBHOOK_SECRET: secret };
+    expect((await health({ ...deployed, ...signed, ALERT_KEY_REJECTIONS_PER_MINUTE: "20" })).status).toBe(200);
+    expect((await health({ ALERT_WEBHOOK_URL: "http://127.0.0.1:9999/alerts" })).status).toBe(200);
+  });
+});
+
 describe("a deployment without its passkey settings (issue 17)", () => {
   it.each([
     ["no WEBAUTHN_RP_ID (passkeys would be bound to localhost)", { WEBAUTHN_RP_ID: undefined }, "WEBAUTHN_RP_ID"],

@@ -1,5 +1,5 @@
 // Property fuzzing of the operator, webhook and development routes (issue 9 item 2): the admin
-// API (ADMIN_TOKEN), the Stripe webhook (signed and unsigned deliveries), /dev/outbox, /health.
+// API (ADMIN_TOKEN), the Stripe webhook (signed and unsigned deliveries), /dev/outbox, /dev/alerts, /health.
 // OWASP API Security Top 10 2023: API8 (security misconfiguration: no 5xx, no stack trace or SQL
 // in errors), API3 (broken object property level authorization: unknown fields refused), API10
 // (unsafe consumption of APIs: a signed third-party event of any shape is parsed defensively, its
@@ -211,6 +211,9 @@ const stats = describeFuzz("operator", {
   "GET /dev/outbox": {
     base: () => ({ query: { to: target.email, limit: "5" } }),
     values: { to: () => fc.constantFrom(target.email, target.email.toUpperCase(), ` ${target.email} `) },
+  },
+  "GET /dev/alerts": {
+    base: () => ({ query: { limit: "5" } }),
   },
 });
 
