@@ -167,7 +167,14 @@ function Responses({ operation }: { operation: Operation }) {
               return (
                 <tr>
                   <td>{status === "default" ? "other (5xx)" : status}</td>
-                  <td>{leadOf(response)}</td>
+                  <td>
+                    {leadOf(response)}
+                    {response.content?.["application/json"] ? (
+                      <p class="hint">
+                        <code>application/json</code>: {schemaText(response.content["application/json"].schema)}
+                      </p>
+                    ) : null}
+                  </td>
                   <td>
                     <ul class="codes">
                       {Object.entries(examples).map(([code, example]) => (
