@@ -1,6 +1,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { publicAccess } from "./auth/access";
 import { mountConsole } from "./console/mount";
+import { mountDocs } from "./docs/mount";
 import type { AppEnv } from "./env";
 import { ApiError } from "./errors";
 import { clientIp } from "./middleware/client-ip";
@@ -11,6 +12,7 @@ import { pipeline } from "./middleware/pipeline";
 import { handleError } from "./middleware/problem";
 import { requestId } from "./middleware/request-id";
 import { securityHeaders } from "./middleware/security-headers";
+import { openApiDocumentOf, registerSecuritySchemes } from "./openapi/document";
 import { accessPolicies, mountEndpoint, policyKey } from "./routes/endpoint";
 import { endpoints } from "./routes/index";
 
@@ -45,21 +47,11 @@ export function createApp() {
   for (const endpoint of endpoints) mountEndpoint(app, endpoint);
   mountConsole(app);
 
-  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
-    type: "http",
-    scheme: "bearer",
-    description: "A session JWT (HS256) or an API key `imgbot_live_…`",
-  });
+  registerSecuritySchemes(app);
   app.use("/openapi.json", pipeline(publicAccess));
-  app.doc31("/openapi.json", {
-    openapi: "3.1.0",
-    info: {
-      title: "ImageBot Edge",
-      version: "1.0.0",
-      description: "The security edge of ImageBot. Errors are RFC 9457 problem details.",
-    },
-  });
+  app.get("/openapi.json", (c) => c.json(openApiDocumentOf(app)));
   accessPolicies.set(policyKey("GET", "/openapi.json"), publicAccess);
+  mountDocs(app);
 
   app.notFound(notFoundOrMethodNotAllowed(app));
   app.onError(handleError);

@@ -37,7 +37,7 @@ export interface FieldError {
   message: string;
 }
 
-const defaultDetails: Record<ErrorCode, string> = {
+export const defaultDetails: Record<ErrorCode, string> = {
   validation_failed: "The request does not match the schema.",
   invalid_token: "The token is unknown, used or expired.",
   unauthorized: "A valid credential is required.",

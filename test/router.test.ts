@@ -1,4 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
+import { errorTable } from "../src/errors";
+import { endpoints } from "../src/routes/index";
 import { api, env, expectProblem, registerUser } from "./helpers/api";
 import { deployedSettings, fetchWithEnv } from "./helpers/custom-env";
 
@@ -32,6 +34,153 @@ describe("GET /health and /openapi.json", () => {
       expect.arrayContaining(["/v1/auth/register", "/v1/auth/login", "/v1/me", "/v1/sessions/{id}"]),
     );
     expect(JSON.stringify(document.paths["/v1/auth/register"])).toContain("password");
+  });
+});
+
+// Issue 19: what API clients and their generators read. Redocly's lint of the served document is
+// test/e2e/openapi-lint.test.mjs; these hold it to the code (policies, the error table).
+interface DocumentedResponse {
+  description: string;
+  content?: Record<string, { examples?: Record<string, { value: { code: string; status: number } }> }>;
+}
+interface DocumentedOperation {
+  operationId?: string;
+  tags?: string[];
+  security?: Record<string, string[]>[];
+  parameters?: { name: string; in: string }[];
+  requestBody?: unknown;
+  responses: Record<string, DocumentedResponse>;
+}
+interface ServedDocument {
+  info: { license?: { name: string; identifier?: string; url?: string } };
+  servers: { url: string }[];
+  tags: { name: string; description: string }[];
+  paths: Record<string, Record<string, DocumentedOperation>>;
+  components: { securitySchemes: Record<string, unknown> };
+}
+
+async function servedDocument() {
+  const response = await api("GET", "/openapi.json");
+  expect(response.status).toBe(200);
+  return (await response.json()) as ServedDocument;
+}
+
+/** Each documented operation with the endpoint that declares it. */
+async function documentedEndpoints() {
+  const document = await servedDocument();
+  return endpoints.map((endpoint) => {
+    const operation = document.paths[endpoint.route.path]?.[endpoint.route.method];
+    if (!operation) throw new Error(`${endpoint.route.method} ${endpoint.route.path} is not in the document`);
+    return { endpoint, operation, name: `${endpoint.route.method.toUpperCase()} ${endpoint.route.path}` };
+  });
+}
+
+/** The problem codes a response names (its examples are keyed by code), or null if it is no problem. */
+const codesOf = (response: DocumentedResponse | undefined) => {
+  const examples = response?.content?.["application/problem+json"]?.examples;
+  return examples ? Object.keys(examples) : null;
+};
+
+describe("the OpenAPI document (issue 19)", () => {
+  it("names every operation with a unique camelCase operationId", async () => {
+    const document = await servedDocument();
+    const ids = Object.values(document.paths).flatMap((methods) =>
+      Object.values(methods).map((operation) => operation.operationId),
+    );
+    expect(ids.length).toBe(endpoints.length);
+    for (const id of ids) expect(id).toMatch(/^[a-z][a-zA-Z0-9]*$/);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toEqual(expect.arrayContaining(["createApiKey", "listSessions", "login", "getHealth"]));
+  });
+
+  it("has the servers of wrangler.toml and npm start, a licence, and a described tag for every operation", async () => {
+    const document = await servedDocument();
+    expect(document.servers.map((server) => server.url)).toEqual([
+      "https://imagebot.app",
+      "https://staging.imagebot.app",
+      "http://127.0.0.1:8787",
+    ]);
+    expect(document.info.license?.name).toBeTruthy();
+    const tags = new Map(document.tags.map((tag) => [tag.name, tag.description]));
+    for (const tag of tags.values()) expect(tag.length).toBeGreaterThan(10);
+    for (const { name, operation } of await documentedEndpoints()) {
+      expect({ name, tags: operation.tags?.filter((tag) => !tags.has(tag)) }).toEqual({ name, tags: [] });
+      expect(operation.tags?.length).toBe(1);
+    }
+  });
+
+  it("asks each operation for the credentials its access policy admits, and no other", async () => {
+    for (const { endpoint, operation, name } of await documentedEndpoints()) {
+      const schemes = (operation.security ?? []).map((requirement) => Object.keys(requirement).sort().join("+"));
+      const expected = {
+        public: [],
+        development: [],
+        operator: ["operatorToken"],
+        session: ["bearerAuth", endpoint.route.method === "get" ? "sessionCookie" : "csrfToken+sessionCookie"],
+        session_or_key: [
+          "bearerAuth",
+          endpoint.route.method === "get" ? "sessionCookie" : "csrfToken+sessionCookie",
+          "apiKey",
+        ],
+      }[endpoint.access.auth];
+      expect({ name, schemes }).toEqual({ name, schemes: expected });
+      if (endpoint.access.auth === "session_or_key") {
+        expect(operation.security?.[2]).toEqual({ apiKey: [endpoint.access.scope] });
+      }
+    }
+  });
+
+  it("names every error response with problem codes of its own status, from the one error table", async () => {
+    for (const { operation, name } of await documentedEndpoints()) {
+      for (const [status, response] of Object.entries(operation.responses)) {
+        if (status !== "default" && Number(status) < 400) continue;
+        const codes = codesOf(response);
+        expect({ name, status, codes: codes?.length ?? 0 }).not.toEqual({ name, status, codes: 0 });
+        for (const code of codes ?? []) {
+          const entry = errorTable[code as keyof typeof errorTable];
+          expect({ name, code, status: entry?.status }).toEqual({
+            name,
+            code,
+            status: status === "default" ? 500 : Number(status),
+          });
+          expect(response.description).toContain(`\`${code}\``);
+        }
+      }
+    }
+  });
+
+  it("lists the errors of the pipeline in front of each handler: credential, block, budget, guards, body", async () => {
+    for (const { endpoint, operation, name } of await documentedEndpoints()) {
+      const codes = (status: number) => ({ name, status, codes: codesOf(operation.responses[status]) ?? [] });
+      const has = (status: number, ...expected: string[]) =>
+        expect(codes(status)).toEqual({ name, status, codes: expect.arrayContaining(expected) });
+      const { access } = endpoint;
+      if (access.auth !== "public" || !access.unmetered) {
+        has(403, "ip_blocked");
+        has(429, "rate_limited");
+        has(503, "unavailable");
+      }
+      if (access.auth === "session" || access.auth === "session_or_key") {
+        has(401, "unauthorized");
+        has(403, "forbidden", "ip_not_allowed");
+        if (endpoint.route.method !== "get") has(403, "csrf_failed");
+      }
+      if (access.auth === "operator") has(401, "unauthorized");
+      if (operation.requestBody) {
+        has(400, "validation_failed");
+        has(413, "payload_too_large");
+        has(415, "unsupported_media_type");
+      }
+      if (operation.parameters?.some((parameter) => parameter.in === "query")) has(400, "validation_failed");
+      // An id in the path names an object: not found, or someone else's, is 404.
+      if (operation.parameters?.some((parameter) => parameter.in === "path" && /id$/i.test(parameter.name))) {
+        has(404, "not_found");
+      }
+      // Every operation succeeds somehow; only the browser redirects of OAuth have no 2xx.
+      const successes = Object.keys(operation.responses).filter((status) => /^2\d\d$/.test(status));
+      if (!/\/oauth\//.test(endpoint.route.path))
+        expect({ name, successes: successes.length > 0 }).toEqual({ name, successes: true });
+    }
   });
 });
 

@@ -3,7 +3,7 @@ import { NONCE, secureHeaders } from "hono/secure-headers";
 
 type SecureHeadersOptions = NonNullable<Parameters<typeof secureHeaders>[0]>;
 
-import { isConsolePath } from "../console/paths";
+import { isPagePath } from "../console/paths";
 
 const commonHeaders: SecureHeadersOptions = {
   strictTransportSecurity: "max-age=31536000; includeSubDomains; preload",
@@ -26,7 +26,7 @@ const apiHeaders = secureHeaders({
   },
 });
 
-// The console's pages: only the script and style that carry this response's nonce (pages read it
+// The console's pages and /docs: only the script and style that carry this response's nonce (pages read it
 // with `c.get("secureHeadersNonce")`), images from the origin or data: URIs (the 2FA QR code),
 // fetches to the origin's own API, and nothing from any third party.
 const consoleHeaders = secureHeaders({
@@ -46,7 +46,7 @@ const consoleHeaders = secureHeaders({
 /** The security headers of API.md on every response, errors and 404s included. */
 export function securityHeaders(): MiddlewareHandler {
   return async function securityHeaders(c, next) {
-    await (isConsolePath(c.req.path) ? consoleHeaders : apiHeaders)(c, next);
+    await (isPagePath(c.req.path) ? consoleHeaders : apiHeaders)(c, next);
     // Responses carry credentials or user data; no shared or browser cache may keep them.
     if (!c.res.headers.has("Cache-Control")) c.res.headers.set("Cache-Control", "no-store");
   };

@@ -3,9 +3,17 @@ import type { AccessPolicy } from "../auth/access";
 import type { AppEnv } from "../env";
 import { jsonBodyLimits, noBodyFields } from "../middleware/body-limits";
 import { pipeline } from "../middleware/pipeline";
+import { securityRequirementsOf } from "../openapi/document";
+import { documentedResponses } from "../openapi/error-responses";
+
+/**
+ * A route as declared: its `operationId` (a stable camelCase name, e.g. `createApiKey`, which
+ * client generators turn into method names: never rename one) is required.
+ */
+export type DeclaredRoute = RouteConfig & { operationId: string };
 
 /** One endpoint: its route schema, its access policy and its handler, declared together. */
-export interface Endpoint<R extends RouteConfig = RouteConfig> {
+export interface Endpoint<R extends DeclaredRoute = DeclaredRoute> {
   route: R;
   access: AccessPolicy;
   handler: RouteHandler<R, AppEnv>;
@@ -13,7 +21,7 @@ export interface Endpoint<R extends RouteConfig = RouteConfig> {
   rawBody?: true;
 }
 
-export function defineEndpoint<R extends RouteConfig>(endpoint: Endpoint<R>): Endpoint<R> {
+export function defineEndpoint<R extends DeclaredRoute>(endpoint: Endpoint<R>): Endpoint<R> {
   return endpoint;
 }
 
@@ -31,14 +39,16 @@ export function policyKey(method: string, honoPath: string) {
 export function mountEndpoint(app: OpenAPIHono<AppEnv>, endpoint: Endpoint) {
   const honoPath = endpoint.route.path.replaceAll(/\/{(.+?)}/g, "/:$1");
   accessPolicies.set(policyKey(endpoint.route.method, honoPath), endpoint.access);
-  const authenticated = ["session", "session_or_key", "operator"].includes(endpoint.access.auth);
-  const security = authenticated ? [{ bearerAuth: [] }] : [];
+  // The document says what the pipeline enforces: the credentials the policy accepts, and every
+  // error the pipeline and body checks can answer besides the handler's own.
+  const security = securityRequirementsOf(endpoint.access, endpoint.route.method);
+  const responses = documentedResponses(endpoint.access, endpoint.route, Boolean(endpoint.rawBody));
   // The body checks come after the access policy, so an oversized or non-JSON body from an
   // anonymous client is still counted against its IP.
   const bodyChecks =
     endpoint.route.request?.body || endpoint.rawBody ? [jsonBodyLimits()] : [jsonBodyLimits(), noBodyFields()];
   app.openapi(
-    { ...endpoint.route, security, middleware: [pipeline(endpoint.access), ...bodyChecks] },
+    { ...endpoint.route, security, responses, middleware: [pipeline(endpoint.access), ...bodyChecks] },
     endpoint.handler,
   );
 }

@@ -10,6 +10,7 @@ export const health = defineEndpoint({
   access: unmeteredPublic,
   route: createRoute({
     method: "get",
+    operationId: "getHealth",
     path: "/health",
     tags: ["service"],
     summary: "Liveness check (no auth, not rate limited)",

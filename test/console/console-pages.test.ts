@@ -119,7 +119,7 @@ describe("console pages", () => {
   it("pages and the script are admitted like any anonymous request: a blocked address gets none of them", async () => {
     const blocked = await asOperator("POST", "/v1/admin/ip-blocks", { body: { ip: "198.18.16.7", reason: "console" } });
     expect(blocked.status).toBe(201);
-    for (const url of [...pageUrls, "/console/assets/console.js"]) {
+    for (const url of [...pageUrls, "/console/assets/console.js", "/docs"]) {
       await expectProblem(await api("GET", url, { ip: "198.18.16.7" }), 403, "ip_blocked");
     }
     expect((await api("GET", "/console/sign-in", { ip: "198.18.16.8" })).status).toBe(200);
@@ -128,6 +128,84 @@ describe("console pages", () => {
   it("a page asked with another method is 405 (the console changes nothing itself: the API does)", async () => {
     const response = await api("POST", "/console/sign-in", { body: "email=a%40b.c&password=x" });
     expect(response.status).toBe(405);
+  });
+});
+
+// Issue 19: the API reference, rendered by the Worker from the served /openapi.json.
+describe("GET /docs: the API reference", () => {
+  it("is HTML under the console's strict CSP: one style with this response's fresh nonce, no script, no third party", async () => {
+    const seen = new Set<string>();
+    for (let round = 0; round < 2; round++) {
+      const { response, html, csp } = await getPage("/docs");
+      expect(response.status).toBe(200);
+      expect(response.headers.get("Content-Type")).toMatch(/^text\/html/);
+      expect(response.headers.get("Cache-Control")).toBe("no-store");
+      expect(html.startsWith("<!doctype html>")).toBe(true);
+      expect(Object.fromEntries(csp.directives)).toEqual({
+        "default-src": "'none'",
+        "script-src": `'nonce-${csp.nonce}'`,
+        "style-src": `'nonce-${csp.nonce}'`,
+        "img-src": "'self' data:",
+        "connect-src": "'self'",
+        "form-action": "'self'",
+        "frame-ancestors": "'none'",
+        "base-uri": "'none'",
+      });
+      const tags = [...html.matchAll(/<(script|style)\b[^>]*>/g)].map((match) => match[0]);
+      expect(tags).toEqual([`<style nonce="${csp.nonce}">`]);
+      expect(html).not.toMatch(/\b(?:src|href|action)="(?:https?:)?\/\//);
+      expect(html.match(/\son[a-z]+\s*=/gi)).toBeNull();
+      seen.add(csp.nonce ?? "");
+    }
+    expect(seen.size).toBe(2);
+  });
+
+  it("shows every operation of /openapi.json at its operationId's anchor, with its route, credentials and error codes", async () => {
+    const document = (await (await api("GET", "/openapi.json")).json()) as {
+      paths: Record<
+        string,
+        Record<
+          string,
+          {
+            operationId: string;
+            responses: Record<string, { content?: Record<string, { examples?: Record<string, unknown> }> }>;
+          }
+        >
+      >;
+    };
+    const { html } = await getPage("/docs");
+    const sections = new Map(
+      html
+        .split('<section class="operation" id="')
+        .slice(1)
+        .map((part) => [part.slice(0, part.indexOf('"')), part]),
+    );
+    const operations = Object.entries(document.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, operation]) => ({ path, method, operation })),
+    );
+    expect(operations.length).toBeGreaterThanOrEqual(80);
+    expect([...sections.keys()].sort()).toEqual(operations.map(({ operation }) => operation.operationId).sort());
+    for (const { path, method, operation } of operations) {
+      const section = sections.get(operation.operationId) ?? "";
+      expect(section).toContain(`href="#${operation.operationId}"`);
+      expect(section).toContain(`>${method.toUpperCase()}</span>`);
+      expect(section).toContain(`<code>${path}</code>`);
+      const codes = Object.values(operation.responses).flatMap((response) =>
+        Object.keys(response.content?.["application/problem+json"]?.examples ?? {}),
+      );
+      for (const code of codes)
+        expect({ id: operation.operationId, code, shown: section.includes(`<code>${code}</code>`) }).toMatchObject({
+          shown: true,
+        });
+    }
+    // The contents link to every operation, and the limits are stated.
+    for (const id of sections.keys()) expect(html).toContain(`<a href="#${id}">`);
+    expect(html).toContain('id="limits"');
+    expect(html).toMatch(/1000 per client IP/);
+    expect(html).toMatch(/64 KiB/);
+    // An API-key route says which scope it takes; an account route that it takes no key.
+    expect(sections.get("updateImage")).toContain("API key with scope manage");
+    expect(sections.get("createApiKey")).not.toContain("API key with scope");
   });
 });
 

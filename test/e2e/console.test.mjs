@@ -335,3 +335,32 @@ async function tabTo(page, id) {
   }
   assert.fail(`Tab never reached #${id}`);
 }
+
+// Issue 19: the API reference, rendered by the Worker from /openapi.json under the console's CSP.
+browserTest(
+  "the API reference at /docs renders with its style, an anchor per operation, and takes the keyboard",
+  async (run) => {
+    const page = await run.newPage();
+    assert.equal((await page.goto("/docs")).status(), 200);
+    await page.keyboard.press("Tab");
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), "Skip to the reference");
+    // The contents link to each operation; following one by the keyboard lands on its anchor.
+    await page.locator('.contents a[href="#listSessions"]').focus();
+    await page.keyboard.press("Enter");
+    await page.waitForURL(/#listSessions$/);
+    assert.ok(await page.locator("section#listSessions").isVisible());
+    // An operation found by its operationId, with its route and its errors' codes.
+    await page.goto("/docs#createApiKey");
+    const operation = page.locator("section#createApiKey");
+    assert.match(await operation.locator("h3").textContent(), /POST\s+\/v1\/api-keys/);
+    assert.match(await operation.textContent(), /email_unverified/);
+    // The nonce'd stylesheet applied (a blocked one would also be a console error, failing the test).
+    const post = page.locator(".method-post").first();
+    assert.equal(await post.evaluate((node) => getComputedStyle(node).backgroundColor), "rgb(46, 107, 48)");
+    // Every operation of the served document has its anchor.
+    const served = await (await fetch(`${server.base}/openapi.json`)).json();
+    const ids = Object.values(served.paths).flatMap((methods) => Object.values(methods).map((op) => op.operationId));
+    assert.ok(ids.length >= 80);
+    for (const id of ids) assert.equal(await page.locator(`section[id="${id}"]`).count(), 1, id);
+  },
+);

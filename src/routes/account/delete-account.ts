@@ -69,6 +69,7 @@ export const deleteAccount = defineEndpoint({
   access: sessionOnly,
   route: createRoute({
     method: "delete",
+    operationId: "deleteAccount",
     path: "/v1/account",
     tags: ["account"],
     summary: "Erase the account and everything of it (GDPR Art. 17); every credential dies at once",

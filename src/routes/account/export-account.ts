@@ -65,6 +65,7 @@ export const exportAccount = defineEndpoint({
   access: sessionOnly,
   route: createRoute({
     method: "get",
+    operationId: "exportAccount",
     path: "/v1/account/export",
     tags: ["account"],
     summary: "Everything held about the caller, as one JSON attachment (GDPR access and portability)",

@@ -16,6 +16,7 @@ export const adminClearTwoFactor = defineEndpoint({
   access: operatorOnly,
   route: createRoute({
     method: "delete",
+    operationId: "adminClearTwoFactor",
     path: "/v1/admin/users/{id}/2fa",
     tags: ["operator"],
     summary: "Turn a user's 2FA off after the operator verified the owner out of band (audited, owner mailed)",

@@ -31,6 +31,7 @@ export const adminCreateIpBlock = defineEndpoint({
   access: operatorOnly,
   route: createRoute({
     method: "post",
+    operationId: "adminCreateIpBlock",
     path: "/v1/admin/ip-blocks",
     tags: ["operator"],
     summary:

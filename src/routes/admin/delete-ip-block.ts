@@ -13,6 +13,7 @@ export const adminDeleteIpBlock = defineEndpoint({
   access: operatorOnly,
   route: createRoute({
     method: "delete",
+    operationId: "adminDeleteIpBlock",
     path: "/v1/admin/ip-blocks/{ip}",
     tags: ["operator"],
     summary: "Lift a block",

@@ -14,6 +14,7 @@ export const adminForcePasswordReset = defineEndpoint({
   access: operatorOnly,
   route: createRoute({
     method: "post",
+    operationId: "adminForcePasswordReset",
     path: "/v1/admin/users/{id}/force-password-reset",
     tags: ["operator"],
     summary: "Contain a compromised account: every credential dies and the password must be reset",

@@ -25,6 +25,7 @@ export const adminPatchUser = defineEndpoint({
   access: operatorOnly,
   route: createRoute({
     method: "patch",
+    operationId: "adminUpdateUser",
     path: "/v1/admin/users/{id}",
     tags: ["operator"],
     summary: "Set a user's plan and custom limit (enterprise); effective on the next request",

@@ -12,6 +12,7 @@ export const adminRevokeAll = defineEndpoint({
   access: operatorOnly,
   route: createRoute({
     method: "post",
+    operationId: "adminRevokeAllSessions",
     path: "/v1/admin/users/{id}/revoke-all",
     tags: ["operator"],
     summary: "Contain: every session and API key of the user dies on the next request",

@@ -48,6 +48,7 @@ export const adminSearchAuditLog = defineEndpoint({
   access: operatorOnly,
   route: createRoute({
     method: "get",
+    operationId: "adminSearchAuditLog",
     path: "/v1/admin/audit-log",
     tags: ["operator"],
     summary: "Investigate: every user's security events, newest first, filtered by user, address, type and time",

@@ -14,6 +14,7 @@ export const adminUnlock = defineEndpoint({
   access: operatorOnly,
   route: createRoute({
     method: "post",
+    operationId: "adminUnlockUser",
     path: "/v1/admin/users/{id}/unlock",
     tags: ["operator"],
     summary: "Clear an account lock and its failure count",

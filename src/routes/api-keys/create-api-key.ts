@@ -42,6 +42,7 @@ export const createApiKey = defineEndpoint({
   access: sessionOnly,
   route: createRoute({
     method: "post",
+    operationId: "createApiKey",
     path: "/v1/api-keys",
     tags: ["api-keys"],
     summary: "Create an API key; the key is in this response only",

@@ -13,6 +13,7 @@ export const listApiKeysEndpoint = defineEndpoint({
   access: sessionOnly,
   route: createRoute({
     method: "get",
+    operationId: "listApiKeys",
     path: "/v1/api-keys",
     tags: ["api-keys"],
     summary: "The user's API keys, newest first (never a key or a hash)",

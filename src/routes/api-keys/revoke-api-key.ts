@@ -15,6 +15,7 @@ export const revokeApiKey = defineEndpoint({
   access: sessionOnly,
   route: createRoute({
     method: "delete",
+    operationId: "revokeApiKey",
     path: "/v1/api-keys/{id}",
     tags: ["api-keys"],
     summary: "Revoke a key: it is refused from the very next request",

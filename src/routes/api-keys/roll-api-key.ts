@@ -21,6 +21,7 @@ export const rollApiKey = defineEndpoint({
   access: sessionOnly,
   route: createRoute({
     method: "post",
+    operationId: "rollApiKey",
     path: "/v1/api-keys/{id}/roll",
     tags: ["api-keys"],
     summary:

@@ -12,6 +12,7 @@ export const listAuditLog = defineEndpoint({
   access: sessionOnly,
   route: createRoute({
     method: "get",
+    operationId: "listAuditLog",
     path: "/v1/audit-log",
     tags: ["account"],
     summary: "The caller's own security events, newest first (append-only: no route changes them)",

@@ -13,6 +13,7 @@ export const getCsrfToken = defineEndpoint({
   access: sessionOnly,
   route: createRoute({
     method: "get",
+    operationId: "getCsrfToken",
     path: "/v1/auth/csrf",
     tags: ["auth"],
     summary: "The session's CSRF token (for a page that was reloaded and holds only the cookie)",

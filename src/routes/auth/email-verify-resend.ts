@@ -13,6 +13,7 @@ export const resendEmailVerification = defineEndpoint({
   access: sessionOnly,
   route: createRoute({
     method: "post",
+    operationId: "resendEmailVerification",
     path: "/v1/auth/email/verify/resend",
     tags: ["auth"],
     summary: "Mail a new verification link to the account's address (the older link stops working)",

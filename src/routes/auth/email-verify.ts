@@ -21,6 +21,7 @@ export const verifyEmail = defineEndpoint({
   access: publicAccess,
   route: createRoute({
     method: "post",
+    operationId: "verifyEmail",
     path: "/v1/auth/email/verify",
     tags: ["auth"],
     summary: "Prove an email address with the mailed link (verifies it, or completes an email change)",

@@ -35,6 +35,7 @@ export const loginMfa = defineEndpoint({
   access: publicAccess,
   route: createRoute({
     method: "post",
+    operationId: "loginMfa",
     path: "/v1/auth/login/mfa",
     tags: ["auth"],
     summary: "Second step of a login with 2FA: the mfaToken and a TOTP code or a backup code",

@@ -40,6 +40,7 @@ export const login = defineEndpoint({
   access: publicAccess,
   route: createRoute({
     method: "post",
+    operationId: "login",
     path: "/v1/auth/login",
     tags: ["auth"],
     summary: "Log in with email and password",

@@ -14,6 +14,7 @@ export const logoutAll = defineEndpoint({
   access: sessionOnly,
   route: createRoute({
     method: "post",
+    operationId: "logoutAll",
     path: "/v1/auth/logout-all",
     tags: ["auth"],
     summary: "End every session of the user, this one included",

@@ -10,6 +10,7 @@ export const logout = defineEndpoint({
   access: sessionOnly,
   route: createRoute({
     method: "post",
+    operationId: "logout",
     path: "/v1/auth/logout",
     tags: ["auth"],
     summary: "End this session: its tokens fail from the next request on",

@@ -20,6 +20,7 @@ export const passkeySignInOptions = defineEndpoint({
   access: publicAccess,
   route: createRoute({
     method: "post",
+    operationId: "getPasskeySignInOptions",
     path: "/v1/auth/passkey/options",
     tags: ["auth"],
     summary:

@@ -31,6 +31,7 @@ export const passkeySignIn = defineEndpoint({
   access: publicAccess,
   route: createRoute({
     method: "post",
+    operationId: "signInWithPasskey",
     path: "/v1/auth/passkey",
     tags: ["auth"],
     summary: "Sign in with a passkey: the challenge id and the credential's toJSON() from navigator.credentials.get()",

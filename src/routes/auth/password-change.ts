@@ -26,6 +26,7 @@ export const passwordChange = defineEndpoint({
   access: sessionOnly,
   route: createRoute({
     method: "post",
+    operationId: "changePassword",
     path: "/v1/auth/password/change",
     tags: ["auth"],
     summary: "Change the password; every other session is revoked, this one kept",

@@ -37,6 +37,7 @@ export const passwordForgot = defineEndpoint({
   access: publicAccess,
   route: createRoute({
     method: "post",
+    operationId: "forgotPassword",
     path: "/v1/auth/password/forgot",
     tags: ["auth"],
     summary: "Mail a password-reset link (the same answer whether or not the email has an account)",

@@ -27,6 +27,7 @@ export const passwordReset = defineEndpoint({
   access: publicAccess,
   route: createRoute({
     method: "post",
+    operationId: "resetPassword",
     path: "/v1/auth/password/reset",
     tags: ["auth"],
     summary:

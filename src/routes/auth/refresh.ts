@@ -25,6 +25,7 @@ export const refresh = defineEndpoint({
   access: sessionOnly,
   route: createRoute({
     method: "post",
+    operationId: "refreshToken",
     path: "/v1/auth/refresh",
     tags: ["auth"],
     summary: "Trade the presented token for a fresh one of the same session",

@@ -35,6 +35,7 @@ export const register = defineEndpoint({
   access: publicAccess,
   route: createRoute({
     method: "post",
+    operationId: "register",
     path: "/v1/auth/register",
     tags: ["auth"],
     summary: "Create an account and its first session; mails a link that verifies the address",

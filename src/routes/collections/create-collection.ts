@@ -19,6 +19,7 @@ export const createCollection = defineEndpoint({
   access: sessionOrKey("manage", "edit"),
   route: createRoute({
     method: "post",
+    operationId: "createCollection",
     path: "/v1/collections",
     tags: ["collections"],
     summary: "Create a collection (personal, or in a team with the edit permission)",

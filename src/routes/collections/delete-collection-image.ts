@@ -10,6 +10,7 @@ export const deleteCollectionImage = defineEndpoint({
   access: sessionOrKey("manage", "edit"),
   route: createRoute({
     method: "delete",
+    operationId: "removeCollectionImage",
     path: "/v1/collections/{id}/images/{imageId}",
     tags: ["collections"],
     summary: "Remove an image from a collection",

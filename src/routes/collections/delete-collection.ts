@@ -11,6 +11,7 @@ export const deleteCollectionEndpoint = defineEndpoint({
   access: sessionOrKey("manage", "edit"),
   route: createRoute({
     method: "delete",
+    operationId: "deleteCollection",
     path: "/v1/collections/{id}",
     tags: ["collections"],
     summary: "Delete a collection (its images stay)",

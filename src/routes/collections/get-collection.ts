@@ -11,6 +11,7 @@ export const getCollection = defineEndpoint({
   access: sessionOrKey("read", "view"),
   route: createRoute({
     method: "get",
+    operationId: "getCollection",
     path: "/v1/collections/{id}",
     tags: ["collections"],
     summary: "A collection and the ids of its (live) images",

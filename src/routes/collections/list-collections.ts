@@ -14,6 +14,7 @@ export const listCollectionsEndpoint = defineEndpoint({
   access: sessionOrKey("read", "view"),
   route: createRoute({
     method: "get",
+    operationId: "listCollections",
     path: "/v1/collections",
     tags: ["collections"],
     summary: "The caller's collections, or a team's with ?teamId=",

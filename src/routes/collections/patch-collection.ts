@@ -13,6 +13,7 @@ export const patchCollection = defineEndpoint({
   access: sessionOrKey("manage", "edit"),
   route: createRoute({
     method: "patch",
+    operationId: "updateCollection",
     path: "/v1/collections/{id}",
     tags: ["collections"],
     summary: "Rename a collection",

@@ -9,6 +9,7 @@ export const putCollectionImage = defineEndpoint({
   access: sessionOrKey("manage", "edit"),
   route: createRoute({
     method: "put",
+    operationId: "addCollectionImage",
     path: "/v1/collections/{id}/images/{imageId}",
     tags: ["collections"],
     summary: "Add an image to a collection (idempotent)",

@@ -32,6 +32,7 @@ export const devAlerts = defineEndpoint({
   route: createRoute({
     method: "get",
     path: "/dev/alerts",
+    operationId: "listDevAlerts",
     tags: ["development"],
     summary: "Development only: the alerts raised, newest first, with their delivery status",
     request: { query: paginationQuerySchema },

@@ -19,6 +19,7 @@ export const devOutbox = defineEndpoint({
   access: developmentOnly,
   route: createRoute({
     method: "get",
+    operationId: "listDevOutbox",
     path: "/dev/outbox",
     tags: ["development"],
     summary: "Development only: mails stored by the local mailer, newest first",

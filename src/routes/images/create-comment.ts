@@ -20,6 +20,7 @@ export const createImageComment = defineEndpoint({
   access: sessionOrKey("manage", "comment"),
   route: createRoute({
     method: "post",
+    operationId: "createImageComment",
     path: "/v1/images/{id}/comments",
     tags: ["images"],
     summary: "Comment on an image (its owner, or a team member or owner)",

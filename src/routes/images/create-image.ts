@@ -31,6 +31,7 @@ export const createImage = defineEndpoint({
   access: sessionOrKey("generate", "edit"),
   route: createRoute({
     method: "post",
+    operationId: "createImage",
     path: "/v1/images/generations",
     tags: ["images"],
     summary: "Generate an image from a prompt (into a team with the edit permission)",

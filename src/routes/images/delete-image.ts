@@ -14,6 +14,7 @@ export const deleteImage = defineEndpoint({
   access: sessionOrKey("manage", "edit"),
   route: createRoute({
     method: "delete",
+    operationId: "deleteImage",
     path: "/v1/images/{id}",
     tags: ["images"],
     summary: "Soft-delete an image: hidden at once, restorable for 30 days",

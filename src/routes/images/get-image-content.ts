@@ -10,6 +10,7 @@ export const getImageContent = defineEndpoint({
   access: sessionOrKey("read", "view"),
   route: createRoute({
     method: "get",
+    operationId: "getImageContent",
     path: "/v1/images/{id}/content",
     tags: ["images"],
     summary: "The image's bytes, streamed from storage",

@@ -9,6 +9,7 @@ export const getImage = defineEndpoint({
   access: sessionOrKey("read", "view"),
   route: createRoute({
     method: "get",
+    operationId: "getImage",
     path: "/v1/images/{id}",
     tags: ["images"],
     summary: "One image's metadata",

@@ -14,6 +14,7 @@ export const listImageComments = defineEndpoint({
   access: sessionOrKey("read", "view"),
   route: createRoute({
     method: "get",
+    operationId: "listImageComments",
     path: "/v1/images/{id}/comments",
     tags: ["images"],
     summary: "An image's comments, newest first",

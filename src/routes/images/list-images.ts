@@ -14,6 +14,7 @@ export const listImagesEndpoint = defineEndpoint({
   access: sessionOrKey("read", "view"),
   route: createRoute({
     method: "get",
+    operationId: "listImages",
     path: "/v1/images",
     tags: ["images"],
     summary: "The caller's images, or a team's with ?teamId=, newest first (deleted ones never listed)",

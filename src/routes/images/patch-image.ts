@@ -18,6 +18,7 @@ export const patchImage = defineEndpoint({
   access: sessionOrKey("manage", "edit"),
   route: createRoute({
     method: "patch",
+    operationId: "updateImage",
     path: "/v1/images/{id}",
     tags: ["images"],
     summary: "Change an image's title or stored prompt",

@@ -15,6 +15,7 @@ export const restoreImage = defineEndpoint({
   access: sessionOrKey("manage", "edit"),
   route: createRoute({
     method: "post",
+    operationId: "restoreImage",
     path: "/v1/images/{id}/restore",
     tags: ["images"],
     summary: "Restore a soft-deleted image (within 30 days)",

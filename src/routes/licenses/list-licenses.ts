@@ -32,6 +32,7 @@ export const listLicensesEndpoint = defineEndpoint({
   access: sessionOnly,
   route: createRoute({
     method: "get",
+    operationId: "listLicenses",
     path: "/v1/licenses",
     tags: ["billing"],
     summary: "The image licences the user bought, newest first",

@@ -13,6 +13,7 @@ export const getMe = defineEndpoint({
   access: sessionOnly,
   route: createRoute({
     method: "get",
+    operationId: "getMe",
     path: "/v1/me",
     tags: ["account"],
     summary: "The signed-in user",

@@ -30,6 +30,7 @@ export const patchMe = defineEndpoint({
   access: sessionOnly,
   route: createRoute({
     method: "patch",
+    operationId: "updateMe",
     path: "/v1/me",
     tags: ["account"],
     summary: "Change name, or ask to change the email (needs the current password; applies once confirmed)",

@@ -12,6 +12,7 @@ export const listProviders = defineEndpoint({
   access: publicAccess,
   route: createRoute({
     method: "get",
+    operationId: "listSignInProviders",
     path: "/v1/auth/providers",
     tags: ["auth"],
     summary: "The sign-in providers this deployment has settings for (the console's buttons)",

@@ -31,6 +31,7 @@ export const oauthCallback = defineEndpoint({
   access: publicAccess,
   route: createRoute({
     method: "get",
+    operationId: "completeOAuth",
     path: "/v1/auth/oauth/{provider}/callback",
     tags: ["auth"],
     summary: "Where the provider sends the browser back: signs in, creates the account, or links",

@@ -31,6 +31,7 @@ export const startOAuth = defineEndpoint({
   access: publicAccess,
   route: createRoute({
     method: "get",
+    operationId: "startOAuth",
     path: "/v1/auth/oauth/{provider}/start",
     tags: ["auth"],
     summary: "Start signing in with a provider: 302 to it with state, PKCE (S256) and, for OIDC, a nonce",

@@ -27,6 +27,7 @@ export const createPasskey = defineEndpoint({
   access: sessionOnly,
   route: createRoute({
     method: "post",
+    operationId: "createPasskey",
     path: "/v1/me/passkeys",
     tags: ["passkeys"],
     summary: "Finish adding a passkey: the credential's toJSON() from navigator.credentials.create()",

@@ -14,6 +14,7 @@ export const deletePasskey = defineEndpoint({
   access: sessionOnly,
   route: createRoute({
     method: "delete",
+    operationId: "deletePasskey",
     path: "/v1/me/passkeys/{id}",
     tags: ["passkeys"],
     summary: "Remove a passkey: it no longer signs in",

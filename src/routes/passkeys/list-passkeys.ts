@@ -13,6 +13,7 @@ export const listPasskeysEndpoint = defineEndpoint({
   access: sessionOnly,
   route: createRoute({
     method: "get",
+    operationId: "listPasskeys",
     path: "/v1/me/passkeys",
     tags: ["passkeys"],
     summary: "The user's passkeys, newest first (names and dates only)",

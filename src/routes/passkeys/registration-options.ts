@@ -27,6 +27,7 @@ export const passkeyRegistrationOptions = defineEndpoint({
   access: sessionOnly,
   route: createRoute({
     method: "post",
+    operationId: "getPasskeyRegistrationOptions",
     path: "/v1/me/passkeys/registration-options",
     tags: ["passkeys"],
     summary: "Start adding a passkey: the options for navigator.credentials.create()",

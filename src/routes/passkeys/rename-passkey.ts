@@ -15,6 +15,7 @@ export const renamePasskeyEndpoint = defineEndpoint({
   access: sessionOnly,
   route: createRoute({
     method: "patch",
+    operationId: "renamePasskey",
     path: "/v1/me/passkeys/{id}",
     tags: ["passkeys"],
     summary: "Rename a passkey",

@@ -14,6 +14,7 @@ export const deleteSession = defineEndpoint({
   access: sessionOnly,
   route: createRoute({
     method: "delete",
+    operationId: "revokeSession",
     path: "/v1/sessions/{id}",
     tags: ["account"],
     summary: "Revoke one of the user's sessions",

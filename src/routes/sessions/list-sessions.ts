@@ -27,6 +27,7 @@ export const listSessions = defineEndpoint({
   access: sessionOnly,
   route: createRoute({
     method: "get",
+    operationId: "listSessions",
     path: "/v1/sessions",
     tags: ["account"],
     summary: "The user's live sessions, newest first",

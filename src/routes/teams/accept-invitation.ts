@@ -17,6 +17,7 @@ export const acceptInvitation = defineEndpoint({
   access: sessionOnly,
   route: createRoute({
     method: "post",
+    operationId: "acceptTeamInvitation",
     path: "/v1/invitations/accept",
     tags: ["teams"],
     summary: "Join a team with an invitation token sent to the caller's email",

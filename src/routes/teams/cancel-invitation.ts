@@ -16,6 +16,7 @@ export const cancelTeamInvitation = defineEndpoint({
   access: sessionWithTeamAction("invite"),
   route: createRoute({
     method: "delete",
+    operationId: "cancelTeamInvitation",
     path: "/v1/teams/{id}/invitations/{invitationId}",
     tags: ["teams"],
     summary: "Cancel a pending invitation: its link dies at once (invite)",

@@ -38,6 +38,7 @@ export const createInvitation = defineEndpoint({
   access: sessionWithTeamAction("invite"),
   route: createRoute({
     method: "post",
+    operationId: "createTeamInvitation",
     path: "/v1/teams/{id}/invitations",
     tags: ["teams"],
     summary:

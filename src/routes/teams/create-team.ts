@@ -20,6 +20,7 @@ export const createTeam = defineEndpoint({
   access: sessionOnly,
   route: createRoute({
     method: "post",
+    operationId: "createTeam",
     path: "/v1/teams",
     tags: ["teams"],
     summary: "Create a team; the caller is its owner",

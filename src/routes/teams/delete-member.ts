@@ -16,6 +16,7 @@ export const deleteTeamMember = defineEndpoint({
   access: sessionWithTeamAction("invite"),
   route: createRoute({
     method: "delete",
+    operationId: "removeTeamMember",
     path: "/v1/teams/{id}/members/{userId}",
     tags: ["teams"],
     summary: "Remove a member (owner; admin for non-owners), or leave the team (your own user id)",

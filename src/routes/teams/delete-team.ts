@@ -16,6 +16,7 @@ export const deleteTeam = defineEndpoint({
   access: sessionWithTeamAction("delete_team"),
   route: createRoute({
     method: "delete",
+    operationId: "deleteTeam",
     path: "/v1/teams/{id}",
     tags: ["teams"],
     summary: "Delete a team with its members, invitations, images (and their bytes) and collections (owner)",

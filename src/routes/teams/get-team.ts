@@ -12,6 +12,7 @@ export const getTeam = defineEndpoint({
   access: sessionWithTeamAction("view"),
   route: createRoute({
     method: "get",
+    operationId: "getTeam",
     path: "/v1/teams/{id}",
     tags: ["teams"],
     summary: "A team the caller belongs to",

@@ -17,6 +17,7 @@ export const listTeamInvitations = defineEndpoint({
   access: sessionWithTeamAction("invite"),
   route: createRoute({
     method: "get",
+    operationId: "listTeamInvitations",
     path: "/v1/teams/{id}/invitations",
     tags: ["teams"],
     summary: "The team's pending invitations (not accepted, cancelled, replaced or expired), newest first (invite)",

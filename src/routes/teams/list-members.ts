@@ -23,6 +23,7 @@ export const listTeamMembers = defineEndpoint({
   access: sessionWithTeamAction("view"),
   route: createRoute({
     method: "get",
+    operationId: "listTeamMembers",
     path: "/v1/teams/{id}/members",
     tags: ["teams"],
     summary: "The team's members and their roles, newest first",

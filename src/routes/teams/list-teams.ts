@@ -13,6 +13,7 @@ export const listTeams = defineEndpoint({
   access: sessionOnly,
   route: createRoute({
     method: "get",
+    operationId: "listTeams",
     path: "/v1/teams",
     tags: ["teams"],
     summary: "The teams the caller belongs to, with their role",

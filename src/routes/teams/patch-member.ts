@@ -20,6 +20,7 @@ export const patchTeamMember = defineEndpoint({
   access: sessionWithTeamAction("invite"),
   route: createRoute({
     method: "patch",
+    operationId: "updateTeamMember",
     path: "/v1/teams/{id}/members/{userId}",
     tags: ["teams"],
     summary: "Change a member's role (owner; admin for non-owners). The last owner cannot be demoted.",

@@ -21,6 +21,7 @@ export const patchTeam = defineEndpoint({
   access: sessionWithTeamAction("manage_settings"),
   route: createRoute({
     method: "patch",
+    operationId: "updateTeam",
     path: "/v1/teams/{id}",
     tags: ["teams"],
     summary: "Change a team's settings (owner, admin)",

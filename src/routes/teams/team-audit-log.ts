@@ -14,6 +14,7 @@ export const teamAuditLog = defineEndpoint({
   access: sessionWithTeamAction("manage_settings"),
   route: createRoute({
     method: "get",
+    operationId: "listTeamAuditLog",
     path: "/v1/teams/{id}/audit-log",
     tags: ["teams"],
     summary: "The team's security events, newest first (owner, admin); members' IPs are shown to owners only",

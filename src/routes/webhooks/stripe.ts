@@ -258,6 +258,7 @@ export const stripeWebhook = defineEndpoint({
   rawBody: true,
   route: createRoute({
     method: "post",
+    operationId: "receiveStripeWebhook",
     path: "/v1/webhooks/stripe",
     tags: ["webhooks"],
     summary: "Stripe events (purchases, payments, subscriptions); signed, not rate limited",

@@ -14,6 +14,7 @@ export const deleteIdentity = defineEndpoint({
   access: sessionOnly,
   route: createRoute({
     method: "delete",
+    operationId: "unlinkIdentity",
     path: "/v1/me/identities/{id}",
     tags: ["account"],
     summary: "Unlink a provider account; refused (409 conflict) when it is the last way to sign in",

@@ -17,6 +17,7 @@ export const linkIdentity = defineEndpoint({
   access: sessionOnly,
   route: createRoute({
     method: "post",
+    operationId: "linkIdentity",
     path: "/v1/me/identities/{provider}/link",
     tags: ["account"],
     summary: "Start linking a provider account to the caller: `{url}` to open in the browser",

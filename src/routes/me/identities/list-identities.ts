@@ -13,6 +13,7 @@ export const listIdentitiesEndpoint = defineEndpoint({
   access: sessionOnly,
   route: createRoute({
     method: "get",
+    operationId: "listIdentities",
     path: "/v1/me/identities",
     tags: ["account"],
     summary: "The provider accounts linked to the caller (GitHub, Google, OIDC), newest first",

@@ -38,6 +38,7 @@ export const confirmTotp = defineEndpoint({
   access: sessionOnly,
   route: createRoute({
     method: "post",
+    operationId: "confirmTotp",
     path: "/v1/me/2fa/totp/confirm",
     tags: ["two-factor"],
     summary: "Turn 2FA on with a code from the app; answers 10 backup codes, shown once",

@@ -20,6 +20,7 @@ export const disableTwoFactor = defineEndpoint({
   access: sessionOnly,
   route: createRoute({
     method: "delete",
+    operationId: "disableTwoFactor",
     path: "/v1/me/2fa",
     tags: ["two-factor"],
     summary: "Turn 2FA off: needs the password and a fresh code; the owner is mailed",

@@ -28,6 +28,7 @@ export const enrollTotp = defineEndpoint({
   access: sessionOnly,
   route: createRoute({
     method: "post",
+    operationId: "enrollTotp",
     path: "/v1/me/2fa/totp",
     tags: ["two-factor"],
     summary: "Start TOTP enrolment (needs the password); the secret is shown here only",
