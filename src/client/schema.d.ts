@@ -10,29 +10,7 @@ export interface paths {
             cookie?: never;
         };
         /** Liveness check (no auth, not rate limited) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The service is up */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @enum {string} */
-                            status: "ok";
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getHealth"];
         put?: never;
         post?: never;
         delete?: never;
@@ -51,67 +29,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Create an account and its first session; mails a link that verifies the address */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        email: string;
-                        password: string;
-                        name?: string;
-                        /**
-                         * @description `cookie`: the session goes into the `__Host-imagebot_session` cookie and the body carries no token
-                         * @default bearer
-                         * @enum {string}
-                         */
-                        session?: "bearer" | "cookie";
-                    };
-                };
-            };
-            responses: {
-                /** @description Account created */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["TokenResponse"] | components["schemas"]["CookieSessionResponse"];
-                    };
-                };
-                /** @description validation_failed */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description csrf_failed (a cookie session asked for from a foreign origin) */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description email_taken */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["register"];
         delete?: never;
         options?: never;
         head?: never;
@@ -131,84 +49,7 @@ export interface paths {
          * Log in with email and password
          * @description At most 5 failed logins per IP in any rolling hour, and 2^n s of backoff (at most 1 h) after the n-th consecutive failure; the client's /24 or /48 gets the same with 10x the numbers (50 an hour) (429 too_many_attempts); 10 consecutive failures lock the account (423 account_locked) and mail its owner. Both carry Retry-After.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        email: string;
-                        password: string;
-                        /**
-                         * @description `cookie`: the session goes into the `__Host-imagebot_session` cookie and the body carries no token
-                         * @default bearer
-                         * @enum {string}
-                         */
-                        session?: "bearer" | "cookie";
-                    };
-                };
-            };
-            responses: {
-                /** @description Logged in, or (2FA on) the token for POST /v1/auth/login/mfa */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["TokenResponse"] | components["schemas"]["CookieSessionResponse"] | components["schemas"]["MfaChallenge"];
-                    };
-                };
-                /** @description validation_failed */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description invalid_credentials (unknown email and wrong password alike) */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description csrf_failed (a cookie session asked for from a foreign origin), or password_reset_required (the operator forced a reset: use the mailed link) */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description account_locked */
-                423: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description too_many_attempts */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["login"];
         delete?: never;
         options?: never;
         head?: never;
@@ -228,85 +69,7 @@ export interface paths {
          * Second step of a login with 2FA: the mfaToken and a TOTP code or a backup code
          * @description The mfaToken is single use (5 minutes): after a wrong code, log in again. Wrong codes count as failed logins for the IP throttle and the account lockout.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        mfaToken: string;
-                        code?: string;
-                        backupCode?: string;
-                        /**
-                         * @description `cookie`: the session goes into the `__Host-imagebot_session` cookie and the body carries no token
-                         * @default bearer
-                         * @enum {string}
-                         */
-                        session?: "bearer" | "cookie";
-                    };
-                };
-            };
-            responses: {
-                /** @description Logged in */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["TokenResponse"] | components["schemas"]["CookieSessionResponse"];
-                    };
-                };
-                /** @description validation_failed */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description unauthorized (mfaToken unknown, used or expired), or invalid_credentials (wrong code) */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description csrf_failed (a cookie session asked for from a foreign origin) */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description account_locked */
-                423: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description too_many_attempts */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["loginMfa"];
         delete?: never;
         options?: never;
         head?: never;
@@ -323,33 +86,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** End this session: its tokens fail from the next request on */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Logged out */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description unauthorized */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["logout"];
         delete?: never;
         options?: never;
         head?: never;
@@ -366,33 +103,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** End every session of the user, this one included */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description All sessions ended */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description unauthorized */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["logoutAll"];
         delete?: never;
         options?: never;
         head?: never;
@@ -409,43 +120,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Trade the presented token for a fresh one of the same session */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A new token (in the cookie for a cookie session); the old one is dead */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            token: string;
-                            /** Format: date-time */
-                            expiresAt: string;
-                        } | {
-                            /** Format: date-time */
-                            expiresAt: string;
-                            csrfToken: string;
-                        };
-                    };
-                };
-                /** @description unauthorized */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["refreshToken"];
         delete?: never;
         options?: never;
         head?: never;
@@ -463,35 +138,7 @@ export interface paths {
          * The session's CSRF token (for a page that was reloaded and holds only the cookie)
          * @description Send it as `X-CSRF-Token` with every state-changing request made with the session cookie. It is bound to the session and stays the same for its whole life. A GET is all it takes: a cross-site page cannot read the answer (no CORS for foreign origins), and SameSite=Strict keeps the cookie off cross-site requests.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The CSRF token of this session */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["CsrfToken"];
-                    };
-                };
-                /** @description unauthorized */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getCsrfToken"];
         put?: never;
         post?: never;
         delete?: never;
@@ -513,54 +160,7 @@ export interface paths {
          * Mail a password-reset link (the same answer whether or not the email has an account)
          * @description At most 10 requests per IP in any rolling hour (429 too_many_attempts) and at most 3 mails per email per hour (further requests are accepted but send nothing).
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        email: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Accepted */
-                202: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @enum {string} */
-                            status: "accepted";
-                            message: string;
-                        };
-                    };
-                };
-                /** @description validation_failed */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description too_many_attempts */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["forgotPassword"];
         delete?: never;
         options?: never;
         head?: never;
@@ -577,41 +177,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Set a new password with a reset token; revokes every session (with revokeApiKeys every key), clears a lock, marks the email verified, and mails the owner the API keys still alive */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        token: string;
-                        password: string;
-                        revokeApiKeys?: boolean;
-                    };
-                };
-            };
-            responses: {
-                /** @description Password reset */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description validation_failed, or invalid_token for an unknown, used or expired token */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["resetPassword"];
         delete?: never;
         options?: never;
         head?: never;
@@ -631,67 +197,7 @@ export interface paths {
          * Change the password; every other session is revoked, this one kept
          * @description Wrong current passwords count towards the same lockout as failed logins.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        currentPassword: string;
-                        newPassword: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Password changed */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description validation_failed */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description unauthorized, or invalid_credentials for a wrong current password */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description account_locked */
-                423: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description too_many_attempts */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["changePassword"];
         delete?: never;
         options?: never;
         head?: never;
@@ -708,48 +214,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Prove an email address with the mailed link (verifies it, or completes an email change) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        token: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Email verified (or changed to the confirmed address) */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description validation_failed, or invalid_token for an unknown, used, replaced or expired link */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description email_taken: another account took the new address meanwhile (nothing changed) */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["verifyEmail"];
         delete?: never;
         options?: never;
         head?: never;
@@ -769,51 +234,7 @@ export interface paths {
          * Mail a new verification link to the account's address (the older link stops working)
          * @description At most 3 verification mails per address in any rolling hour, the sign-up mail included (429 rate_limited). An address that is already verified is sent nothing (still 202).
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Accepted: a link is on its way unless the address is already verified */
-                202: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description unauthorized */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description forbidden (an API key) */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description rate_limited: the address had its 3 verification mails this hour */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["resendEmailVerification"];
         delete?: never;
         options?: never;
         head?: never;
@@ -831,41 +252,7 @@ export interface paths {
          * The sign-in providers this deployment has settings for (the console's buttons)
          * @description At most three today; paginated like every list (API.md "General"): the cursor is the last id shown.
          */
-        get: {
-            parameters: {
-                query?: {
-                    limit?: number;
-                    cursor?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The enabled providers */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            data: components["schemas"]["SignInProvider"][];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-                /** @description validation_failed */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["listSignInProviders"];
         put?: never;
         post?: never;
         delete?: never;
@@ -885,47 +272,7 @@ export interface paths {
          * Start signing in with a provider: 302 to it with state, PKCE (S256) and, for OIDC, a nonce
          * @description Sets the `__Host-imagebot_oauth` cookie that binds the flow to this browser. `returnTo` must be a console path (`/console…`); anything else is 400. A provider without settings answers 404.
          */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description A path of this service's console (`/console…`) */
-                    returnTo?: string;
-                };
-                header?: never;
-                path: {
-                    provider: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description To the provider (or to the console's sign-in page with `error` when it is unreachable) */
-                302: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description validation_failed (returnTo is not a console path) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description not_found (no such provider, or it has no settings) */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["startOAuth"];
         put?: never;
         post?: never;
         delete?: never;
@@ -945,48 +292,7 @@ export interface paths {
          * Where the provider sends the browser back: signs in, creates the account, or links
          * @description Checks `state` (single use, 10 minutes, bound to the browser by the `__Host-imagebot_oauth` cookie), exchanges the code with the PKCE verifier and, for OIDC, verifies the ID token (issuer, audience, nonce, expiry, signature). Ends with the session cookie and a 302 to `returnTo`, or (2FA on) a 302 to the console's code step with the mfaToken in the URL fragment. Every failure is a 302 to `/console/sign-in?error=<code>`, audited, and counted against the client IP like a failed login.
          */
-        get: {
-            parameters: {
-                query?: {
-                    code?: string;
-                    state?: string;
-                    error?: string;
-                };
-                header?: never;
-                path: {
-                    provider: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description To returnTo (signed in or linked), the 2FA step, or the sign-in page with `error` */
-                302: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description not_found (no such provider, or it has no settings) */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description unavailable (a guard could not be reached) */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["completeOAuth"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1003,56 +309,7 @@ export interface paths {
             cookie?: never;
         };
         /** The signed-in user */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The user */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            email: string;
-                            name: string | null;
-                            /** @enum {string} */
-                            plan: "standard" | "pro" | "enterprise";
-                            /** Format: date-time */
-                            createdAt: string;
-                            emailVerified: boolean;
-                            pendingEmail: string | null;
-                            /** @description Whether sign-in asks for a TOTP code */
-                            twoFactorEnabled: boolean;
-                        };
-                    };
-                };
-                /** @description unauthorized */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description not_found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getMe"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1062,80 +319,7 @@ export interface paths {
          * Change name, or ask to change the email (needs the current password; applies once confirmed)
          * @description An email change does not apply at once: the answer carries `pendingEmail`, a confirmation link goes to the new address and a notice to the current one, and `email` changes when the link is used (POST /v1/auth/email/verify). A newer change voids the older link. At most 3 verification mails per address in any rolling hour (429 rate_limited).
          */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        name?: string | null;
-                        email?: string;
-                        currentPassword?: string;
-                        code?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description The updated user (with `pendingEmail` after an email change) */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["User"];
-                    };
-                };
-                /** @description validation_failed */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description unauthorized, or invalid_credentials for a wrong current password */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description email_taken */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description account_locked */
-                423: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description too_many_attempts, or rate_limited for the new address's verification mails */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        patch: operations["updateMe"];
         trace?: never;
     };
     "/v1/me/2fa/totp": {
@@ -1148,59 +332,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Start TOTP enrolment (needs the password); the secret is shown here only */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        password: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description The secret, its otpauth:// URI and that URI as a QR code (SVG data URI) */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["TotpEnrolment"];
-                    };
-                };
-                /** @description validation_failed */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description unauthorized, or invalid_credentials for a wrong password */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description conflict: 2FA is already on */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["enrollTotp"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1220,62 +352,7 @@ export interface paths {
          * Turn 2FA on with a code from the app; answers 10 backup codes, shown once
          * @description With `endOtherSessions: true` (the console's default), every other session of the user ends at once, in one call whatever their number; this one is kept.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        code: string;
-                        endOtherSessions?: boolean;
-                    };
-                };
-            };
-            responses: {
-                /** @description The backup codes */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            backupCodes: string[];
-                        };
-                    };
-                };
-                /** @description validation_failed (also a wrong code) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description unauthorized */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description conflict: no enrolment started, or 2FA is already on */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["confirmTotp"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1293,58 +370,7 @@ export interface paths {
         put?: never;
         post?: never;
         /** Turn 2FA off: needs the password and a fresh code; the owner is mailed */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        password: string;
-                        code: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Turned off */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description validation_failed */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description unauthorized, or invalid_credentials (password or code wrong) */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description conflict: 2FA is not on */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        delete: operations["disableTwoFactor"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1358,59 +384,7 @@ export interface paths {
             cookie?: never;
         };
         /** The provider accounts linked to the caller (GitHub, Google, OIDC), newest first */
-        get: {
-            parameters: {
-                query?: {
-                    limit?: number;
-                    cursor?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of identities */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            data: components["schemas"]["Identity"][];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-                /** @description validation_failed */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description unauthorized */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description forbidden */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["listIdentities"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1432,67 +406,7 @@ export interface paths {
          * Start linking a provider account to the caller: `{url}` to open in the browser
          * @description The flow remembers the caller, and its callback links the provider account to THIS user (or fails with `identity_taken` when it belongs to another). Sets the `__Host-imagebot_oauth` cookie that binds the flow to this browser; the callback returns to the console's sign-in methods page.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    provider: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Open `url` (the provider's authorization page) */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** Format: uri */
-                            url: string;
-                        };
-                    };
-                };
-                /** @description unauthorized */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description forbidden, or csrf_failed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description not_found (no such provider, or it has no settings) */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description unavailable (the provider's discovery document could not be read) */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["linkIdentity"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1513,62 +427,7 @@ export interface paths {
          * Unlink a provider account; refused (409 conflict) when it is the last way to sign in
          * @description The ways to sign in are the password (unless the account was created by a provider and never set one) and every linked identity. Set a password (forgot-password link) or link another provider first.
          */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Unlinked */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description unauthorized */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description forbidden, or csrf_failed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description not_found (also another user's identity) */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description conflict (the last way to sign in) */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        delete: operations["unlinkIdentity"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1582,50 +441,7 @@ export interface paths {
             cookie?: never;
         };
         /** The user's live sessions, newest first */
-        get: {
-            parameters: {
-                query?: {
-                    limit?: number;
-                    cursor?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of sessions */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            data: components["schemas"]["Session"][];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-                /** @description validation_failed */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description unauthorized */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["listSessions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1645,44 +461,7 @@ export interface paths {
         put?: never;
         post?: never;
         /** Revoke one of the user's sessions */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Revoked */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description unauthorized */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description not_found (also for another user's session) */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        delete: operations["revokeSession"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1699,60 +478,7 @@ export interface paths {
          * The caller's own security events, newest first (append-only: no route changes them)
          * @description An operator's action shows as `metadata.by: "operator"`, without the operator's `ip` or `requestId`.
          */
-        get: {
-            parameters: {
-                query?: {
-                    limit?: number;
-                    cursor?: string;
-                    type?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of events */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            data: components["schemas"]["AuditEvent"][];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-                /** @description validation_failed */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description unauthorized */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description forbidden */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["listAuditLog"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1769,46 +495,7 @@ export interface paths {
             cookie?: never;
         };
         /** Everything held about the caller, as one JSON attachment (GDPR access and portability) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The export, streamed section by section (each list read in pages of 500 rows) */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-                /** @description unauthorized */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description forbidden */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["exportAccount"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1831,68 +518,7 @@ export interface paths {
          * Erase the account and everything of it (GDPR Art. 17); every credential dies at once
          * @description With 2FA on, a TOTP `code` or a `backupCode` is needed besides the password; a wrong one counts as a failed login, like a wrong password.
          */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        password: string;
-                        code?: string;
-                        backupCode?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Erased */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description validation_failed (also a missing code with 2FA on) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description unauthorized, or invalid_credentials for a wrong password or code */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description forbidden */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description conflict: sole owner of a team that has other members */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        delete: operations["deleteAccount"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1906,59 +532,7 @@ export interface paths {
             cookie?: never;
         };
         /** The image licences the user bought, newest first */
-        get: {
-            parameters: {
-                query?: {
-                    limit?: number;
-                    cursor?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of licences */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            data: components["schemas"]["License"][];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-                /** @description validation_failed */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description unauthorized */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description forbidden */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["listLicenses"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1978,127 +552,10 @@ export interface paths {
          * The user's API keys, newest first (never a key or a hash)
          * @description Live keys, and keys revoked or expired in the last 30 days (with `revokedAt` / `expiresAt`); older ended keys are no longer listed, so the list does not grow with every key ever revoked.
          */
-        get: {
-            parameters: {
-                query?: {
-                    limit?: number;
-                    cursor?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of keys */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            data: components["schemas"]["ApiKey"][];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-                /** @description validation_failed */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description unauthorized */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description forbidden */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["listApiKeys"];
         put?: never;
         /** Create an API key; the key is in this response only */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        name: string;
-                        scopes: ("read" | "generate" | "manage")[];
-                        /** Format: date-time */
-                        expiresAt?: string;
-                        allowedIps?: string[];
-                    };
-                };
-            };
-            responses: {
-                /** @description The key (shown once) */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["CreatedApiKey"];
-                    };
-                };
-                /** @description validation_failed */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description unauthorized */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description forbidden (an API key cannot create keys), or email_unverified */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description conflict: 50 live keys already */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["createApiKey"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2116,53 +573,7 @@ export interface paths {
         put?: never;
         post?: never;
         /** Revoke a key: it is refused from the very next request */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Revoked */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description unauthorized */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description forbidden */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description not_found (also another user's key) */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        delete: operations["revokeApiKey"];
         options?: never;
         head?: never;
         patch?: never;
@@ -2178,80 +589,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Replace a key with a new one (same name, scopes, allowlist, expiry); the old one dies after the grace period */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @default 0 */
-                        gracePeriodSeconds?: number;
-                    };
-                };
-            };
-            responses: {
-                /** @description The new key (shown once) */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["CreatedApiKey"];
-                    };
-                };
-                /** @description validation_failed */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description unauthorized */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description forbidden, or email_unverified (a roll creates a key) */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description not_found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description conflict: the key is already revoked or expired, or 50 live keys already (one in a grace period counts) */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["rollApiKey"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2268,74 +606,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Generate an image from a prompt (into a team with the edit permission) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        prompt: string;
-                        /**
-                         * @default 512x512
-                         * @enum {string}
-                         */
-                        size?: "256x256" | "512x512" | "1024x1024";
-                        teamId?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description The image */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Image"];
-                    };
-                };
-                /** @description validation_failed */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description unauthorized */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description forbidden, or quota_exceeded when the account's images or bytes are used up */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description not_found (a team the caller is not in) */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["createImage"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2350,60 +621,7 @@ export interface paths {
             cookie?: never;
         };
         /** The caller's images, or a team's with ?teamId=, newest first (deleted ones never listed) */
-        get: {
-            parameters: {
-                query?: {
-                    limit?: number;
-                    cursor?: string;
-                    teamId?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of images */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            data: components["schemas"]["Image"][];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-                /** @description validation_failed */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description unauthorized */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description not_found (a team the caller is not in) */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["listImages"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2420,164 +638,15 @@ export interface paths {
             cookie?: never;
         };
         /** One image's metadata */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The image */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Image"];
-                    };
-                };
-                /** @description unauthorized */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description not_found (also another tenant's image, or a deleted one) */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getImage"];
         put?: never;
         post?: never;
         /** Soft-delete an image: hidden at once, restorable for 30 days */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Deleted */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description unauthorized */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description forbidden */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description not_found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        delete: operations["deleteImage"];
         options?: never;
         head?: never;
         /** Change an image's title or stored prompt */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        title?: string | null;
-                        prompt?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description The image */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Image"];
-                    };
-                };
-                /** @description validation_failed */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description unauthorized */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description forbidden */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description not_found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        patch: operations["updateImage"];
         trace?: never;
     };
     "/v1/images/{id}/content": {
@@ -2588,47 +657,7 @@ export interface paths {
             cookie?: never;
         };
         /** The image's bytes, streamed from storage */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The image */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "image/png": string;
-                        "image/jpeg": string;
-                    };
-                };
-                /** @description unauthorized */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description not_found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getImageContent"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2647,55 +676,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Restore a soft-deleted image (within 30 days) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The restored image */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Image"];
-                    };
-                };
-                /** @description unauthorized */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description forbidden */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description not_found (also: not deleted, past 30 days, or another tenant's) */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["restoreImage"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2710,127 +691,10 @@ export interface paths {
             cookie?: never;
         };
         /** An image's comments, newest first */
-        get: {
-            parameters: {
-                query?: {
-                    limit?: number;
-                    cursor?: string;
-                };
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of comments */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            data: components["schemas"]["Comment"][];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-                /** @description validation_failed */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description unauthorized */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description not_found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["listImageComments"];
         put?: never;
         /** Comment on an image (its owner, or a team member or owner) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        body: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description The comment */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Comment"];
-                    };
-                };
-                /** @description validation_failed */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description unauthorized */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description forbidden */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description not_found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["createImageComment"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2845,125 +709,10 @@ export interface paths {
             cookie?: never;
         };
         /** The caller's collections, or a team's with ?teamId= */
-        get: {
-            parameters: {
-                query?: {
-                    limit?: number;
-                    cursor?: string;
-                    teamId?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of collections */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            data: components["schemas"]["Collection"][];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-                /** @description validation_failed */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description unauthorized */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description not_found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["listCollections"];
         put?: never;
         /** Create a collection (personal, or in a team with the edit permission) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        name: string;
-                        teamId?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description The collection */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Collection"];
-                    };
-                };
-                /** @description validation_failed */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description unauthorized */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description forbidden */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description not_found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["createCollection"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2978,163 +727,15 @@ export interface paths {
             cookie?: never;
         };
         /** A collection and the ids of its (live) images */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The collection */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["CollectionWithImages"];
-                    };
-                };
-                /** @description unauthorized */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description not_found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getCollection"];
         put?: never;
         post?: never;
         /** Delete a collection (its images stay) */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Deleted */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description unauthorized */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description forbidden */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description not_found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        delete: operations["deleteCollection"];
         options?: never;
         head?: never;
         /** Rename a collection */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        name: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description The collection */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Collection"];
-                    };
-                };
-                /** @description validation_failed */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description unauthorized */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description forbidden */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description not_found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        patch: operations["updateCollection"];
         trace?: never;
     };
     "/v1/collections/{id}/images/{imageId}": {
@@ -3146,122 +747,10 @@ export interface paths {
         };
         get?: never;
         /** Add an image to a collection (idempotent) */
-        put: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                    imageId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Done */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description unauthorized */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description forbidden */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description not_found (collection or image) */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description conflict: the image belongs to another owner than the collection */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        put: operations["addCollectionImage"];
         post?: never;
         /** Remove an image from a collection */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                    imageId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Done */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description unauthorized */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description forbidden */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description not_found (collection or image) */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description conflict: the image belongs to another owner than the collection */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        delete: operations["removeCollectionImage"];
         options?: never;
         head?: never;
         patch?: never;
@@ -3275,97 +764,10 @@ export interface paths {
             cookie?: never;
         };
         /** The teams the caller belongs to, with their role */
-        get: {
-            parameters: {
-                query?: {
-                    limit?: number;
-                    cursor?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of teams */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            data: components["schemas"]["Team"][];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-                /** @description validation_failed */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description unauthorized */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["listTeams"];
         put?: never;
         /** Create a team; the caller is its owner */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        name: string;
-                        description?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description The team */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Team"];
-                    };
-                };
-                /** @description validation_failed */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description unauthorized */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["createTeam"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3380,164 +782,15 @@ export interface paths {
             cookie?: never;
         };
         /** A team the caller belongs to */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The team */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Team"];
-                    };
-                };
-                /** @description unauthorized */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description not_found (also a team the caller is not in) */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getTeam"];
         put?: never;
         post?: never;
         /** Delete a team with its members, invitations, images (and their bytes) and collections (owner) */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Deleted */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description unauthorized */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description forbidden */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description not_found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        delete: operations["deleteTeam"];
         options?: never;
         head?: never;
         /** Change a team's settings (owner, admin) */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        name?: string;
-                        description?: string | null;
-                    };
-                };
-            };
-            responses: {
-                /** @description The team */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Team"];
-                    };
-                };
-                /** @description validation_failed */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description unauthorized */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description forbidden */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description not_found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        patch: operations["updateTeam"];
         trace?: never;
     };
     "/v1/teams/{id}/invitations": {
@@ -3548,156 +801,10 @@ export interface paths {
             cookie?: never;
         };
         /** The team's pending invitations (not accepted, cancelled, replaced or expired), newest first (invite) */
-        get: {
-            parameters: {
-                query?: {
-                    limit?: number;
-                    cursor?: string;
-                };
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of pending invitations (never their tokens) */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            data: components["schemas"]["Invitation"][];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-                /** @description validation_failed */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description unauthorized */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description forbidden */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description not_found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["listTeamInvitations"];
         put?: never;
         /** Invite an email into the team (mailed link; 7 days, single use, only that email's account). It replaces the address's pending invitation to this team (the older link dies). At most 20 per team and 3 per address (across all teams) in any 24 h. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        email: string;
-                        /** @enum {string} */
-                        role: "owner" | "admin" | "member" | "viewer";
-                    };
-                };
-            };
-            responses: {
-                /** @description The invitation (its token is only in the mail) */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Invitation"];
-                    };
-                };
-                /** @description validation_failed */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description unauthorized */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description forbidden (also: an admin inviting an owner), or email_unverified */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description not_found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description conflict: already a member */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description rate_limited: the team's or the address's 24 h cap is reached (Retry-After) */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["createTeamInvitation"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3715,54 +822,7 @@ export interface paths {
         put?: never;
         post?: never;
         /** Cancel a pending invitation: its link dies at once (invite) */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                    invitationId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Cancelled */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description unauthorized */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description forbidden */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description not_found: no pending invitation by that id in this team (another team's included) */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        delete: operations["cancelTeamInvitation"];
         options?: never;
         head?: never;
         patch?: never;
@@ -3778,59 +838,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Join a team with an invitation token sent to the caller's email */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        token: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description The team joined */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Team"];
-                    };
-                };
-                /** @description validation_failed, or invalid_token (unknown, used, expired, or for another email) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description unauthorized */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description email_unverified */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["acceptTeamInvitation"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3845,61 +853,7 @@ export interface paths {
             cookie?: never;
         };
         /** The team's members and their roles, newest first */
-        get: {
-            parameters: {
-                query?: {
-                    limit?: number;
-                    cursor?: string;
-                };
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of members */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            data: components["schemas"]["TeamMember"][];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-                /** @description validation_failed */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description unauthorized */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description not_found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["listTeamMembers"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3919,141 +873,11 @@ export interface paths {
         put?: never;
         post?: never;
         /** Remove a member (owner; admin for non-owners), or leave the team (your own user id) */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                    userId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Removed */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description unauthorized */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description forbidden */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description not_found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description conflict: the team would have no owner */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        delete: operations["removeTeamMember"];
         options?: never;
         head?: never;
         /** Change a member's role (owner; admin for non-owners). The last owner cannot be demoted. */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                    userId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        role: "owner" | "admin" | "member" | "viewer";
-                    };
-                };
-            };
-            responses: {
-                /** @description The member */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["TeamMember"];
-                    };
-                };
-                /** @description validation_failed */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description unauthorized */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description forbidden */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description not_found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description conflict: the team would have no owner */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        patch: operations["updateTeamMember"];
         trace?: never;
     };
     "/v1/teams/{id}/audit-log": {
@@ -4064,71 +888,7 @@ export interface paths {
             cookie?: never;
         };
         /** The team's security events, newest first (owner, admin); members' IPs are shown to owners only */
-        get: {
-            parameters: {
-                query?: {
-                    limit?: number;
-                    cursor?: string;
-                    type?: string;
-                };
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of events */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            data: components["schemas"]["AuditEvent"][];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-                /** @description validation_failed */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description unauthorized */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description forbidden */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description not_found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["listTeamAuditLog"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4150,76 +910,7 @@ export interface paths {
          * Stripe events (purchases, payments, subscriptions); signed, not rate limited
          * @description The body is a Stripe event (application/json, at most 64 KiB) exactly as Stripe sent it, with its `Stripe-Signature` header (`t=<unix seconds>,v1=<HMAC-SHA256 hex>`), verified over the raw body with the endpoint's signing secret. The timestamp must be within 300 s of now, either way. A replayed event id answers 200 with `duplicate: true` and changes nothing. Handled: `checkout.session.completed` and `checkout.session.async_payment_succeeded` (a paid session with `metadata.userId` and `metadata.imageId` grants an image licence), `payment_intent.succeeded` / `payment_intent.payment_failed` (audited for `metadata.userId`), `customer.subscription.created|updated|deleted` (`metadata.userId` gets the pro plan while the subscription is active or trialing with a price named in STRIPE_PRO_PRICE_IDS, standard otherwise; enterprise users are left alone). A subscription's events apply in the order of the event's `created`: an older one than the last applied is acknowledged and ignored; at equal `created` only one that grants nothing applies; nothing applies after `customer.subscription.deleted`. Other types, and events of unknown users, are acknowledged and ignored.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Received */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @enum {boolean} */
-                            received: true;
-                            /** @enum {boolean} */
-                            duplicate?: true;
-                        };
-                    };
-                };
-                /** @description validation_failed (missing or bad signature, stale or future timestamp) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description payload_too_large */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description unsupported_media_type */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description server_misconfigured (STRIPE_WEBHOOK_SECRET is not set) */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description unavailable (retried by Stripe) */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["receiveStripeWebhook"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4240,63 +931,7 @@ export interface paths {
         options?: never;
         head?: never;
         /** Set a user's plan and custom limit (enterprise); effective on the next request */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        plan?: "standard" | "pro" | "enterprise";
-                        rateLimitPerMinute?: number | null;
-                    };
-                };
-            };
-            responses: {
-                /** @description The user */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["AdminUser"];
-                    };
-                };
-                /** @description validation_failed */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description unauthorized */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description not_found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        patch: operations["adminUpdateUser"];
         trace?: never;
     };
     "/v1/admin/users/{id}/revoke-all": {
@@ -4309,44 +944,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Contain: every session and API key of the user dies on the next request */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Revoked */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description unauthorized */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description not_found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["adminRevokeAllSessions"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4366,44 +964,7 @@ export interface paths {
          * Contain a compromised account: every credential dies and the password must be reset
          * @description Every session and API key dies on the next request (one guard call); password sign-in then answers 403 password_reset_required (only after a right password: a stranger learns nothing) until the reset link, mailed at once, or a later one from /v1/auth/password/forgot, is used. Repeating the call is harmless.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Contained; the reset link is mailed */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description unauthorized */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description not_found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["adminForcePasswordReset"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4421,55 +982,7 @@ export interface paths {
          * Investigate: every user's security events, newest first, filtered by user, address, type and time
          * @description Filters combine with AND; `from` is inclusive, `to` exclusive. Each filter reads an index that ends in the event time, so a page costs the same over a million rows as over a hundred.
          */
-        get: {
-            parameters: {
-                query?: {
-                    limit?: number;
-                    cursor?: string;
-                    type?: string;
-                    userId?: string;
-                    ip?: string;
-                    from?: string;
-                    to?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of events */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            data: components["schemas"]["AuditEvent"][];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-                /** @description validation_failed */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description unauthorized */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["adminSearchAuditLog"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4488,44 +1001,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Clear an account lock and its failure count */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Unlocked */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description unauthorized */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description not_found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["adminUnlockUser"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4543,44 +1019,7 @@ export interface paths {
         put?: never;
         post?: never;
         /** Turn a user's 2FA off after the operator verified the owner out of band (audited, owner mailed) */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Turned off */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description unauthorized */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description not_found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        delete: operations["adminClearTwoFactor"];
         options?: never;
         head?: never;
         patch?: never;
@@ -4596,62 +1035,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Contain: every request from this address or range gets 403 ip_blocked (at once here, within 5 s everywhere) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        ip: string;
-                        reason: string;
-                        /** Format: date-time */
-                        expiresAt?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description The block */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["IpBlock"];
-                    };
-                };
-                /** @description validation_failed */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description unauthorized */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description conflict */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["adminCreateIpBlock"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4669,44 +1053,7 @@ export interface paths {
         put?: never;
         post?: never;
         /** Lift a block */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    ip: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Unblocked */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description validation_failed */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description unauthorized */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        delete: operations["adminDeleteIpBlock"];
         options?: never;
         head?: never;
         patch?: never;
@@ -4720,51 +1067,24 @@ export interface paths {
             cookie?: never;
         };
         /** Development only: mails stored by the local mailer, newest first */
-        get: {
-            parameters: {
-                query?: {
-                    limit?: number;
-                    cursor?: string;
-                    to?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of mails */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            data: components["schemas"]["OutboxMail"][];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-                /** @description validation_failed */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description not_found outside development */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
+        get: operations["listDevOutbox"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dev/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
+        /** Development only: the alerts raised, newest first, with their delivery status */
+        get: operations["listDevAlerts"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4786,35 +1106,7 @@ export interface paths {
          * Start a passkey sign-in: a single-use challenge (5 minutes) and the options for navigator.credentials.get()
          * @description Discoverable credentials: `allowCredentials` is empty, so the request names no account and the authenticator offers the passkeys it holds for this site. User verification is required: a passkey sign-in stands in for the password and 2FA, so the authenticator must prove the user too (PIN or biometric).
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The challenge's id (send it back with the response) and the request options */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["PasskeySignInOptions"];
-                    };
-                };
-                /** @description validation_failed (this route takes no body) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["getPasskeySignInOptions"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4834,84 +1126,7 @@ export interface paths {
          * Sign in with a passkey: the challenge id and the credential's toJSON() from navigator.credentials.get()
          * @description A passkey sign-in satisfies 2FA (no code is asked). Every failure (unknown, used or expired challenge, unknown credential, bad signature, wrong origin or RP ID, a signature counter that did not move forward) answers the same 401 invalid_credentials and counts as a failed login for the IP, and for the account when the credential is known; throttled or locked attempts are refused before anything is verified.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        challengeId: string;
-                        response: components["schemas"]["PasskeyAuthenticationResponse"];
-                        /**
-                         * @description `cookie`: the session goes into the `__Host-imagebot_session` cookie and the body carries no token
-                         * @default bearer
-                         * @enum {string}
-                         */
-                        session?: "bearer" | "cookie";
-                    };
-                };
-            };
-            responses: {
-                /** @description Signed in */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["TokenResponse"] | components["schemas"]["CookieSessionResponse"];
-                    };
-                };
-                /** @description validation_failed */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description invalid_credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description csrf_failed (a cookie session asked for from a foreign origin), or password_reset_required (the operator contained the account: the mailed reset link first) */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description account_locked */
-                423: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description too_many_attempts */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["signInWithPasskey"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4931,77 +1146,7 @@ export interface paths {
          * Start adding a passkey: the options for navigator.credentials.create()
          * @description Needs the password, or a session that signed in less than 5 minutes ago (a stolen, older session cannot plant a passkey of its own). The answer is a PublicKeyCredentialCreationOptionsJSON (give it to PublicKeyCredential.parseCreationOptionsFromJSON); its challenge is single use and lives 5 minutes. A wrong password counts as a failed login.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        password?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description PublicKeyCredentialCreationOptionsJSON */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["PasskeyCreationOptions"];
-                    };
-                };
-                /** @description validation_failed */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description unauthorized, or invalid_credentials for a wrong password */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description forbidden: the session is older than 5 minutes and no password was sent */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description account_locked */
-                423: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description too_many_attempts */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["getPasskeyRegistrationOptions"];
         delete?: never;
         options?: never;
         head?: never;
@@ -5016,127 +1161,13 @@ export interface paths {
             cookie?: never;
         };
         /** The user's passkeys, newest first (names and dates only) */
-        get: {
-            parameters: {
-                query?: {
-                    limit?: number;
-                    cursor?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of passkeys */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            data: components["schemas"]["Passkey"][];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-                /** @description validation_failed */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description unauthorized */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description forbidden */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["listPasskeys"];
         put?: never;
         /**
          * Finish adding a passkey: the credential's toJSON() from navigator.credentials.create()
          * @description The response must answer one of the caller's own live challenges (single use, 5 minutes), come from an origin in WEBAUTHN_ORIGINS for the RP ID WEBAUTHN_RP_ID, and prove user verification. At most 20 passkeys per user.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        response: components["schemas"]["PasskeyRegistrationResponse"];
-                        name?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description The passkey */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Passkey"];
-                    };
-                };
-                /** @description validation_failed (also a response that does not verify, or a used challenge) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description unauthorized */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description forbidden */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description conflict: the credential is registered already, or the user has the most passkeys */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["createPasskey"];
         delete?: never;
         options?: never;
         head?: never;
@@ -5154,135 +1185,29 @@ export interface paths {
         put?: never;
         post?: never;
         /** Remove a passkey: it no longer signs in */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Removed */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description unauthorized */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description forbidden */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description not_found (also another user's passkey) */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description conflict: it is the last way to sign in */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        delete: operations["deletePasskey"];
         options?: never;
         head?: never;
         /** Rename a passkey */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        name: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description The passkey */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Passkey"];
-                    };
-                };
-                /** @description validation_failed */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description unauthorized */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description forbidden */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description not_found (also another user's passkey) */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        patch: operations["renamePasskey"];
         trace?: never;
     };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        Problem: {
+            type: string;
+            title: string;
+            status: number;
+            detail: string;
+            code: string;
+            requestId: string;
+            errors?: {
+                path: string;
+                message: string;
+            }[];
+        };
         TokenResponse: {
             token: string;
             /** @enum {string} */
@@ -5307,18 +1232,6 @@ export interface components {
             /** Format: date-time */
             expiresAt: string;
             csrfToken: string;
-        };
-        Problem: {
-            type: string;
-            title: string;
-            status: number;
-            detail: string;
-            code: string;
-            requestId: string;
-            errors?: {
-                path: string;
-                message: string;
-            }[];
         };
         MfaChallenge: {
             /** @enum {boolean} */
@@ -5520,6 +1433,23 @@ export interface components {
             /** Format: date-time */
             createdAt: string;
         };
+        Alert: {
+            id: string;
+            /** @enum {string} */
+            kind: "failed_logins_spike" | "account_under_attack" | "network_under_attack" | "key_rejections_burst";
+            subject: string;
+            observed: number;
+            threshold: number;
+            /** Format: date-time */
+            minute: string;
+            /** Format: date-time */
+            raisedAt: string;
+            environment: string;
+            /** @enum {string} */
+            status: "pending" | "delivered" | "failed" | "unsent";
+            attempts: number;
+            lastError: string | null;
+        };
         PasskeySignInOptions: {
             challengeId: string;
             /** @description PublicKeyCredentialRequestOptionsJSON */
@@ -5589,4 +1519,11487 @@ export interface components {
     pathItems: never;
 }
 export type $defs = Record<string, never>;
-export type operations = Record<string, never>;
+export interface operations {
+    getHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The service is up */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "ok";
+                    };
+                };
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: bad query or path, or a body with any field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    register: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    email: string;
+                    password: string;
+                    name?: string;
+                    /**
+                     * @description `cookie`: the session goes into the `__Host-imagebot_session` cookie and the body carries no token
+                     * @default bearer
+                     * @enum {string}
+                     */
+                    session?: "bearer" | "cookie";
+                };
+            };
+        };
+        responses: {
+            /** @description Account created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenResponse"] | components["schemas"]["CookieSessionResponse"];
+                };
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: the body, query or path fail the schema, or name an unknown field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description csrf_failed (a cookie session asked for from a foreign origin)
+             *
+             *     Problem codes:
+             *     - `csrf_failed`: A request made with the session cookie needs the X-CSRF-Token header and this site's Origin.
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Conflict
+             *
+             *     Problem codes:
+             *     - `email_taken`: An account with this email already exists.
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Content Too Large
+             *
+             *     Problem codes:
+             *     - `payload_too_large`: a body over 64 KiB
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unsupported Media Type
+             *
+             *     Problem codes:
+             *     - `unsupported_media_type`: a body that is not application/json
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    login: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    email: string;
+                    password: string;
+                    /**
+                     * @description `cookie`: the session goes into the `__Host-imagebot_session` cookie and the body carries no token
+                     * @default bearer
+                     * @enum {string}
+                     */
+                    session?: "bearer" | "cookie";
+                };
+            };
+        };
+        responses: {
+            /** @description Logged in, or (2FA on) the token for POST /v1/auth/login/mfa */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenResponse"] | components["schemas"]["CookieSessionResponse"] | components["schemas"]["MfaChallenge"];
+                };
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: the body, query or path fail the schema, or name an unknown field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description invalid_credentials (unknown email and wrong password alike)
+             *
+             *     Problem codes:
+             *     - `invalid_credentials`: The email or password is wrong.
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description csrf_failed (a cookie session asked for from a foreign origin), or password_reset_required (the operator forced a reset: use the mailed link)
+             *
+             *     Problem codes:
+             *     - `csrf_failed`: A request made with the session cookie needs the X-CSRF-Token header and this site's Origin.
+             *     - `password_reset_required`: This account's password must be reset before it can be used again: open the link we mailed you, or ask for a new one.
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Content Too Large
+             *
+             *     Problem codes:
+             *     - `payload_too_large`: a body over 64 KiB
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unsupported Media Type
+             *
+             *     Problem codes:
+             *     - `unsupported_media_type`: a body that is not application/json
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Locked
+             *
+             *     Problem codes:
+             *     - `account_locked`: The account is locked after repeated failed logins.
+             */
+            423: {
+                headers: {
+                    /** @description Seconds until the lock ends */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `too_many_attempts`: Too many failed login attempts.
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    loginMfa: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    mfaToken: string;
+                    code?: string;
+                    backupCode?: string;
+                    /**
+                     * @description `cookie`: the session goes into the `__Host-imagebot_session` cookie and the body carries no token
+                     * @default bearer
+                     * @enum {string}
+                     */
+                    session?: "bearer" | "cookie";
+                };
+            };
+        };
+        responses: {
+            /** @description Logged in */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenResponse"] | components["schemas"]["CookieSessionResponse"];
+                };
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: the body, query or path fail the schema, or name an unknown field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description unauthorized (mfaToken unknown, used or expired), or invalid_credentials (wrong code)
+             *
+             *     Problem codes:
+             *     - `unauthorized`: A valid credential is required.
+             *     - `invalid_credentials`: The email or password is wrong.
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description csrf_failed (a cookie session asked for from a foreign origin)
+             *
+             *     Problem codes:
+             *     - `csrf_failed`: A request made with the session cookie needs the X-CSRF-Token header and this site's Origin.
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Content Too Large
+             *
+             *     Problem codes:
+             *     - `payload_too_large`: a body over 64 KiB
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unsupported Media Type
+             *
+             *     Problem codes:
+             *     - `unsupported_media_type`: a body that is not application/json
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Locked
+             *
+             *     Problem codes:
+             *     - `account_locked`: The account is locked after repeated failed logins.
+             */
+            423: {
+                headers: {
+                    /** @description Seconds until the lock ends */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `too_many_attempts`: Too many failed login attempts.
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    logout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Logged out */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: bad query or path, or a body with any field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unauthorized
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no credential, or a malformed, expired, revoked or forged one
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `ip_not_allowed`: an API key used from outside its allowlist
+             *     - `forbidden`: an API key: this route takes a session only
+             *     - `csrf_failed`: the session cookie without X-CSRF-Token, or from a foreign Origin
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    logoutAll: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description All sessions ended */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: bad query or path, or a body with any field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unauthorized
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no credential, or a malformed, expired, revoked or forged one
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `ip_not_allowed`: an API key used from outside its allowlist
+             *     - `forbidden`: an API key: this route takes a session only
+             *     - `csrf_failed`: the session cookie without X-CSRF-Token, or from a foreign Origin
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    refreshToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A new token (in the cookie for a cookie session); the old one is dead */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        token: string;
+                        /** Format: date-time */
+                        expiresAt: string;
+                    } | {
+                        /** Format: date-time */
+                        expiresAt: string;
+                        csrfToken: string;
+                    };
+                };
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: bad query or path, or a body with any field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unauthorized
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no credential, or a malformed, expired, revoked or forged one
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `ip_not_allowed`: an API key used from outside its allowlist
+             *     - `forbidden`: an API key: this route takes a session only
+             *     - `csrf_failed`: the session cookie without X-CSRF-Token, or from a foreign Origin
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getCsrfToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The CSRF token of this session */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CsrfToken"];
+                };
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: bad query or path, or a body with any field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unauthorized
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no credential, or a malformed, expired, revoked or forged one
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `ip_not_allowed`: an API key used from outside its allowlist
+             *     - `forbidden`: an API key: this route takes a session only
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    forgotPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    email: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "accepted";
+                        message: string;
+                    };
+                };
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: the body, query or path fail the schema, or name an unknown field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Content Too Large
+             *
+             *     Problem codes:
+             *     - `payload_too_large`: a body over 64 KiB
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unsupported Media Type
+             *
+             *     Problem codes:
+             *     - `unsupported_media_type`: a body that is not application/json
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `too_many_attempts`: Too many failed login attempts.
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resetPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token: string;
+                    password: string;
+                    revokeApiKeys?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Password reset */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description validation_failed, or invalid_token for an unknown, used or expired token
+             *
+             *     Problem codes:
+             *     - `validation_failed`: the body, query or path fail the schema, or name an unknown field
+             *     - `invalid_token`: The token is unknown, used or expired.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Content Too Large
+             *
+             *     Problem codes:
+             *     - `payload_too_large`: a body over 64 KiB
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unsupported Media Type
+             *
+             *     Problem codes:
+             *     - `unsupported_media_type`: a body that is not application/json
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    changePassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    currentPassword: string;
+                    newPassword: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Password changed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: the body, query or path fail the schema, or name an unknown field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description unauthorized, or invalid_credentials for a wrong current password
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no credential, or a malformed, expired, revoked or forged one
+             *     - `invalid_credentials`: The email or password is wrong.
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `ip_not_allowed`: an API key used from outside its allowlist
+             *     - `forbidden`: an API key: this route takes a session only
+             *     - `csrf_failed`: the session cookie without X-CSRF-Token, or from a foreign Origin
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Content Too Large
+             *
+             *     Problem codes:
+             *     - `payload_too_large`: a body over 64 KiB
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unsupported Media Type
+             *
+             *     Problem codes:
+             *     - `unsupported_media_type`: a body that is not application/json
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Locked
+             *
+             *     Problem codes:
+             *     - `account_locked`: The account is locked after repeated failed logins.
+             */
+            423: {
+                headers: {
+                    /** @description Seconds until the lock ends */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `too_many_attempts`: Too many failed login attempts.
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    verifyEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Email verified (or changed to the confirmed address) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description validation_failed, or invalid_token for an unknown, used, replaced or expired link
+             *
+             *     Problem codes:
+             *     - `validation_failed`: the body, query or path fail the schema, or name an unknown field
+             *     - `invalid_token`: The token is unknown, used or expired.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description email_taken: another account took the new address meanwhile (nothing changed)
+             *
+             *     Problem codes:
+             *     - `email_taken`: An account with this email already exists.
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Content Too Large
+             *
+             *     Problem codes:
+             *     - `payload_too_large`: a body over 64 KiB
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unsupported Media Type
+             *
+             *     Problem codes:
+             *     - `unsupported_media_type`: a body that is not application/json
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resendEmailVerification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted: a link is on its way unless the address is already verified */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: bad query or path, or a body with any field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unauthorized
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no credential, or a malformed, expired, revoked or forged one
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description forbidden (an API key)
+             *
+             *     Problem codes:
+             *     - `forbidden`: the route's own rule refuses the caller (a team role, a recent sign-in), or an API key: this route takes a session only
+             *     - `ip_not_allowed`: an API key used from outside its allowlist
+             *     - `csrf_failed`: the session cookie without X-CSRF-Token, or from a foreign Origin
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description rate_limited: the address had its 3 verification mails this hour
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listSignInProviders: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The enabled providers */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["SignInProvider"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: bad query or path, or a body with any field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    startOAuth: {
+        parameters: {
+            query?: {
+                /** @description A path of this service's console (`/console…`) */
+                returnTo?: string;
+            };
+            header?: never;
+            path: {
+                provider: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To the provider (or to the console's sign-in page with `error` when it is unreachable) */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description validation_failed (returnTo is not a console path)
+             *
+             *     Problem codes:
+             *     - `validation_failed`: bad query or path, or a body with any field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description not_found (no such provider, or it has no settings)
+             *
+             *     Problem codes:
+             *     - `not_found`: No such resource.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    completeOAuth: {
+        parameters: {
+            query?: {
+                code?: string;
+                state?: string;
+                error?: string;
+                iss?: string;
+            };
+            header?: never;
+            path: {
+                provider: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To returnTo (signed in or linked), the 2FA step, or the sign-in page with `error` */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: bad query or path, or a body with any field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description not_found (no such provider, or it has no settings)
+             *
+             *     Problem codes:
+             *     - `not_found`: No such resource.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description unavailable (a guard could not be reached)
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        email: string;
+                        name: string | null;
+                        /** @enum {string} */
+                        plan: "standard" | "pro" | "enterprise";
+                        /** Format: date-time */
+                        createdAt: string;
+                        emailVerified: boolean;
+                        pendingEmail: string | null;
+                        /** @description Whether sign-in asks for a TOTP code */
+                        twoFactorEnabled: boolean;
+                    };
+                };
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: bad query or path, or a body with any field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unauthorized
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no credential, or a malformed, expired, revoked or forged one
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `ip_not_allowed`: an API key used from outside its allowlist
+             *     - `forbidden`: an API key: this route takes a session only
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Not Found
+             *
+             *     Problem codes:
+             *     - `not_found`: No such resource.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string | null;
+                    email?: string;
+                    currentPassword?: string;
+                    code?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The updated user (with `pendingEmail` after an email change) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: the body, query or path fail the schema, or name an unknown field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description unauthorized, or invalid_credentials for a wrong current password
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no credential, or a malformed, expired, revoked or forged one
+             *     - `invalid_credentials`: The email or password is wrong.
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `ip_not_allowed`: an API key used from outside its allowlist
+             *     - `forbidden`: an API key: this route takes a session only
+             *     - `csrf_failed`: the session cookie without X-CSRF-Token, or from a foreign Origin
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Conflict
+             *
+             *     Problem codes:
+             *     - `email_taken`: An account with this email already exists.
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Content Too Large
+             *
+             *     Problem codes:
+             *     - `payload_too_large`: a body over 64 KiB
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unsupported Media Type
+             *
+             *     Problem codes:
+             *     - `unsupported_media_type`: a body that is not application/json
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Locked
+             *
+             *     Problem codes:
+             *     - `account_locked`: The account is locked after repeated failed logins.
+             */
+            423: {
+                headers: {
+                    /** @description Seconds until the lock ends */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description too_many_attempts, or rate_limited for the new address's verification mails
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             *     - `too_many_attempts`: Too many failed login attempts.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    enrollTotp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The secret, its otpauth:// URI and that URI as a QR code (SVG data URI) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TotpEnrolment"];
+                };
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: the body, query or path fail the schema, or name an unknown field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description unauthorized, or invalid_credentials for a wrong password
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no credential, or a malformed, expired, revoked or forged one
+             *     - `invalid_credentials`: The email or password is wrong.
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `ip_not_allowed`: an API key used from outside its allowlist
+             *     - `forbidden`: an API key: this route takes a session only
+             *     - `csrf_failed`: the session cookie without X-CSRF-Token, or from a foreign Origin
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description conflict: 2FA is already on
+             *
+             *     Problem codes:
+             *     - `conflict`: The request conflicts with the current state.
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Content Too Large
+             *
+             *     Problem codes:
+             *     - `payload_too_large`: a body over 64 KiB
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unsupported Media Type
+             *
+             *     Problem codes:
+             *     - `unsupported_media_type`: a body that is not application/json
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    confirmTotp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    code: string;
+                    endOtherSessions?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description The backup codes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        backupCodes: string[];
+                    };
+                };
+            };
+            /**
+             * @description validation_failed (also a wrong code)
+             *
+             *     Problem codes:
+             *     - `validation_failed`: the body, query or path fail the schema, or name an unknown field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unauthorized
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no credential, or a malformed, expired, revoked or forged one
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `ip_not_allowed`: an API key used from outside its allowlist
+             *     - `forbidden`: an API key: this route takes a session only
+             *     - `csrf_failed`: the session cookie without X-CSRF-Token, or from a foreign Origin
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description conflict: no enrolment started, or 2FA is already on
+             *
+             *     Problem codes:
+             *     - `conflict`: The request conflicts with the current state.
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Content Too Large
+             *
+             *     Problem codes:
+             *     - `payload_too_large`: a body over 64 KiB
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unsupported Media Type
+             *
+             *     Problem codes:
+             *     - `unsupported_media_type`: a body that is not application/json
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    disableTwoFactor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    password: string;
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Turned off */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: the body, query or path fail the schema, or name an unknown field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description unauthorized, or invalid_credentials (password or code wrong)
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no credential, or a malformed, expired, revoked or forged one
+             *     - `invalid_credentials`: The email or password is wrong.
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `ip_not_allowed`: an API key used from outside its allowlist
+             *     - `forbidden`: an API key: this route takes a session only
+             *     - `csrf_failed`: the session cookie without X-CSRF-Token, or from a foreign Origin
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description conflict: 2FA is not on
+             *
+             *     Problem codes:
+             *     - `conflict`: The request conflicts with the current state.
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Content Too Large
+             *
+             *     Problem codes:
+             *     - `payload_too_large`: a body over 64 KiB
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unsupported Media Type
+             *
+             *     Problem codes:
+             *     - `unsupported_media_type`: a body that is not application/json
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listIdentities: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of identities */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Identity"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: bad query or path, or a body with any field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unauthorized
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no credential, or a malformed, expired, revoked or forged one
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `forbidden`: the route's own rule refuses the caller (a team role, a recent sign-in), or an API key: this route takes a session only
+             *     - `ip_not_allowed`: an API key used from outside its allowlist
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    linkIdentity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Open `url` (the provider's authorization page) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uri */
+                        url: string;
+                    };
+                };
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: bad query or path, or a body with any field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unauthorized
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no credential, or a malformed, expired, revoked or forged one
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `forbidden`: the route's own rule refuses the caller (a team role, a recent sign-in), or an API key: this route takes a session only
+             *     - `csrf_failed`: the session cookie without X-CSRF-Token, or from a foreign Origin
+             *     - `ip_not_allowed`: an API key used from outside its allowlist
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description not_found (no such provider, or it has no settings)
+             *
+             *     Problem codes:
+             *     - `not_found`: No such resource.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description unavailable (the provider's discovery document could not be read)
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    unlinkIdentity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Unlinked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: bad query or path, or a body with any field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unauthorized
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no credential, or a malformed, expired, revoked or forged one
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `forbidden`: the route's own rule refuses the caller (a team role, a recent sign-in), or an API key: this route takes a session only
+             *     - `csrf_failed`: the session cookie without X-CSRF-Token, or from a foreign Origin
+             *     - `ip_not_allowed`: an API key used from outside its allowlist
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description not_found (also another user's identity)
+             *
+             *     Problem codes:
+             *     - `not_found`: No such resource.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description conflict (the last way to sign in)
+             *
+             *     Problem codes:
+             *     - `conflict`: The request conflicts with the current state.
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listSessions: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of sessions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Session"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: bad query or path, or a body with any field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unauthorized
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no credential, or a malformed, expired, revoked or forged one
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `ip_not_allowed`: an API key used from outside its allowlist
+             *     - `forbidden`: an API key: this route takes a session only
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revokeSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: bad query or path, or a body with any field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unauthorized
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no credential, or a malformed, expired, revoked or forged one
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `ip_not_allowed`: an API key used from outside its allowlist
+             *     - `forbidden`: an API key: this route takes a session only
+             *     - `csrf_failed`: the session cookie without X-CSRF-Token, or from a foreign Origin
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description not_found (also for another user's session)
+             *
+             *     Problem codes:
+             *     - `not_found`: No such resource.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listAuditLog: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                type?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of events */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["AuditEvent"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: bad query or path, or a body with any field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unauthorized
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no credential, or a malformed, expired, revoked or forged one
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `forbidden`: the route's own rule refuses the caller (a team role, a recent sign-in), or an API key: this route takes a session only
+             *     - `ip_not_allowed`: an API key used from outside its allowlist
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    exportAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The export, streamed section by section (each list read in pages of 500 rows) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: bad query or path, or a body with any field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unauthorized
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no credential, or a malformed, expired, revoked or forged one
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `forbidden`: the route's own rule refuses the caller (a team role, a recent sign-in), or an API key: this route takes a session only
+             *     - `ip_not_allowed`: an API key used from outside its allowlist
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    password: string;
+                    code?: string;
+                    backupCode?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Erased */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description validation_failed (also a missing code with 2FA on)
+             *
+             *     Problem codes:
+             *     - `validation_failed`: the body, query or path fail the schema, or name an unknown field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description unauthorized, or invalid_credentials for a wrong password or code
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no credential, or a malformed, expired, revoked or forged one
+             *     - `invalid_credentials`: The email or password is wrong.
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `forbidden`: the route's own rule refuses the caller (a team role, a recent sign-in), or an API key: this route takes a session only
+             *     - `ip_not_allowed`: an API key used from outside its allowlist
+             *     - `csrf_failed`: the session cookie without X-CSRF-Token, or from a foreign Origin
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description conflict: sole owner of a team that has other members
+             *
+             *     Problem codes:
+             *     - `conflict`: The request conflicts with the current state.
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Content Too Large
+             *
+             *     Problem codes:
+             *     - `payload_too_large`: a body over 64 KiB
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unsupported Media Type
+             *
+             *     Problem codes:
+             *     - `unsupported_media_type`: a body that is not application/json
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listLicenses: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of licences */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["License"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: bad query or path, or a body with any field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unauthorized
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no credential, or a malformed, expired, revoked or forged one
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `forbidden`: the route's own rule refuses the caller (a team role, a recent sign-in), or an API key: this route takes a session only
+             *     - `ip_not_allowed`: an API key used from outside its allowlist
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listApiKeys: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of keys */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["ApiKey"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: bad query or path, or a body with any field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unauthorized
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no credential, or a malformed, expired, revoked or forged one
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `forbidden`: the route's own rule refuses the caller (a team role, a recent sign-in), or an API key: this route takes a session only
+             *     - `ip_not_allowed`: an API key used from outside its allowlist
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    scopes: ("read" | "generate" | "manage")[];
+                    /** Format: date-time */
+                    expiresAt?: string;
+                    allowedIps?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description The key (shown once) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedApiKey"];
+                };
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: the body, query or path fail the schema, or name an unknown field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unauthorized
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no credential, or a malformed, expired, revoked or forged one
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description forbidden (an API key cannot create keys), or email_unverified
+             *
+             *     Problem codes:
+             *     - `forbidden`: the route's own rule refuses the caller (a team role, a recent sign-in), or an API key: this route takes a session only
+             *     - `email_unverified`: Verify your email address first: open the link we mailed you, or ask for a new one.
+             *     - `ip_not_allowed`: an API key used from outside its allowlist
+             *     - `csrf_failed`: the session cookie without X-CSRF-Token, or from a foreign Origin
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description conflict: 50 live keys already
+             *
+             *     Problem codes:
+             *     - `conflict`: The request conflicts with the current state.
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Content Too Large
+             *
+             *     Problem codes:
+             *     - `payload_too_large`: a body over 64 KiB
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unsupported Media Type
+             *
+             *     Problem codes:
+             *     - `unsupported_media_type`: a body that is not application/json
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revokeApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: bad query or path, or a body with any field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unauthorized
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no credential, or a malformed, expired, revoked or forged one
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `forbidden`: the route's own rule refuses the caller (a team role, a recent sign-in), or an API key: this route takes a session only
+             *     - `ip_not_allowed`: an API key used from outside its allowlist
+             *     - `csrf_failed`: the session cookie without X-CSRF-Token, or from a foreign Origin
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description not_found (also another user's key)
+             *
+             *     Problem codes:
+             *     - `not_found`: No such resource.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rollApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @default 0 */
+                    gracePeriodSeconds?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The new key (shown once) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedApiKey"];
+                };
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: the body, query or path fail the schema, or name an unknown field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unauthorized
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no credential, or a malformed, expired, revoked or forged one
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description forbidden, or email_unverified (a roll creates a key)
+             *
+             *     Problem codes:
+             *     - `forbidden`: the route's own rule refuses the caller (a team role, a recent sign-in), or an API key: this route takes a session only
+             *     - `email_unverified`: Verify your email address first: open the link we mailed you, or ask for a new one.
+             *     - `ip_not_allowed`: an API key used from outside its allowlist
+             *     - `csrf_failed`: the session cookie without X-CSRF-Token, or from a foreign Origin
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Not Found
+             *
+             *     Problem codes:
+             *     - `not_found`: No such resource.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description conflict: the key is already revoked or expired, or 50 live keys already (one in a grace period counts)
+             *
+             *     Problem codes:
+             *     - `conflict`: The request conflicts with the current state.
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Content Too Large
+             *
+             *     Problem codes:
+             *     - `payload_too_large`: a body over 64 KiB
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unsupported Media Type
+             *
+             *     Problem codes:
+             *     - `unsupported_media_type`: a body that is not application/json
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    prompt: string;
+                    /**
+                     * @default 512x512
+                     * @enum {string}
+                     */
+                    size?: "256x256" | "512x512" | "1024x1024";
+                    teamId?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The image */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Image"];
+                };
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: the body, query or path fail the schema, or name an unknown field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unauthorized
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no credential, or a malformed, expired, revoked or forged one
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description forbidden, or quota_exceeded when the account's images or bytes are used up
+             *
+             *     Problem codes:
+             *     - `forbidden`: the route's own rule refuses the caller (a team role, a recent sign-in), or an API key without the `generate` scope
+             *     - `quota_exceeded`: The account's image storage quota is used up.
+             *     - `ip_not_allowed`: an API key used from outside its allowlist
+             *     - `csrf_failed`: the session cookie without X-CSRF-Token, or from a foreign Origin
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description not_found (a team the caller is not in)
+             *
+             *     Problem codes:
+             *     - `not_found`: No such resource.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Content Too Large
+             *
+             *     Problem codes:
+             *     - `payload_too_large`: a body over 64 KiB
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unsupported Media Type
+             *
+             *     Problem codes:
+             *     - `unsupported_media_type`: a body that is not application/json
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listImages: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                teamId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of images */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Image"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: bad query or path, or a body with any field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unauthorized
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no credential, or a malformed, expired, revoked or forged one
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `ip_not_allowed`: an API key used from outside its allowlist
+             *     - `forbidden`: an API key without the `read` scope
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description not_found (a team the caller is not in)
+             *
+             *     Problem codes:
+             *     - `not_found`: No such resource.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The image */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Image"];
+                };
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: bad query or path, or a body with any field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unauthorized
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no credential, or a malformed, expired, revoked or forged one
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `ip_not_allowed`: an API key used from outside its allowlist
+             *     - `forbidden`: an API key without the `read` scope
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description not_found (also another tenant's image, or a deleted one)
+             *
+             *     Problem codes:
+             *     - `not_found`: No such resource.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: bad query or path, or a body with any field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unauthorized
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no credential, or a malformed, expired, revoked or forged one
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `forbidden`: the route's own rule refuses the caller (a team role, a recent sign-in), or an API key without the `manage` scope
+             *     - `ip_not_allowed`: an API key used from outside its allowlist
+             *     - `csrf_failed`: the session cookie without X-CSRF-Token, or from a foreign Origin
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Not Found
+             *
+             *     Problem codes:
+             *     - `not_found`: No such resource.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    title?: string | null;
+                    prompt?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The image */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Image"];
+                };
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: the body, query or path fail the schema, or name an unknown field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unauthorized
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no credential, or a malformed, expired, revoked or forged one
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `forbidden`: the route's own rule refuses the caller (a team role, a recent sign-in), or an API key without the `manage` scope
+             *     - `ip_not_allowed`: an API key used from outside its allowlist
+             *     - `csrf_failed`: the session cookie without X-CSRF-Token, or from a foreign Origin
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Not Found
+             *
+             *     Problem codes:
+             *     - `not_found`: No such resource.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Content Too Large
+             *
+             *     Problem codes:
+             *     - `payload_too_large`: a body over 64 KiB
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unsupported Media Type
+             *
+             *     Problem codes:
+             *     - `unsupported_media_type`: a body that is not application/json
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getImageContent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The image */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/png": string;
+                    "image/jpeg": string;
+                };
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: bad query or path, or a body with any field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unauthorized
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no credential, or a malformed, expired, revoked or forged one
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `ip_not_allowed`: an API key used from outside its allowlist
+             *     - `forbidden`: an API key without the `read` scope
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Not Found
+             *
+             *     Problem codes:
+             *     - `not_found`: No such resource.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    restoreImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The restored image */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Image"];
+                };
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: bad query or path, or a body with any field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unauthorized
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no credential, or a malformed, expired, revoked or forged one
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `forbidden`: the route's own rule refuses the caller (a team role, a recent sign-in), or an API key without the `manage` scope
+             *     - `ip_not_allowed`: an API key used from outside its allowlist
+             *     - `csrf_failed`: the session cookie without X-CSRF-Token, or from a foreign Origin
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description not_found (also: not deleted, past 30 days, or another tenant's)
+             *
+             *     Problem codes:
+             *     - `not_found`: No such resource.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listImageComments: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of comments */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Comment"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: bad query or path, or a body with any field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unauthorized
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no credential, or a malformed, expired, revoked or forged one
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `ip_not_allowed`: an API key used from outside its allowlist
+             *     - `forbidden`: an API key without the `read` scope
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Not Found
+             *
+             *     Problem codes:
+             *     - `not_found`: No such resource.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createImageComment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    body: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The comment */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Comment"];
+                };
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: the body, query or path fail the schema, or name an unknown field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unauthorized
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no credential, or a malformed, expired, revoked or forged one
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `forbidden`: the route's own rule refuses the caller (a team role, a recent sign-in), or an API key without the `manage` scope
+             *     - `ip_not_allowed`: an API key used from outside its allowlist
+             *     - `csrf_failed`: the session cookie without X-CSRF-Token, or from a foreign Origin
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Not Found
+             *
+             *     Problem codes:
+             *     - `not_found`: No such resource.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Content Too Large
+             *
+             *     Problem codes:
+             *     - `payload_too_large`: a body over 64 KiB
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unsupported Media Type
+             *
+             *     Problem codes:
+             *     - `unsupported_media_type`: a body that is not application/json
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listCollections: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                teamId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of collections */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Collection"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: bad query or path, or a body with any field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unauthorized
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no credential, or a malformed, expired, revoked or forged one
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `ip_not_allowed`: an API key used from outside its allowlist
+             *     - `forbidden`: an API key without the `read` scope
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Not Found
+             *
+             *     Problem codes:
+             *     - `not_found`: No such resource.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createCollection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    teamId?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The collection */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Collection"];
+                };
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: the body, query or path fail the schema, or name an unknown field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unauthorized
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no credential, or a malformed, expired, revoked or forged one
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `forbidden`: the route's own rule refuses the caller (a team role, a recent sign-in), or an API key without the `manage` scope
+             *     - `ip_not_allowed`: an API key used from outside its allowlist
+             *     - `csrf_failed`: the session cookie without X-CSRF-Token, or from a foreign Origin
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Not Found
+             *
+             *     Problem codes:
+             *     - `not_found`: No such resource.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Content Too Large
+             *
+             *     Problem codes:
+             *     - `payload_too_large`: a body over 64 KiB
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unsupported Media Type
+             *
+             *     Problem codes:
+             *     - `unsupported_media_type`: a body that is not application/json
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getCollection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The collection */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CollectionWithImages"];
+                };
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: bad query or path, or a body with any field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unauthorized
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no credential, or a malformed, expired, revoked or forged one
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `ip_not_allowed`: an API key used from outside its allowlist
+             *     - `forbidden`: an API key without the `read` scope
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Not Found
+             *
+             *     Problem codes:
+             *     - `not_found`: No such resource.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteCollection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: bad query or path, or a body with any field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unauthorized
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no credential, or a malformed, expired, revoked or forged one
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `forbidden`: the route's own rule refuses the caller (a team role, a recent sign-in), or an API key without the `manage` scope
+             *     - `ip_not_allowed`: an API key used from outside its allowlist
+             *     - `csrf_failed`: the session cookie without X-CSRF-Token, or from a foreign Origin
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Not Found
+             *
+             *     Problem codes:
+             *     - `not_found`: No such resource.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateCollection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The collection */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Collection"];
+                };
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: the body, query or path fail the schema, or name an unknown field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unauthorized
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no credential, or a malformed, expired, revoked or forged one
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `forbidden`: the route's own rule refuses the caller (a team role, a recent sign-in), or an API key without the `manage` scope
+             *     - `ip_not_allowed`: an API key used from outside its allowlist
+             *     - `csrf_failed`: the session cookie without X-CSRF-Token, or from a foreign Origin
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Not Found
+             *
+             *     Problem codes:
+             *     - `not_found`: No such resource.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Content Too Large
+             *
+             *     Problem codes:
+             *     - `payload_too_large`: a body over 64 KiB
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unsupported Media Type
+             *
+             *     Problem codes:
+             *     - `unsupported_media_type`: a body that is not application/json
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    addCollectionImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                imageId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: bad query or path, or a body with any field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unauthorized
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no credential, or a malformed, expired, revoked or forged one
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `forbidden`: the route's own rule refuses the caller (a team role, a recent sign-in), or an API key without the `manage` scope
+             *     - `ip_not_allowed`: an API key used from outside its allowlist
+             *     - `csrf_failed`: the session cookie without X-CSRF-Token, or from a foreign Origin
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description not_found (collection or image)
+             *
+             *     Problem codes:
+             *     - `not_found`: No such resource.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description conflict: the image belongs to another owner than the collection
+             *
+             *     Problem codes:
+             *     - `conflict`: The request conflicts with the current state.
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    removeCollectionImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                imageId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: bad query or path, or a body with any field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unauthorized
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no credential, or a malformed, expired, revoked or forged one
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `forbidden`: the route's own rule refuses the caller (a team role, a recent sign-in), or an API key without the `manage` scope
+             *     - `ip_not_allowed`: an API key used from outside its allowlist
+             *     - `csrf_failed`: the session cookie without X-CSRF-Token, or from a foreign Origin
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description not_found (collection or image)
+             *
+             *     Problem codes:
+             *     - `not_found`: No such resource.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description conflict: the image belongs to another owner than the collection
+             *
+             *     Problem codes:
+             *     - `conflict`: The request conflicts with the current state.
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listTeams: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of teams */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Team"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: bad query or path, or a body with any field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unauthorized
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no credential, or a malformed, expired, revoked or forged one
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `ip_not_allowed`: an API key used from outside its allowlist
+             *     - `forbidden`: an API key: this route takes a session only
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createTeam: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    description?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The team */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Team"];
+                };
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: the body, query or path fail the schema, or name an unknown field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unauthorized
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no credential, or a malformed, expired, revoked or forged one
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `ip_not_allowed`: an API key used from outside its allowlist
+             *     - `forbidden`: an API key: this route takes a session only
+             *     - `csrf_failed`: the session cookie without X-CSRF-Token, or from a foreign Origin
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Content Too Large
+             *
+             *     Problem codes:
+             *     - `payload_too_large`: a body over 64 KiB
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unsupported Media Type
+             *
+             *     Problem codes:
+             *     - `unsupported_media_type`: a body that is not application/json
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getTeam: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The team */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Team"];
+                };
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: bad query or path, or a body with any field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unauthorized
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no credential, or a malformed, expired, revoked or forged one
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `ip_not_allowed`: an API key used from outside its allowlist
+             *     - `forbidden`: an API key: this route takes a session only
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description not_found (also a team the caller is not in)
+             *
+             *     Problem codes:
+             *     - `not_found`: No such resource.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteTeam: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: bad query or path, or a body with any field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unauthorized
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no credential, or a malformed, expired, revoked or forged one
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `forbidden`: the route's own rule refuses the caller (a team role, a recent sign-in), or an API key: this route takes a session only
+             *     - `ip_not_allowed`: an API key used from outside its allowlist
+             *     - `csrf_failed`: the session cookie without X-CSRF-Token, or from a foreign Origin
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Not Found
+             *
+             *     Problem codes:
+             *     - `not_found`: No such resource.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateTeam: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    description?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description The team */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Team"];
+                };
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: the body, query or path fail the schema, or name an unknown field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unauthorized
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no credential, or a malformed, expired, revoked or forged one
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `forbidden`: the route's own rule refuses the caller (a team role, a recent sign-in), or an API key: this route takes a session only
+             *     - `ip_not_allowed`: an API key used from outside its allowlist
+             *     - `csrf_failed`: the session cookie without X-CSRF-Token, or from a foreign Origin
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Not Found
+             *
+             *     Problem codes:
+             *     - `not_found`: No such resource.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Content Too Large
+             *
+             *     Problem codes:
+             *     - `payload_too_large`: a body over 64 KiB
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unsupported Media Type
+             *
+             *     Problem codes:
+             *     - `unsupported_media_type`: a body that is not application/json
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listTeamInvitations: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of pending invitations (never their tokens) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Invitation"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: bad query or path, or a body with any field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unauthorized
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no credential, or a malformed, expired, revoked or forged one
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `forbidden`: the route's own rule refuses the caller (a team role, a recent sign-in), or an API key: this route takes a session only
+             *     - `ip_not_allowed`: an API key used from outside its allowlist
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Not Found
+             *
+             *     Problem codes:
+             *     - `not_found`: No such resource.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createTeamInvitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    email: string;
+                    /** @enum {string} */
+                    role: "owner" | "admin" | "member" | "viewer";
+                };
+            };
+        };
+        responses: {
+            /** @description The invitation (its token is only in the mail) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invitation"];
+                };
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: the body, query or path fail the schema, or name an unknown field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unauthorized
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no credential, or a malformed, expired, revoked or forged one
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description forbidden (also: an admin inviting an owner), or email_unverified
+             *
+             *     Problem codes:
+             *     - `forbidden`: the route's own rule refuses the caller (a team role, a recent sign-in), or an API key: this route takes a session only
+             *     - `email_unverified`: Verify your email address first: open the link we mailed you, or ask for a new one.
+             *     - `ip_not_allowed`: an API key used from outside its allowlist
+             *     - `csrf_failed`: the session cookie without X-CSRF-Token, or from a foreign Origin
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Not Found
+             *
+             *     Problem codes:
+             *     - `not_found`: No such resource.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description conflict: already a member
+             *
+             *     Problem codes:
+             *     - `conflict`: The request conflicts with the current state.
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Content Too Large
+             *
+             *     Problem codes:
+             *     - `payload_too_large`: a body over 64 KiB
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unsupported Media Type
+             *
+             *     Problem codes:
+             *     - `unsupported_media_type`: a body that is not application/json
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description rate_limited: the team's or the address's 24 h cap is reached (Retry-After)
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancelTeamInvitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                invitationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Cancelled */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: bad query or path, or a body with any field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unauthorized
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no credential, or a malformed, expired, revoked or forged one
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `forbidden`: the route's own rule refuses the caller (a team role, a recent sign-in), or an API key: this route takes a session only
+             *     - `ip_not_allowed`: an API key used from outside its allowlist
+             *     - `csrf_failed`: the session cookie without X-CSRF-Token, or from a foreign Origin
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description not_found: no pending invitation by that id in this team (another team's included)
+             *
+             *     Problem codes:
+             *     - `not_found`: No such resource.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    acceptTeamInvitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The team joined */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Team"];
+                };
+            };
+            /**
+             * @description validation_failed, or invalid_token (unknown, used, expired, or for another email)
+             *
+             *     Problem codes:
+             *     - `validation_failed`: the body, query or path fail the schema, or name an unknown field
+             *     - `invalid_token`: The token is unknown, used or expired.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unauthorized
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no credential, or a malformed, expired, revoked or forged one
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `email_unverified`: Verify your email address first: open the link we mailed you, or ask for a new one.
+             *     - `ip_not_allowed`: an API key used from outside its allowlist
+             *     - `forbidden`: an API key: this route takes a session only
+             *     - `csrf_failed`: the session cookie without X-CSRF-Token, or from a foreign Origin
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Content Too Large
+             *
+             *     Problem codes:
+             *     - `payload_too_large`: a body over 64 KiB
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unsupported Media Type
+             *
+             *     Problem codes:
+             *     - `unsupported_media_type`: a body that is not application/json
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listTeamMembers: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of members */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["TeamMember"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: bad query or path, or a body with any field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unauthorized
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no credential, or a malformed, expired, revoked or forged one
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `ip_not_allowed`: an API key used from outside its allowlist
+             *     - `forbidden`: an API key: this route takes a session only
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Not Found
+             *
+             *     Problem codes:
+             *     - `not_found`: No such resource.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    removeTeamMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: bad query or path, or a body with any field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unauthorized
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no credential, or a malformed, expired, revoked or forged one
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `forbidden`: the route's own rule refuses the caller (a team role, a recent sign-in), or an API key: this route takes a session only
+             *     - `ip_not_allowed`: an API key used from outside its allowlist
+             *     - `csrf_failed`: the session cookie without X-CSRF-Token, or from a foreign Origin
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Not Found
+             *
+             *     Problem codes:
+             *     - `not_found`: No such resource.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description conflict: the team would have no owner
+             *
+             *     Problem codes:
+             *     - `conflict`: The request conflicts with the current state.
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateTeamMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    role: "owner" | "admin" | "member" | "viewer";
+                };
+            };
+        };
+        responses: {
+            /** @description The member */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamMember"];
+                };
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: the body, query or path fail the schema, or name an unknown field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unauthorized
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no credential, or a malformed, expired, revoked or forged one
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `forbidden`: the route's own rule refuses the caller (a team role, a recent sign-in), or an API key: this route takes a session only
+             *     - `ip_not_allowed`: an API key used from outside its allowlist
+             *     - `csrf_failed`: the session cookie without X-CSRF-Token, or from a foreign Origin
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Not Found
+             *
+             *     Problem codes:
+             *     - `not_found`: No such resource.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description conflict: the team would have no owner
+             *
+             *     Problem codes:
+             *     - `conflict`: The request conflicts with the current state.
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Content Too Large
+             *
+             *     Problem codes:
+             *     - `payload_too_large`: a body over 64 KiB
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unsupported Media Type
+             *
+             *     Problem codes:
+             *     - `unsupported_media_type`: a body that is not application/json
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listTeamAuditLog: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                type?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of events */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["AuditEvent"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: bad query or path, or a body with any field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unauthorized
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no credential, or a malformed, expired, revoked or forged one
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `forbidden`: the route's own rule refuses the caller (a team role, a recent sign-in), or an API key: this route takes a session only
+             *     - `ip_not_allowed`: an API key used from outside its allowlist
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Not Found
+             *
+             *     Problem codes:
+             *     - `not_found`: No such resource.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    receiveStripeWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Received */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        received: true;
+                        /** @enum {boolean} */
+                        duplicate?: true;
+                    };
+                };
+            };
+            /**
+             * @description validation_failed (missing or bad signature, stale or future timestamp)
+             *
+             *     Problem codes:
+             *     - `validation_failed`: The request does not match the schema.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Content Too Large
+             *
+             *     Problem codes:
+             *     - `payload_too_large`: a body over 64 KiB
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unsupported Media Type
+             *
+             *     Problem codes:
+             *     - `unsupported_media_type`: a body that is not application/json
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description server_misconfigured (STRIPE_WEBHOOK_SECRET is not set)
+             *
+             *     Problem codes:
+             *     - `server_misconfigured`: The service is not configured correctly.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description unavailable (retried by Stripe)
+             *
+             *     Problem codes:
+             *     - `unavailable`: The service is temporarily unavailable.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    adminUpdateUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    plan?: "standard" | "pro" | "enterprise";
+                    rateLimitPerMinute?: number | null;
+                };
+            };
+        };
+        responses: {
+            /** @description The user */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminUser"];
+                };
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: the body, query or path fail the schema, or name an unknown field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unauthorized
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no ADMIN_TOKEN bearer, or a wrong one
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Not Found
+             *
+             *     Problem codes:
+             *     - `not_found`: No such resource.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Content Too Large
+             *
+             *     Problem codes:
+             *     - `payload_too_large`: a body over 64 KiB
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unsupported Media Type
+             *
+             *     Problem codes:
+             *     - `unsupported_media_type`: a body that is not application/json
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    adminRevokeAllSessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: bad query or path, or a body with any field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unauthorized
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no ADMIN_TOKEN bearer, or a wrong one
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Not Found
+             *
+             *     Problem codes:
+             *     - `not_found`: No such resource.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    adminForcePasswordReset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Contained; the reset link is mailed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: bad query or path, or a body with any field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unauthorized
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no ADMIN_TOKEN bearer, or a wrong one
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Not Found
+             *
+             *     Problem codes:
+             *     - `not_found`: No such resource.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    adminSearchAuditLog: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                type?: string;
+                userId?: string;
+                ip?: string;
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of events */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["AuditEvent"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: bad query or path, or a body with any field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unauthorized
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no ADMIN_TOKEN bearer, or a wrong one
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    adminUnlockUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Unlocked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: bad query or path, or a body with any field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unauthorized
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no ADMIN_TOKEN bearer, or a wrong one
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Not Found
+             *
+             *     Problem codes:
+             *     - `not_found`: No such resource.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    adminClearTwoFactor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Turned off */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: bad query or path, or a body with any field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unauthorized
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no ADMIN_TOKEN bearer, or a wrong one
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Not Found
+             *
+             *     Problem codes:
+             *     - `not_found`: No such resource.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    adminCreateIpBlock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    ip: string;
+                    reason: string;
+                    /** Format: date-time */
+                    expiresAt?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The block */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IpBlock"];
+                };
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: the body, query or path fail the schema, or name an unknown field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unauthorized
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no ADMIN_TOKEN bearer, or a wrong one
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Conflict
+             *
+             *     Problem codes:
+             *     - `conflict`: The request conflicts with the current state.
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Content Too Large
+             *
+             *     Problem codes:
+             *     - `payload_too_large`: a body over 64 KiB
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unsupported Media Type
+             *
+             *     Problem codes:
+             *     - `unsupported_media_type`: a body that is not application/json
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    adminDeleteIpBlock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ip: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Unblocked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: bad query or path, or a body with any field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unauthorized
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no ADMIN_TOKEN bearer, or a wrong one
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listDevOutbox: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of mails */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["OutboxMail"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: bad query or path, or a body with any field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description not_found outside development
+             *
+             *     Problem codes:
+             *     - `not_found`: outside development
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listDevAlerts: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of alerts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Alert"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: bad query or path, or a body with any field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description not_found outside development
+             *
+             *     Problem codes:
+             *     - `not_found`: outside development
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPasskeySignInOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The challenge's id (send it back with the response) and the request options */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeySignInOptions"];
+                };
+            };
+            /**
+             * @description validation_failed (this route takes no body)
+             *
+             *     Problem codes:
+             *     - `validation_failed`: bad query or path, or a body with any field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    signInWithPasskey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    challengeId: string;
+                    response: components["schemas"]["PasskeyAuthenticationResponse"];
+                    /**
+                     * @description `cookie`: the session goes into the `__Host-imagebot_session` cookie and the body carries no token
+                     * @default bearer
+                     * @enum {string}
+                     */
+                    session?: "bearer" | "cookie";
+                };
+            };
+        };
+        responses: {
+            /** @description Signed in */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenResponse"] | components["schemas"]["CookieSessionResponse"];
+                };
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: the body, query or path fail the schema, or name an unknown field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unauthorized
+             *
+             *     Problem codes:
+             *     - `invalid_credentials`: The email or password is wrong.
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description csrf_failed (a cookie session asked for from a foreign origin), or password_reset_required (the operator contained the account: the mailed reset link first)
+             *
+             *     Problem codes:
+             *     - `csrf_failed`: A request made with the session cookie needs the X-CSRF-Token header and this site's Origin.
+             *     - `password_reset_required`: This account's password must be reset before it can be used again: open the link we mailed you, or ask for a new one.
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Content Too Large
+             *
+             *     Problem codes:
+             *     - `payload_too_large`: a body over 64 KiB
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unsupported Media Type
+             *
+             *     Problem codes:
+             *     - `unsupported_media_type`: a body that is not application/json
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Locked
+             *
+             *     Problem codes:
+             *     - `account_locked`: The account is locked after repeated failed logins.
+             */
+            423: {
+                headers: {
+                    /** @description Seconds until the lock ends */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `too_many_attempts`: Too many failed login attempts.
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPasskeyRegistrationOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    password?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description PublicKeyCredentialCreationOptionsJSON */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyCreationOptions"];
+                };
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: the body, query or path fail the schema, or name an unknown field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description unauthorized, or invalid_credentials for a wrong password
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no credential, or a malformed, expired, revoked or forged one
+             *     - `invalid_credentials`: The email or password is wrong.
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description forbidden: the session is older than 5 minutes and no password was sent
+             *
+             *     Problem codes:
+             *     - `forbidden`: the route's own rule refuses the caller (a team role, a recent sign-in), or an API key: this route takes a session only
+             *     - `ip_not_allowed`: an API key used from outside its allowlist
+             *     - `csrf_failed`: the session cookie without X-CSRF-Token, or from a foreign Origin
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Content Too Large
+             *
+             *     Problem codes:
+             *     - `payload_too_large`: a body over 64 KiB
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unsupported Media Type
+             *
+             *     Problem codes:
+             *     - `unsupported_media_type`: a body that is not application/json
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Locked
+             *
+             *     Problem codes:
+             *     - `account_locked`: The account is locked after repeated failed logins.
+             */
+            423: {
+                headers: {
+                    /** @description Seconds until the lock ends */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `too_many_attempts`: Too many failed login attempts.
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listPasskeys: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of passkeys */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Passkey"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: bad query or path, or a body with any field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unauthorized
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no credential, or a malformed, expired, revoked or forged one
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `forbidden`: the route's own rule refuses the caller (a team role, a recent sign-in), or an API key: this route takes a session only
+             *     - `ip_not_allowed`: an API key used from outside its allowlist
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createPasskey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    response: components["schemas"]["PasskeyRegistrationResponse"];
+                    name?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The passkey */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Passkey"];
+                };
+            };
+            /**
+             * @description validation_failed (also a response that does not verify, or a used challenge)
+             *
+             *     Problem codes:
+             *     - `validation_failed`: the body, query or path fail the schema, or name an unknown field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unauthorized
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no credential, or a malformed, expired, revoked or forged one
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `forbidden`: the route's own rule refuses the caller (a team role, a recent sign-in), or an API key: this route takes a session only
+             *     - `ip_not_allowed`: an API key used from outside its allowlist
+             *     - `csrf_failed`: the session cookie without X-CSRF-Token, or from a foreign Origin
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description conflict: the credential is registered already, or the user has the most passkeys
+             *
+             *     Problem codes:
+             *     - `conflict`: The request conflicts with the current state.
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Content Too Large
+             *
+             *     Problem codes:
+             *     - `payload_too_large`: a body over 64 KiB
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unsupported Media Type
+             *
+             *     Problem codes:
+             *     - `unsupported_media_type`: a body that is not application/json
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deletePasskey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: bad query or path, or a body with any field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unauthorized
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no credential, or a malformed, expired, revoked or forged one
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `forbidden`: the route's own rule refuses the caller (a team role, a recent sign-in), or an API key: this route takes a session only
+             *     - `ip_not_allowed`: an API key used from outside its allowlist
+             *     - `csrf_failed`: the session cookie without X-CSRF-Token, or from a foreign Origin
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description not_found (also another user's passkey)
+             *
+             *     Problem codes:
+             *     - `not_found`: No such resource.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description conflict: it is the last way to sign in
+             *
+             *     Problem codes:
+             *     - `conflict`: The request conflicts with the current state.
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    renamePasskey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The passkey */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Passkey"];
+                };
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: the body, query or path fail the schema, or name an unknown field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unauthorized
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no credential, or a malformed, expired, revoked or forged one
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `forbidden`: the route's own rule refuses the caller (a team role, a recent sign-in), or an API key: this route takes a session only
+             *     - `ip_not_allowed`: an API key used from outside its allowlist
+             *     - `csrf_failed`: the session cookie without X-CSRF-Token, or from a foreign Origin
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description not_found (also another user's passkey)
+             *
+             *     Problem codes:
+             *     - `not_found`: No such resource.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Content Too Large
+             *
+             *     Problem codes:
+             *     - `payload_too_large`: a body over 64 KiB
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unsupported Media Type
+             *
+             *     Problem codes:
+             *     - `unsupported_media_type`: a body that is not application/json
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+}
