@@ -22,6 +22,8 @@ export interface Bindings {
   ANONYMOUS_SHIELD: RateLimit;
   /** The shield in front of the user's guard, by user id. */
   USER_SHIELD: RateLimit;
+  /** The mail queue (producer): outbox mail ids to deliver, when MAIL_TRANSPORT is not `outbox`. */
+  MAIL_QUEUE?: Queue<MailDeliveryMessage>;
   /** Cloudflare Email Service binding, used when MAIL_TRANSPORT = "send_email". */
   SEND_EMAIL?: SendEmail;
   /** Workers AI, used when IMAGE_GENERATOR = "workers-ai". */
@@ -61,6 +63,11 @@ export interface Bindings {
   ALERT_ACCOUNT_ADDRESSES?: string;
   ALERT_NETWORK_ACCOUNTS?: string;
   ALERT_KEY_REJECTIONS_PER_MINUTE?: string;
+}
+
+/** A mail queue message: the outbox row's id only (the text stays in D1). */
+export interface MailDeliveryMessage {
+  mailId: string;
 }
 
 const MIN_SECRET_BYTES = 32;
@@ -285,6 +292,10 @@ export function loadConfig(env: Bindings): ConfigResult {
   const problems = parsed.success ? [] : parsed.error.issues.map((issue) => issue.message);
   if (parsed.success && parsed.data.IMAGE_GENERATOR === "workers-ai" && !env.AI) {
     problems.push("IMAGE_GENERATOR=workers-ai needs the AI binding");
+  }
+  // Mail over a transport goes through the queue (retries, dead letters): without it, none would leave.
+  if (parsed.success && parsed.data.MAIL_TRANSPORT !== "outbox" && !env.MAIL_QUEUE) {
+    problems.push(`MAIL_TRANSPORT=${parsed.data.MAIL_TRANSPORT} needs the MAIL_QUEUE binding`);
   }
   const result: ConfigResult =
     parsed.success && problems.length === 0 ? { ok: true, config: parsed.data } : { ok: false, problems };

@@ -1,5 +1,6 @@
 import { createApp } from "./app";
 import type { Bindings } from "./env";
+import { handleMailQueue } from "./jobs/mail-delivery";
 import { runRetention } from "./jobs/retention";
 
 export { AccountGuard } from "./durable-objects/account-guard";
@@ -17,6 +18,10 @@ export default {
    * invocation and the platform records it (Cron Events show it as an exception). The log names the
    * error only: a D1 or R2 message may quote the data it was working on.
    */
+  /** The mail queue and its dead-letter queue (src/jobs/mail-delivery.ts, README "Mail delivery"). */
+  async queue(batch, env) {
+    await handleMailQueue(batch, env);
+  },
   async scheduled(controller, env) {
     try {
       const report = await runRetention(env, new Date(controller.scheduledTime));

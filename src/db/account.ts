@@ -26,6 +26,7 @@ import {
   userMfa,
   users,
 } from "./schema";
+import { listSignInCountries } from "./sign-in-countries";
 import { visibleTo } from "./tenancy";
 
 /** Rows per query of the export: each query, and what the Worker holds at once, stays this small. */
@@ -193,6 +194,7 @@ export function userDataPages(db: Database, user: { id: string; email: string })
         .where(and(eq(passkeys.userId, user.id), afterPosition(passkeys, after)))
         .orderBy(...oldestFirst(passkeys))
         .limit(EXPORT_PAGE_SIZE),
+    signInCountries: () => listSignInCountries(db, user.id),
     /** One row per user at most. */
     twoFactor: () => db.select().from(userMfa).where(eq(userMfa.userId, user.id)).limit(1),
     backupCodes: (after?: CursorPosition) =>

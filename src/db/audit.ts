@@ -20,6 +20,7 @@ export type AuditEventType =
   | "auth.locked"
   | "auth.unlocked"
   | "auth.new_ip_notice"
+  | "auth.new_country_notice"
   | "password.reset_requested"
   | "password.reset"
   | "password.changed"

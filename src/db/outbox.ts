@@ -1,13 +1,14 @@
-import { and, desc, eq, inArray, isNotNull, lt, or } from "drizzle-orm";
+import { and, desc, eq, inArray, isNotNull, lt, or, sql } from "drizzle-orm";
 import { newId } from "../crypto/random";
 import type { Database } from "./client";
 import { afterCursor, type CursorPosition } from "./cursor";
-import { emailOutbox, type OutboxMail } from "./schema";
+import { emailOutbox, type MailFollowUp, type OutboxMail } from "./schema";
 
 export async function storeMail(
   db: Database,
   mail: { to: string; subject: string; text: string; linkExpiresAt?: Date | undefined },
   now: Date,
+  followUp: MailFollowUp | null = null,
 ): Promise<OutboxMail> {
   const [row] = await db
     .insert(emailOutbox)
@@ -19,22 +20,50 @@ export async function storeMail(
       status: "stored",
       createdAt: now,
       textExpiresAt: mail.linkExpiresAt ?? null,
+      followUp,
     })
     .returning();
   if (!row) throw new Error("insert returned no row");
   return row;
 }
 
-/** Delivered: the body is erased, since it may hold a reset or invitation link. */
+export async function findMail(db: Database, mailId: string): Promise<OutboxMail | undefined> {
+  const [row] = await db.select().from(emailOutbox).where(eq(emailOutbox.id, mailId)).limit(1);
+  return row;
+}
+
+/**
+ * Delivered: the body is erased, since it may hold a reset or invitation link. Only a `stored`
+ * row changes; the follow-up stays until `clearMailFollowUp` (it runs after this).
+ */
 export async function markMailSent(db: Database, mailId: string, now: Date): Promise<void> {
   await db
     .update(emailOutbox)
     .set({ status: "sent", sentAt: now, text: null, error: null })
-    .where(eq(emailOutbox.id, mailId));
+    .where(and(eq(emailOutbox.id, mailId), eq(emailOutbox.status, "stored")));
 }
 
+export async function clearMailFollowUp(db: Database, mailId: string): Promise<void> {
+  await db.update(emailOutbox).set({ followUp: null }).where(eq(emailOutbox.id, mailId));
+}
+
+/** A delivery attempt failed and will be retried: the row stays `stored`, with the latest reason. */
+export async function recordMailDeliveryError(db: Database, mailId: string, error: string): Promise<void> {
+  await db
+    .update(emailOutbox)
+    .set({ error })
+    .where(and(eq(emailOutbox.id, mailId), eq(emailOutbox.status, "stored")));
+}
+
+/**
+ * Given up on (the dead-letter queue, or nothing left to send): `failed`, with `error` unless the
+ * row already holds the reason of its last attempt. A `sent` row never turns `failed`.
+ */
 export async function markMailFailed(db: Database, mailId: string, error: string): Promise<void> {
-  await db.update(emailOutbox).set({ status: "failed", error }).where(eq(emailOutbox.id, mailId));
+  await db
+    .update(emailOutbox)
+    .set({ status: "failed", error: sql`coalesce(${emailOutbox.error}, ${error})`, followUp: null })
+    .where(and(eq(emailOutbox.id, mailId), eq(emailOutbox.status, "stored")));
 }
 
 export async function listOutbox(

@@ -101,6 +101,20 @@ export type AuditEvent = typeof auditLog.$inferSelect;
  * and a failed one stays with its error. Once delivered, the body is erased (it may carry a
  * reset link). Locally (MAIL_TRANSPORT=outbox) this table is the mailbox behind /dev/outbox.
  */
+/**
+ * A named step that must wait until a mail has left us (the transport accepted it). Kept on the
+ * outbox row, so it survives the queue between storing and delivering.
+ */
+export type MailFollowUp = {
+  /** A newer reset link was delivered: void the user's older links and erase their undelivered mails' text. */
+  kind: "void_older_reset_links";
+  userId: string;
+  /** The SHA-256 of the delivered link's token (already in password_reset_tokens): that one stays. */
+  keepHash: string;
+  /** When the delivered link was issued (Unix ms). */
+  issuedAt: number;
+};
+
 export const emailOutbox = sqliteTable(
   "email_outbox",
   {
@@ -114,6 +128,11 @@ export const emailOutbox = sqliteTable(
     sentAt: integer("sent_at", { mode: "timestamp_ms" }),
     /** When the token in `text` dies (reset, verification, invitation links): its text goes then if undelivered. */
     textExpiresAt: integer("text_expires_at", { mode: "timestamp_ms" }),
+    /**
+     * What must happen once this mail has left us (src/services/mail-follow-ups.ts), run by the
+     * queue consumer after delivery and cleared once done; a redelivered `sent` row runs it if still set.
+     */
+    followUp: text("follow_up", { mode: "json" }).$type<MailFollowUp>(),
   },
   (table) => [
     index("outbox_to_created_idx").on(table.toAddress, table.createdAt),
@@ -526,3 +545,26 @@ export const passkeyChallenges = sqliteTable(
 
 export type Passkey = typeof passkeys.$inferSelect;
 export type PasskeyChallenge = typeof passkeyChallenges.$inferSelect;
+
+/**
+ * The countries an account signed in from in the last 30 days (Cloudflare's `request.cf.country`):
+ * a sign-in from one not listed mails the owner. One row per country (at most ~250 per account),
+ * refreshed on each sign-in, deleted by the retention run 30 days after it was last seen, and with
+ * the account.
+ */
+export const signInCountries = sqliteTable(
+  "sign_in_countries",
+  {
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** ISO 3166-1 alpha-2, as Cloudflare gives it (`T1` for Tor, `XX` unknown). */
+    country: text("country").notNull(),
+    lastSeenAt: integer("last_seen_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.userId, table.country] }),
+    // The retention run deletes by age.
+    index("sign_in_countries_last_seen_idx").on(table.lastSeenAt),
+  ],
+);

@@ -9,6 +9,7 @@ import { deleteMailsCreatedBefore, eraseUndeliveredMailTexts } from "../db/outbo
 import { deleteChallengesExpiredBefore } from "../db/passkeys";
 import { deleteResetTokens, listResetTokenIdsExpiredBefore } from "../db/reset-tokens";
 import { deleteSessions, listSessionIdsToForget } from "../db/sessions";
+import { deleteSignInCountriesSeenBefore, NEW_COUNTRY_LOOKBACK_MS } from "../db/sign-in-countries";
 import { deleteStripeEvents, listStripeEventIdsReceivedBefore } from "../db/stripe-events";
 import { deleteInvitations, listInvitationIdsExpiredBefore } from "../db/teams";
 import type { Bindings } from "../env";
@@ -60,6 +61,8 @@ export interface RetentionReport {
   oauthStates: number;
   /** Passkey challenges past their 5 minutes (sign-ins and registrations never finished). */
   passkeyChallenges: number;
+  /** Sign-in countries not seen for 30 days (the new-country notice looks no further back). */
+  signInCountries: number;
 }
 
 /**
@@ -146,6 +149,9 @@ export async function runRetention(env: Bindings, now: Date, budgetMs = RUN_BUDG
   );
 
   const passkeyChallenges = await drain(BULK_BATCH, (limit) => deleteChallengesExpiredBefore(db, now, limit));
+  const signInCountries = await drain(BULK_BATCH, (limit) =>
+    deleteSignInCountriesSeenBefore(db, new Date(at - NEW_COUNTRY_LOOKBACK_MS), limit),
+  );
 
   return {
     finished,
@@ -162,5 +168,6 @@ export async function runRetention(env: Bindings, now: Date, budgetMs = RUN_BUDG
     stripeEvents: processedStripeEvents,
     oauthStates: expiredOAuthStates,
     passkeyChallenges,
+    signInCountries,
   };
 }

@@ -36,6 +36,17 @@ export function newSignInMail(to: string, sign: { ip: string; userAgent: string 
   };
 }
 
+export function newCountrySignInMail(
+  to: string,
+  sign: { country: string; at: Date; ip: string; network: string; sessionsUrl: string },
+): OutgoingMail {
+  return {
+    to,
+    subject: `New sign-in from ${sign.country}`,
+    text: `Your ImageBot account was signed in to from ${sign.country}, a country it has not been used from in the last 30 days.\n\nWhen: ${sign.at.toISOString()}\nIP address: ${sign.ip}\nNetwork: ${sign.network}\n\nIf this was not you, open ${sign.sessionsUrl} and choose "Sign out all other sessions" (or sign that one out), then change your password.${signature}`,
+  };
+}
+
 export function passwordChangedMail(to: string): OutgoingMail {
   return {
     to,

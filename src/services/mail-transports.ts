@@ -1,3 +1,4 @@
+import type { Bindings, Config } from "../env";
 import type { OutgoingMail } from "./mailer";
 
 /** Delivers one mail or throws; the outbox records the error. */
@@ -34,4 +35,13 @@ export function httpMailTransport(url: string | undefined, token: string | undef
       if (!response.ok) throw new Error(`mail API answered ${response.status}`);
     },
   };
+}
+
+/** The configured transport, or null for the local `outbox` transport (the D1 outbox is the mailbox). */
+export function configuredMailTransport(config: Config, env: Bindings): MailTransport | null {
+  if (config.MAIL_TRANSPORT === "send_email") return sendEmailBindingTransport(env.SEND_EMAIL, config.MAIL_FROM);
+  if (config.MAIL_TRANSPORT === "http") {
+    return httpMailTransport(config.MAIL_HTTP_URL, config.MAIL_HTTP_TOKEN, config.MAIL_FROM);
+  }
+  return null;
 }

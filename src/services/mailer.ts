@@ -1,9 +1,10 @@
 import type { Context } from "hono";
 import { database } from "../db/client";
-import { markMailFailed, markMailSent, storeMail } from "../db/outbox";
-import type { OutboxMail } from "../db/schema";
-import type { AppEnv } from "../env";
-import { httpMailTransport, type MailTransport, sendEmailBindingTransport } from "./mail-transports";
+import { markMailFailed, storeMail } from "../db/outbox";
+import type { MailFollowUp, OutboxMail } from "../db/schema";
+import type { AppEnv, MailDeliveryMessage } from "../env";
+import { runMailFollowUp } from "./mail-follow-ups";
+import { configuredMailTransport } from "./mail-transports";
 
 export interface OutgoingMail {
   to: string;
@@ -16,71 +17,55 @@ export interface OutgoingMail {
 /** What the rest of the service knows about mail: hand one over, and it is not lost. */
 export interface Mailer {
   /**
-   * Resolves to whether the mail is safely stored (it never rejects). `afterHandOver` runs once
-   * the mail has left us: when the transport accepted it, or, with no transport (the local
-   * outbox is the mailbox), once it is stored. It never runs for a mail that failed.
+   * Resolves to whether the mail is safely stored (it never rejects). `followUp` runs once the
+   * mail has left us: after the queue consumer's transport accepted it, or, with no transport
+   * (the local outbox is the mailbox), once it is stored. It never runs for a mail that failed.
    */
-  send(mail: OutgoingMail, options?: { afterHandOver?: () => Promise<unknown> }): Promise<boolean>;
+  send(mail: OutgoingMail, options?: { followUp?: MailFollowUp }): Promise<boolean>;
 }
 
 /**
- * Writes each mail to the D1 outbox first (awaited), then delivers it off the response path
- * when a transport is configured. Nothing here ever fails the request that sent the mail:
- * a delivery error stays in the outbox row for a later retry.
+ * Writes each mail to the D1 outbox first (awaited), then, when a transport is configured, puts
+ * its id (never its text: a queue is no place for personal data or links) on the mail queue,
+ * whose consumer delivers it with retries (src/jobs/mail-delivery.ts). Nothing here ever fails
+ * the request that sent the mail.
  */
 export class OutboxMailer implements Mailer {
   constructor(
     private readonly db: ReturnType<typeof database>,
-    private readonly transport: MailTransport | null,
-    private readonly waitUntil: (promise: Promise<unknown>) => void,
+    /** Null for the local `outbox` transport: a stored mail has arrived. */
+    private readonly queue: Queue<MailDeliveryMessage> | null,
     private readonly logNotices: boolean,
   ) {}
 
-  async send(mail: OutgoingMail, options: { afterHandOver?: () => Promise<unknown> } = {}): Promise<boolean> {
+  async send(mail: OutgoingMail, options: { followUp?: MailFollowUp } = {}): Promise<boolean> {
     let row: OutboxMail;
     try {
-      row = await storeMail(this.db, mail, new Date());
+      row = await storeMail(this.db, mail, new Date(), this.queue ? (options.followUp ?? null) : null);
     } catch (error) {
       console.error(`mail not stored: ${error instanceof Error ? error.name : "unknown"}`);
       return false;
     }
     // The subject only: bodies can carry reset links.
     if (this.logNotices) console.log(`mail stored in the outbox: "${mail.subject}"`);
-    if (this.transport) this.waitUntil(this.deliver(this.transport, row, mail, options.afterHandOver));
-    else await options.afterHandOver?.();
-    return true;
-  }
-
-  private async deliver(
-    transport: MailTransport,
-    row: OutboxMail,
-    mail: OutgoingMail,
-    afterHandOver: (() => Promise<unknown>) | undefined,
-  ): Promise<void> {
-    try {
-      await transport.deliver(mail);
-      await markMailSent(this.db, row.id, new Date());
-      await afterHandOver?.();
-    } catch (error) {
-      const reason = error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 500) : "unknown error";
-      console.error(`mail ${row.id} not delivered by ${transport.name}`);
-      await markMailFailed(this.db, row.id, reason).catch(() => {});
+    if (!this.queue) {
+      if (options.followUp) await runMailFollowUp(this.db, row, options.followUp);
+      return true;
     }
+    try {
+      await this.queue.send({ mailId: row.id });
+    } catch (error) {
+      // Nothing would ever deliver it: say so in the outbox (the security summary counts `failed`).
+      console.error(`mail ${row.id} not queued: ${error instanceof Error ? error.name : "unknown"}`);
+      await markMailFailed(this.db, row.id, "the mail queue refused it").catch(() => {});
+    }
+    return true;
   }
 }
 
 export function mailerFor(c: Context<AppEnv>): Mailer {
   const config = c.get("config");
-  const transport =
-    config.MAIL_TRANSPORT === "send_email"
-      ? sendEmailBindingTransport(c.env.SEND_EMAIL, config.MAIL_FROM)
-      : config.MAIL_TRANSPORT === "http"
-        ? httpMailTransport(config.MAIL_HTTP_URL, config.MAIL_HTTP_TOKEN, config.MAIL_FROM)
-        : null;
-  return new OutboxMailer(
-    database(c.env.DB),
-    transport,
-    (promise) => c.executionCtx.waitUntil(promise),
-    config.ENVIRONMENT === "development",
-  );
+  // loadConfig refuses a transport without MAIL_QUEUE, so `?? null` only ever applies to `outbox`.
+  const queue = configuredMailTransport(config, c.env) ? (c.env.MAIL_QUEUE ?? null) : null;
+  return new OutboxMailer(database(c.env.DB), queue, config.ENVIRONMENT === "development");
 }

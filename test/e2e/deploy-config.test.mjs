@@ -39,3 +39,12 @@ test("a deployment without the AI binding fails", () => {
   assert.equal(result.status, 1);
   assert.match(result.stderr, /\[env\.staging\] no Workers AI binding/);
 });
+
+test("a deployment whose mail queue has no dead-letter queue fails", () => {
+  const result = check(
+    wranglerToml.replace('max_retries = 6\ndead_letter_queue = "imagebot-mail-dlq-staging"\n', "max_retries = 6\n"),
+  );
+  assert.equal(result.status, 1);
+  assert.match(result.stderr, /\[env\.staging\] the mail queue has no dead-letter queue/);
+  assert.doesNotMatch(result.stderr, /\[env\.production\]/);
+});

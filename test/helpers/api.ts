@@ -8,6 +8,8 @@ export interface ApiRequest {
   headers?: Record<string, string>;
   /** The client IP (`CF-Connecting-IP`); a fresh random one per request unless given. */
   ip?: string;
+  /** What Cloudflare's edge would put in `request.cf` (`{ country: "DE" }`); none by default, as locally. */
+  cf?: Record<string, unknown>;
 }
 
 /** A random client address, as Cloudflare would set for a new client. */
@@ -42,7 +44,13 @@ export async function api(method: string, path: string, options: ApiRequest = {}
   }
   // `manual`: a redirect (the OAuth routes answer 302) is the answer under test, never followed.
   const response = await exports.default.fetch(
-    new Request(`https://edge.test${path}`, { method, headers, body, redirect: "manual" }),
+    new Request(`https://edge.test${path}`, {
+      method,
+      headers,
+      body,
+      redirect: "manual",
+      ...(options.cf ? { cf: options.cf } : {}),
+    }),
   );
   await rememberExchange(headers, body, response);
   return response;

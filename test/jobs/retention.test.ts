@@ -181,6 +181,20 @@ describe("retention keeps up with volume", () => {
     expect(left.results).toEqual([{ state_hash: "state_live" }]);
   });
 
+  it("forgets a sign-in country 30 days after it was last seen, and keeps the others", async () => {
+    const user = await registerUser();
+    const seen = (country: string, at: number) =>
+      env.DB.prepare("INSERT INTO sign_in_countries (user_id, country, last_seen_at) VALUES (?, ?, ?)")
+        .bind(user.id, country, at)
+        .run();
+    await seen("DE", NOW - 30 * DAY - 1);
+    await seen("FR", NOW - 30 * DAY + 1);
+    const report = await runRetention(env, new Date(NOW));
+    expect(report.signInCountries).toBeGreaterThanOrEqual(1);
+    const left = await env.DB.prepare("SELECT country FROM sign_in_countries WHERE user_id = ?").bind(user.id).all();
+    expect(left.results).toEqual([{ country: "FR" }]);
+  });
+
   it("deletes every expired row in one run, batch after batch, and says it finished", async () => {
     await insertAuditRows(2_500, NOW - 400 * DAY);
     const report = await runRetention(env, new Date(NOW));

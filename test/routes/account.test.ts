@@ -132,6 +132,22 @@ describe("DELETE /v1/account", () => {
     await api("DELETE", `/v1/teams/${sharedTeam.id}/members/${user.id}`, { token: other.token });
     await addMember(other, sharedTeam.id, user, "viewer");
     const second = await login(user.email, user.password);
+    // Sign-ins from two countries: the second mails a notice; both are exported, then erased.
+    for (const country of ["DE", "FR"]) {
+      const signIn = await api("POST", "/v1/auth/login", {
+        body: { email: user.email, password: user.password },
+        ip,
+        cf: { country },
+      });
+      expect(signIn.status).toBe(200);
+    }
+    const exported = (await (await api("GET", "/v1/account/export", { token: user.token })).json()) as {
+      signInCountries: unknown;
+    };
+    expect(exported.signInCountries).toEqual([
+      { country: "DE", lastSeenAt: expect.any(String) },
+      { country: "FR", lastSeenAt: expect.any(String) },
+    ]);
 
     const response = await api("DELETE", "/v1/account", { token: user.token, body: { password: user.password } });
     expect(response.status).toBe(204);
@@ -157,6 +173,8 @@ describe("DELETE /v1/account", () => {
       for (const trace of traces)
         expect({ table, trace, found: dump.includes(trace) }).toEqual({ table, trace, found: false });
     }
+    const countries = env.DB.prepare("SELECT count(*) AS n FROM sign_in_countries WHERE user_id = ?").bind(user.id);
+    expect(await countries.first("n")).toBe(0);
     const erased = await env.DB.prepare("SELECT user_id, ip FROM audit_log WHERE type = 'account.erased'").all();
     expect(erased.results).toEqual([{ user_id: null, ip: null }]);
   });

@@ -225,6 +225,22 @@ describe("alert settings that would let alerts be forged or read (issue 18)", ()
   });
 });
 
+describe("a transport without its mail queue", () => {
+  it("MAIL_TRANSPORT=send_email without the MAIL_QUEUE binding refuses every request with 500, naming the binding", async () => {
+    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      const response = await fetchWithEnv(
+        { MAIL_TRANSPORT: "send_email", SEND_EMAIL: { send: () => Promise.resolve() }, MAIL_QUEUE: undefined },
+        new Request("https://edge.test/health", { headers: ip() }),
+      );
+      await expectProblem(response, 500, "server_misconfigured");
+      expect(logged.mock.calls.flat().join("\n")).toContain("MAIL_QUEUE");
+    } finally {
+      logged.mockRestore();
+    }
+  });
+});
+
 describe("a deployment without its passkey settings (issue 17)", () => {
   it.each([
     ["no WEBAUTHN_RP_ID (passkeys would be bound to localhost)", { WEBAUTHN_RP_ID: undefined }, "WEBAUTHN_RP_ID"],

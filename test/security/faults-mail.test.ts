@@ -2,14 +2,23 @@
 // API8:2023 (security misconfiguration: errors); ASVS 5.0 V16.5.2 (operate securely when an external
 // resource fails), V16.5.1 (generic error body, no SQL), V16.2.5 (the failure is logged without
 // the mail's body or link). A mail that cannot be delivered never fails the request that sent it:
-// the mail stays in the D1 outbox with its error for a retry. A mail that cannot even be stored is
-// logged, and the request still succeeds (see the last describe for why).
+// the request stores it and queues its id; the queue consumer retries it with growing delays, and
+// the dead-letter queue's consumer marks it `failed` with the reason (never its text or link). A
+// mail that cannot even be stored is logged, and the request still succeeds (see that describe).
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { api, env, expectProblem, randomIp, registerUser } from "../helpers/api";
 import { fetchWithEnv } from "../helpers/custom-env";
 import { failingWrites } from "../helpers/faults";
 import { createTeam } from "../helpers/fixtures";
-import { readOutbox, tokenFromMail, waitForMail } from "../helpers/outbox";
+import {
+  consumeMailMessage,
+  MAIL_DEAD_LETTER_QUEUE,
+  type OutboxRow,
+  outboxRows,
+  readOutbox,
+  tokenFromMail,
+  waitForMail,
+} from "../helpers/outbox";
 
 // Nothing listens on the discard port of the loopback address: the connection is refused.
 const unreachableMailApi = {
@@ -35,27 +44,24 @@ function send(overrides: Record<string, unknown>, method: string, path: string, 
   );
 }
 
-interface OutboxRow {
-  status: string;
-  error: string | null;
-  text: string | null;
-  sent_at: number | null;
-}
-
-async function outboxRows(to: string, subject: string): Promise<OutboxRow[]> {
-  const { results } = await env.DB.prepare(
-    "SELECT status, error, text, sent_at FROM email_outbox WHERE to_address = ? AND subject = ?",
-  )
-    .bind(to, subject)
-    .all<OutboxRow>();
-  return results;
-}
-
-/** Queued for a retry: not sent, the body kept, the transport's error recorded. */
-function expectQueuedWithError(rows: OutboxRow[]) {
+/**
+ * Queued, and the consumer's first attempt fails: retried in 30 s, the row still `stored` with
+ * the transport's error and its text (a later attempt delivers the real link). Returns the row.
+ */
+async function expectRetriedWithError(overrides: Record<string, unknown>, rows: OutboxRow[]) {
   expect(rows).toHaveLength(1);
-  expect(rows[0]).toMatchObject({ status: "failed", sent_at: null, error: expect.stringMatching(/\S/) });
-  expect(rows[0]?.text).toMatch(/\S/);
+  expect(rows[0]).toMatchObject({ status: "stored", sent_at: null, error: null });
+  const mailId = rows[0]?.id ?? "";
+  const result = await consumeMailMessage(overrides, mailId);
+  expect(result.retryMessages).toHaveLength(1);
+  expect(result.retryDelays).toEqual([30]);
+  expect(result.explicitAcks).toEqual([]);
+  const after = await env.DB.prepare("SELECT status, error, text, sent_at FROM email_outbox WHERE id = ?")
+    .bind(mailId)
+    .first<OutboxRow>();
+  expect(after).toMatchObject({ status: "stored", sent_at: null, error: expect.stringMatching(/\S/) });
+  expect(after?.text).toMatch(/\S/);
+  return after as OutboxRow;
 }
 
 const loggedErrors = () => vi.spyOn(console, "error").mockImplementation(() => {});
@@ -65,7 +71,7 @@ afterEach(() => {
 });
 
 describe("a mail transport that fails", () => {
-  it("forgot-password: the mail API is unreachable; 202 as usual, the reset mail stays queued and its link works", async () => {
+  it("forgot-password: the mail API is unreachable; 202 as usual, the reset mail is retried and its link works", async () => {
     const user = await registerUser();
     const errors = loggedErrors();
     const response = await send(unreachableMailApi, "POST", "/v1/auth/password/forgot", { email: user.email });
@@ -73,9 +79,9 @@ describe("a mail transport that fails", () => {
     expect(await response.json()).toEqual({ status: "accepted", message: expect.any(String) });
 
     const rows = await outboxRows(user.email, "Reset your ImageBot password");
-    expectQueuedWithError(rows);
+    await expectRetriedWithError(unreachableMailApi, rows);
     const logged = errors.mock.calls.map((call) => call.join(" ")).join("\n");
-    expect(logged).toMatch(/^mail mail_[\w-]+ not delivered by http$/m);
+    expect(logged).toMatch(/^mail mail_[\w-]+ not delivered by http \(attempt 1\): \w+$/m);
     expect(logged).not.toContain("token=");
 
     // The queued mail is the real one: a retry would deliver a link that works.
@@ -86,7 +92,7 @@ describe("a mail transport that fails", () => {
     expect(reset.status).toBe(204);
   });
 
-  it("team invitation: the Email Service binding throws; 201 as usual, the mail stays queued and its token works", async () => {
+  it("team invitation: the Email Service binding throws; 201 as usual, the mail is retried and its token works", async () => {
     const owner = await registerUser();
     const invitee = await registerUser();
     const team = await createTeam(owner.token);
@@ -99,13 +105,12 @@ describe("a mail transport that fails", () => {
       owner.token,
     );
     expect(response.status).toBe(201);
-    expect(errors.mock.calls.map((call) => call.join(" "))).toContainEqual(
-      expect.stringMatching(/^mail mail_[\w-]+ not delivered by send_email$/),
-    );
-
     const rows = await outboxRows(invitee.email, "You are invited to an ImageBot team");
-    expectQueuedWithError(rows);
-    expect(rows[0]?.error).toContain("email service unavailable");
+    const row = await expectRetriedWithError(failingSendEmail, rows);
+    expect(errors.mock.calls.map((call) => call.join(" "))).toContainEqual(
+      expect.stringMatching(/^mail mail_[\w-]+ not delivered by send_email \(attempt 1\): Error$/),
+    );
+    expect(row.error).toContain("email service unavailable");
     const mail = await waitForMail(invitee.email, /invited/i);
     const accepted = await api("POST", "/v1/invitations/accept", {
       token: invitee.token,
@@ -114,7 +119,7 @@ describe("a mail transport that fails", () => {
     expect(accepted.status).toBe(200);
   });
 
-  it("lockout: the mail API is unreachable; the 10th failure answers 401 as usual, the lock holds, the notice stays queued", async () => {
+  it("lockout: the mail API is unreachable; the 10th failure answers 401 as usual, the lock holds, the notice is retried", async () => {
     const user = await registerUser();
     for (let attempt = 1; attempt < 10; attempt++) {
       const failed = await api("POST", "/v1/auth/login", {
@@ -125,7 +130,7 @@ describe("a mail transport that fails", () => {
     loggedErrors();
     const tenth = await send(unreachableMailApi, "POST", "/v1/auth/login", { email: user.email, password: "wrong 10" });
     expect(tenth.status).toBe(401);
-    expectQueuedWithError(await outboxRows(user.email, "Your ImageBot account was locked"));
+    await expectRetriedWithError(unreachableMailApi, await outboxRows(user.email, "Your ImageBot account was locked"));
     expect((await api("POST", "/v1/auth/login", { body: { email: user.email, password: user.password } })).status).toBe(
       423,
     );
@@ -231,15 +236,31 @@ describe("a re-issued reset link", () => {
     expect((await send(failingSendEmail, "POST", "/v1/auth/password/forgot", { email: user.email })).status).toBe(202);
     const undelivered = tokenFromMail(await waitForMail(user.email, /reset your/i));
     expect((await send(failingSendEmail, "POST", "/v1/auth/password/forgot", { email: user.email })).status).toBe(202);
+    for (const row of await resetMailRows(user.email)) {
+      expect((await consumeMailMessage(failingSendEmail, row.id)).retryMessages).toHaveLength(1);
+    }
     quiet.mockRestore();
     // Neither mail left us, so neither voided anything.
-    expect((await resetMailRows(user.email)).map((row) => row.status)).toEqual(["failed", "failed"]);
+    expect((await resetMailRows(user.email)).map((row) => row.status)).toEqual(["stored", "stored"]);
 
     expect((await send(acceptingSendEmail, "POST", "/v1/auth/password/forgot", { email: user.email })).status).toBe(
       202,
     );
+    const newest = (await resetMailRows(user.email))[2];
+    // Stored with its follow-up; nothing voided before the transport takes it.
+    expect(newest).toMatchObject({ status: "stored", follow_up: expect.stringContaining("void_older_reset_links") });
+    expect((await resetMailRows(user.email)).filter((row) => row.text === null)).toEqual([]);
+    const delivered = await consumeMailMessage(acceptingSendEmail, newest?.id ?? "");
+    expect(delivered.explicitAcks).toHaveLength(1);
+
     const rows = await resetMailRows(user.email);
-    expect(rows.filter((row) => row.status === "failed").map((row) => row.text)).toEqual([null, null]);
+    // The older mails keep their own follow-up: delivered later, their text gone, they end `failed`.
+    expect(rows.map((row) => [row.status, row.text])).toEqual([
+      ["stored", null],
+      ["stored", null],
+      ["sent", null],
+    ]);
+    expect(rows[2]?.follow_up).toBeNull();
     await expectProblem(
       await api("POST", "/v1/auth/password/reset", {
         body: { token: undelivered, password: "a passphrase, too late" },
@@ -255,9 +276,121 @@ describe("a re-issued reset link", () => {
     const held = tokenFromMail(await waitForMail(user.email, /reset your/i));
     const quiet = loggedErrors();
     expect((await send(failingSendEmail, "POST", "/v1/auth/password/forgot", { email: user.email })).status).toBe(202);
+    const [, newer] = await resetMailRows(user.email);
+    expect((await consumeMailMessage(failingSendEmail, newer?.id ?? "")).retryMessages).toHaveLength(1);
+    expect(
+      (await consumeMailMessage(failingSendEmail, newer?.id ?? "", { queue: MAIL_DEAD_LETTER_QUEUE })).explicitAcks,
+    ).toHaveLength(1);
     quiet.mockRestore();
+    expect((await resetMailRows(user.email)).map((row) => row.status)).toEqual(["stored", "failed"]);
     expect(
       (await api("POST", "/v1/auth/password/reset", { body: { token: held, password: "still my link 5" } })).status,
     ).toBe(204);
+  });
+});
+
+describe("the mail queue", () => {
+  /** An HTTP mail API standing in for Resend (`MAIL_TRANSPORT=http`), answering from `answers` in turn. */
+  const mailApi = {
+    MAIL_TRANSPORT: "http",
+    MAIL_HTTP_URL: "https://mail.example/emails",
+    MAIL_HTTP_TOKEN: "re_test_ok",
+  };
+  function standInMailApi(...statuses: number[]) {
+    const received: { authorization: string | null; body: { to: string[]; subject: string; text: string } }[] = [];
+    const spy = vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
+      const request = new Request(input, init);
+      if (request.url !== mailApi.MAIL_HTTP_URL) throw new Error(`unexpected fetch of ${request.url}`);
+      const status = statuses.length > 1 ? (statuses.shift() as number) : (statuses[0] ?? 200);
+      if (status === 200)
+        received.push({ authorization: request.headers.get("Authorization"), body: await request.json() });
+      return new Response(status === 200 ? '{"id":"re_1"}' : "{}", { status });
+    });
+    return { spy, received };
+  }
+
+  async function forgot(overrides: Record<string, unknown>) {
+    const user = await registerUser();
+    expect((await send(overrides, "POST", "/v1/auth/password/forgot", { email: user.email })).status).toBe(202);
+    const [row] = await outboxRows(user.email, "Reset your ImageBot password");
+    return { user, mailId: row?.id ?? "" };
+  }
+
+  it("the request only stores the mail and queues its id; the consumer delivers it, once, and erases its text", async () => {
+    const { spy, received } = standInMailApi(200);
+    const { user, mailId } = await forgot(mailApi);
+    expect(spy).not.toHaveBeenCalled();
+    const link = tokenFromMail(await waitForMail(user.email, /reset your/i));
+
+    const result = await consumeMailMessage(mailApi, mailId);
+    expect(result.explicitAcks).toEqual([expect.any(String)]);
+    expect(received).toEqual([
+      {
+        authorization: "Bearer re_test_ok",
+        body: expect.objectContaining({ to: [user.email], subject: "Reset your ImageBot password" }),
+      },
+    ]);
+    expect(received[0]?.body.text).toContain(link);
+    const [row] = await outboxRows(user.email, "Reset your ImageBot password");
+    expect(row).toMatchObject({ status: "sent", text: null, error: null, sent_at: expect.any(Number) });
+
+    // Queues deliver at least once: the same message again sends nothing.
+    const again = await consumeMailMessage(mailApi, mailId, { attempts: 2 });
+    expect(again.explicitAcks).toHaveLength(1);
+    expect(spy).toHaveBeenCalledTimes(1);
+  });
+
+  it("a mail API that fails twice, then accepts: retried after 30 s and 60 s, delivered once", async () => {
+    const quiet = loggedErrors();
+    const { spy, received } = standInMailApi(503, 503, 200);
+    const { user, mailId } = await forgot(mailApi);
+    const first = await consumeMailMessage(mailApi, mailId, { attempts: 1 });
+    const second = await consumeMailMessage(mailApi, mailId, { attempts: 2 });
+    expect([first.retryMessages.length, second.retryMessages.length]).toEqual([1, 1]);
+    expect([...first.retryDelays, ...second.retryDelays]).toEqual([30, 60]);
+    expect((await outboxRows(user.email, "Reset your ImageBot password"))[0]).toMatchObject({
+      status: "stored",
+      error: "Error: mail API answered 503",
+    });
+    const third = await consumeMailMessage(mailApi, mailId, { attempts: 3 });
+    expect(third.explicitAcks).toHaveLength(1);
+    expect(spy).toHaveBeenCalledTimes(3);
+    expect(received).toHaveLength(1);
+    expect((await outboxRows(user.email, "Reset your ImageBot password"))[0]).toMatchObject({
+      status: "sent",
+      text: null,
+      error: null,
+    });
+    quiet.mockRestore();
+  });
+
+  it("a transport that always fails: growing delays, then the dead-letter queue marks it failed with the reason, never the link", async () => {
+    // A provider whose error quotes the mail it refused: the reason kept must not.
+    const quotingFailure = {
+      MAIL_TRANSPORT: "send_email",
+      SEND_EMAIL: { send: (mail: { text: string }) => Promise.reject(new Error(`refused: ${mail.text}`)) },
+    };
+    const errors = loggedErrors();
+    const { user, mailId } = await forgot(quotingFailure);
+    const link = tokenFromMail(await waitForMail(user.email, /reset your/i));
+    const delays: number[] = [];
+    for (let attempts = 1; attempts <= 7; attempts++) {
+      const result = await consumeMailMessage(quotingFailure, mailId, { attempts });
+      expect(result.retryMessages).toHaveLength(1);
+      delays.push(...result.retryDelays.map((delay: number | undefined) => delay ?? 0));
+    }
+    expect(delays).toEqual([30, 60, 120, 240, 480, 900, 900]);
+    // wrangler.toml's max_retries moves it to the dead-letter queue, whose consumer gives up.
+    const dead = await consumeMailMessage({}, mailId, { queue: MAIL_DEAD_LETTER_QUEUE });
+    expect(dead.explicitAcks).toHaveLength(1);
+    const [row] = await outboxRows(user.email, "Reset your ImageBot password");
+    expect(row).toMatchObject({ status: "failed", sent_at: null, error: expect.stringMatching(/^Error: refused: /) });
+    expect(row?.error).not.toContain(link);
+    expect(row?.error).not.toMatch(/token=(?!\[redacted\])|reset-password\?/);
+    const logged = errors.mock.calls.map((call) => call.join(" ")).join("\n");
+    expect(logged).toContain(`mail ${mailId} failed: no attempt delivered it`);
+    expect(logged).not.toContain(link);
+    // A message delivered once more after that sends nothing.
+    expect((await consumeMailMessage(quotingFailure, mailId)).explicitAcks).toHaveLength(1);
   });
 });

@@ -41,6 +41,7 @@ export const exportedTables = {
   user_identities: "identities",
   oauth_states: "identityLinkFlows",
   passkeys: "passkeys",
+  sign_in_countries: "signInCountries",
 } as const;
 
 /**
@@ -176,6 +177,11 @@ async function* exportDocument(pages: UserDataPages, user: User): AsyncGenerator
   // Names and dates, as the passkeys page shows them: the public key and counter identify nothing.
   yield ',"passkeys":';
   yield* section(pages.passkeys, passkeyView);
+  // One row per country seen in the last 30 days (a few hundred at most: no paging needed).
+  yield ',"signInCountries":';
+  yield JSON.stringify(
+    (await pages.signInCountries()).map((row) => ({ country: row.country, lastSeenAt: iso(row.lastSeenAt) })),
+  );
   yield ',"images":';
   yield* section(pages.images, (row) => ({ ...imageView(row), deletedAt: iso(row.deletedAt) }));
   yield ',"collections":';

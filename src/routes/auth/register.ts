@@ -10,6 +10,7 @@ import { findUserByEmail, insertUser } from "../../db/users";
 import { ApiError } from "../../errors";
 import { mailVerificationLink } from "../../services/email-verification";
 import { emailVerificationMail } from "../../services/mail-templates";
+import { noteSignInCountry } from "../../services/sign-in-country";
 import { defineEndpoint } from "../endpoint";
 import {
   emailSchema,
@@ -73,6 +74,8 @@ export const register = defineEndpoint({
       userId: user.id,
       metadata: { sessionId: session.sessionId },
     });
+    // The account's first country: a later sign-in from another one mails the owner.
+    await noteSignInCountry(c, user, now);
     // The account works at once, but keys and invitations wait for this link (Email ownership).
     // When the address has had its verification mails this hour, or the link cannot be stored,
     // none is sent now: the account exists either way, and a resend can follow.
