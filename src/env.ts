@@ -4,6 +4,7 @@ import type { Principal } from "./auth/principal";
 import type { AccountGuard } from "./durable-objects/account-guard";
 import type { IpBlockList } from "./durable-objects/ip-block-list";
 import type { IpGuard } from "./durable-objects/ip-guard";
+import type { SecurityMonitor } from "./durable-objects/security-monitor";
 import type { UserGuard } from "./durable-objects/user-guard";
 
 /** What wrangler.toml and the secrets give the Worker. Secrets are optional here: `loadConfig` checks them. */
@@ -14,6 +15,7 @@ export interface Bindings {
   IP_GUARD: DurableObjectNamespace<IpGuard>;
   ACCOUNT_GUARD: DurableObjectNamespace<AccountGuard>;
   IP_BLOCK_LIST: DurableObjectNamespace<IpBlockList>;
+  SECURITY_MONITOR: DurableObjectNamespace<SecurityMonitor>;
   /** The shield (Workers Rate Limiting, per location): requests without a valid credential, by IP. */
   ANONYMOUS_SHIELD: RateLimit;
   /** The shield in front of the user's guard, by user id. */

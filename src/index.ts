@@ -5,6 +5,7 @@ import { runRetention } from "./jobs/retention";
 export { AccountGuard } from "./durable-objects/account-guard";
 export { IpBlockList } from "./durable-objects/ip-block-list";
 export { IpGuard } from "./durable-objects/ip-guard";
+export { SecurityMonitor } from "./durable-objects/security-monitor";
 export { UserGuard } from "./durable-objects/user-guard";
 
 const app = createApp();

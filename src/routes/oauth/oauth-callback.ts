@@ -62,9 +62,11 @@ export const oauthCallback = defineEndpoint({
           nonceHash: flow.nonceHash,
         });
         const outcome = await resolveAccount(c, provider.id, identity, flow);
-        await attempt.settle("cancelled");
+        const needsSecondFactor = outcome.kind !== "linked" && (await isTwoFactorEnabled(c, outcome.user.id));
+        // A sign-in signal only when the provider completes it (not a link, not before a second factor).
+        await attempt.settle("cancelled", outcome.kind !== "linked" && !needsSecondFactor);
         if (outcome.kind === "linked") return c.redirect(flow.returnTo, 302);
-        if (await isTwoFactorEnabled(c, outcome.user.id)) {
+        if (needsSecondFactor) {
           // The provider stands in for the password only: the second factor is still asked.
           const mfaToken = await issueMfaToken(outcome.user.id, signingKeys(c));
           return c.redirect(secondFactorRedirect(mfaToken, flow.returnTo), 302);
