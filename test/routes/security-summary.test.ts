@@ -20,7 +20,17 @@ interface Summary {
   window: string;
   from: string;
   to: string;
-  counts: Record<string, number>;
+  counts: Record<
+    | "signIns"
+    | "failedLogins"
+    | "lockouts"
+    | "twoFactorFailures"
+    | "unauthorized"
+    | "rateLimited"
+    | "blocked"
+    | "keyRejections",
+    number
+  >;
   mailDeliveryFailures: number;
   topAddresses: { ip: string; failedLogins: number }[];
   topNetworks: { network: string; failedLogins: number }[];
