@@ -136,7 +136,7 @@ export class AccountGuard extends DurableObject<Bindings> {
     const lockEndsAt = accountLockStateEndsAt(this.readLock());
     if (lockEndsAt <= now) this.deleteLock();
     const resetMailsEndAt = this.resetMails.prune(now, RESET_MAIL_WINDOW.windowMs);
-    await this.storage.finishCleanup(now, [signalsEndAt, lockEndsAt, resetMailsEndAt]);
+    await this.storage.finishCleanup(now, this.signals.endTimes([signalsEndAt, lockEndsAt, resetMailsEndAt]));
   }
 
   private readLock(): AccountLockState {

@@ -233,13 +233,16 @@ export class IpGuard extends DurableObject<Bindings> {
     // A block without an end stays until an operator lifts it.
     const blockEndsAt = block === null ? Number.NEGATIVE_INFINITY : (block.until ?? Number.POSITIVE_INFINITY);
     if (blockEndsAt <= now) this.storage.ifStored(undefined, (sql) => sql.exec("DELETE FROM ip_block"));
-    await this.storage.finishCleanup(now, [
-      signalsEndAt,
-      loginEndsAt,
-      blockEndsAt,
-      this.resetRequests.prune(now, RESET_REQUEST_WINDOW.windowMs),
-      this.unauthenticated.prune(now, UNAUTHENTICATED_WINDOW.windowMs),
-    ]);
+    await this.storage.finishCleanup(
+      now,
+      this.signals.endTimes([
+        signalsEndAt,
+        loginEndsAt,
+        blockEndsAt,
+        this.resetRequests.prune(now, RESET_REQUEST_WINDOW.windowMs),
+        this.unauthenticated.prune(now, UNAUTHENTICATED_WINDOW.windowMs),
+      ]),
+    );
   }
 
   private readBlock(): IpBlock | null {

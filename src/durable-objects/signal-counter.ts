@@ -122,9 +122,10 @@ export class SignalCounter {
   }
 
   /**
-   * Called by the guard's alarm: hands every pending count to the monitor (one call) and drops
-   * what it took, forgets distinct members of past minutes, and returns when the alarm must run
-   * again for them (-Infinity when nothing is left).
+   * Called first by the guard's alarm: hands every pending count to the monitor (one call) and
+   * drops what it took, forgets distinct members of past minutes, and returns when the alarm must
+   * run again to retry (-Infinity when nothing is pending). Pass the guard's other end times
+   * through `endTimes` afterwards.
    */
   async flush(now: number): Promise<number> {
     const rows = this.storage.ifStored([] as SignalCount[], (sql) => {
@@ -152,12 +153,26 @@ export class SignalCounter {
         sql.exec("DELETE FROM signal_counts WHERE count <= 0");
       });
     }
-    return this.storage.ifStored(Number.NEGATIVE_INFINITY, (sql) => {
-      const pending = sql.exec("SELECT 1 FROM signal_counts LIMIT 1").toArray().length > 0;
-      if (pending) return now + SIGNAL_FLUSH_INTERVAL_MS;
-      const { newest } = sql.exec<{ newest: number | null }>("SELECT max(minute) AS newest FROM signal_seen").one();
-      return newest === null ? Number.NEGATIVE_INFINITY : newest + MINUTE_MS;
-    });
+    return this.storage.ifStored(Number.NEGATIVE_INFINITY, (sql) =>
+      sql.exec("SELECT 1 FROM signal_counts LIMIT 1").toArray().length > 0
+        ? now + SIGNAL_FLUSH_INTERVAL_MS
+        : Number.NEGATIVE_INFINITY,
+    );
+  }
+
+  /**
+   * The guard's end times with the distinct members' own (the end of their minute) added only if
+   * no other state outlives them: a failed login always leaves login or lock state for longer,
+   * whose alarm (flushing first) forgets them, so they cost no alarm of their own.
+   */
+  endTimes(guardEndTimes: number[]): number[] {
+    const newest = this.storage.ifStored(
+      null,
+      (sql) => sql.exec<{ newest: number | null }>("SELECT max(minute) AS newest FROM signal_seen").one().newest,
+    );
+    if (newest === null) return guardEndTimes;
+    const seenEndAt = newest + MINUTE_MS;
+    return guardEndTimes.some((at) => at >= seenEndAt) ? guardEndTimes : [...guardEndTimes, seenEndAt];
   }
 
   private async deliver(rows: SignalCount[]): Promise<boolean> {

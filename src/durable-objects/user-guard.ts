@@ -368,7 +368,10 @@ export class UserGuard extends DurableObject<Bindings> {
       return next ?? Number.NEGATIVE_INFINITY;
     });
     // The cut-offs and settings never expire: with them the storage stays, without an alarm.
-    await this.storage.finishCleanup(now, [signalsEndAt, revocationsEndAt, this.requests.prune(now, MINUTE_MS)]);
+    await this.storage.finishCleanup(
+      now,
+      this.signals.endTimes([signalsEndAt, revocationsEndAt, this.requests.prune(now, MINUTE_MS)]),
+    );
   }
 }
 
