@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import type { SignalContext } from "../domain/security-signals";
+import { MAX_ACCOUNT_LENGTH, type SignalContext } from "../domain/security-signals";
 import type { AppEnv } from "../env";
 
 /**
@@ -11,6 +11,8 @@ export function signalContext(c: Context<AppEnv>, account: string | null = null)
   return {
     address: c.get("clientIp"),
     asn: typeof asn === "number" && Number.isInteger(asn) && asn >= 0 && asn <= 4_294_967_295 ? asn : null,
-    account,
+    // An account key is an email (at most 320 characters) or, for an unknown passkey, its
+    // credential id, whose length the client chooses: kept within what the guards accept.
+    account: account === null ? null : account.slice(0, MAX_ACCOUNT_LENGTH),
   };
 }

@@ -89,10 +89,12 @@ export interface SignalContext {
   account: string | null;
 }
 
+export const MAX_ACCOUNT_LENGTH = 320;
+
 export const signalContextSchema = z.strictObject({
   address: z.string().min(1).max(64),
   asn: z.int().nonnegative().max(4_294_967_295).nullable(),
-  account: z.string().min(1).max(320).nullable(),
+  account: z.string().min(1).max(MAX_ACCOUNT_LENGTH).nullable(),
 });
 
 export const signalKindsSchema = z.array(z.enum(signalKinds)).max(signalKinds.length);
