@@ -6,6 +6,7 @@ import type { AccountGuard } from "./durable-objects/account-guard";
 import type { AlertDesk } from "./durable-objects/alert-desk";
 import type { IpBlockList } from "./durable-objects/ip-block-list";
 import type { IpGuard } from "./durable-objects/ip-guard";
+import type { SecurityMonitor } from "./durable-objects/security-monitor";
 import type { UserGuard } from "./durable-objects/user-guard";
 
 /** What wrangler.toml and the secrets give the Worker. Secrets are optional here: `loadConfig` checks them. */
@@ -16,6 +17,7 @@ export interface Bindings {
   IP_GUARD: DurableObjectNamespace<IpGuard>;
   ACCOUNT_GUARD: DurableObjectNamespace<AccountGuard>;
   IP_BLOCK_LIST: DurableObjectNamespace<IpBlockList>;
+  SECURITY_MONITOR: DurableObjectNamespace<SecurityMonitor>;
   /** The alert desk (one instance, "global"): de-duplicates alerts and delivers them to the webhook. */
   ALERT_DESK: DurableObjectNamespace<AlertDesk>;
   /** The shield (Workers Rate Limiting, per location): requests without a valid credential, by IP. */

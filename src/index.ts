@@ -7,6 +7,7 @@ export { AccountGuard } from "./durable-objects/account-guard";
 export { AlertDesk } from "./durable-objects/alert-desk";
 export { IpBlockList } from "./durable-objects/ip-block-list";
 export { IpGuard } from "./durable-objects/ip-guard";
+export { SecurityMonitor } from "./durable-objects/security-monitor";
 export { UserGuard } from "./durable-objects/user-guard";
 
 const app = createApp();

@@ -1,22 +1,33 @@
 import type { Context } from "hono";
+import type { SignalContext, SignalKind } from "../domain/security-signals";
 import type { AdmitRequest } from "../durable-objects/user-guard";
 import type { AppEnv } from "../env";
 import { withIpGuard, withUserGuard } from "../services/guard-client";
+import { reportUnguardedSignal } from "../services/unguarded-signals";
 import { isClientBlocked } from "./ip-blocks";
 import type { Principal } from "./principal";
 import { ipBlocked, rateLimited, setRateLimitHeaders } from "./rate-limit-headers";
 import { shieldAnonymous, shieldUser } from "./shield";
+import { signalContext } from "./signal-context";
 
 /**
  * Admits a request without a valid credential (public routes, every rejected credential,
  * unknown paths): the shield, the operator's blocks (this isolate's copy, ranges included), then
  * ONE call to the IP's guard, which refuses a blocked address or one past 1000 in the rolling
  * hour, and otherwise counts this request. Refused: 403 ip_blocked or 429, nothing else done.
+ * `signals`: what the request ends in once admitted (security signals, counted by that guard).
  */
-export async function admitAnonymous(c: Context<AppEnv>): Promise<void> {
+export async function admitAnonymous(c: Context<AppEnv>, signals: SignalKind[] = []): Promise<void> {
   await shieldAnonymous(c);
-  if (await isClientBlocked(c)) throw ipBlocked();
-  const admission = await withIpGuard(c.env, c.get("clientIp"), (guard) => guard.admitUnauthenticated());
+  if (await isClientBlocked(c)) {
+    reportUnguardedSignal(c, "blocked");
+    throw ipBlocked();
+  }
+  // The guard counts the request's signals with the one call it makes anyway: `signals` if it is
+  // admitted (a 401, a key rejection), a 403 or 429 if not.
+  const admission = await withIpGuard(c.env, c.get("clientIp"), (guard) =>
+    guard.admitUnauthenticated({ kinds: signals, context: signalContext(c) }),
+  );
   if (!admission.admitted) {
     if ("blocked" in admission) throw ipBlocked();
     throw rateLimited(admission.limit, admission.retryAfterSeconds);
@@ -37,7 +48,7 @@ export async function refundAnonymous(c: Context<AppEnv>): Promise<void> {
   }
 }
 
-function admitRequestOf(principal: Principal): AdmitRequest {
+function admitRequestOf(principal: Principal, signals: SignalContext): AdmitRequest {
   return principal.kind === "session"
     ? {
         credential: {
@@ -46,8 +57,12 @@ function admitRequestOf(principal: Principal): AdmitRequest {
           tokenId: principal.tokenId,
           createdAt: principal.sessionCreatedAt,
         },
+        signalContext: signals,
       }
-    : { credential: { kind: "api_key", keyId: principal.keyId, createdAt: principal.createdAt } };
+    : {
+        credential: { kind: "api_key", keyId: principal.keyId, createdAt: principal.createdAt },
+        signalContext: signals,
+      };
 }
 
 /**
@@ -56,9 +71,14 @@ function admitRequestOf(principal: Principal): AdmitRequest {
  * rolling window together. `revoked` is for the caller to refuse as a rejected credential.
  */
 export async function admitUser(c: Context<AppEnv>, principal: Principal): Promise<"admitted" | "revoked"> {
-  if (await isClientBlocked(c)) throw ipBlocked();
+  if (await isClientBlocked(c)) {
+    reportUnguardedSignal(c, "blocked");
+    throw ipBlocked();
+  }
   await shieldUser(c, principal.userId);
-  const admission = await withUserGuard(c.env, principal.userId, (guard) => guard.admit(admitRequestOf(principal)));
+  const admission = await withUserGuard(c.env, principal.userId, (guard) =>
+    guard.admit(admitRequestOf(principal, signalContext(c))),
+  );
   switch (admission.outcome) {
     case "revoked":
       return "revoked";

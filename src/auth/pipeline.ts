@@ -1,6 +1,9 @@
 import type { Context } from "hono";
+import type { SignalKind } from "../domain/security-signals";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
+import { withIpGuard } from "../services/guard-client";
+import { reportUnguardedSignal } from "../services/unguarded-signals";
 import type { AccessPolicy } from "./access";
 import { admitAnonymous, admitUser, refundAnonymous } from "./admit";
 import { auditKeyRejection, checkApiKey, type KeyRejection, lookUpApiKey, recordKeyUse } from "./api-keys";
@@ -9,6 +12,7 @@ import { type Identity, identifyCaller, identifyOperator } from "./identify";
 import { isClientBlocked } from "./ip-blocks";
 import type { Principal } from "./principal";
 import { ipBlocked } from "./rate-limit-headers";
+import { signalContext } from "./signal-context";
 
 // RFC 6750 §3: a 401 names the scheme, and says `invalid_token` when one was presented.
 const unauthorized = (presented: "missing" | "invalid") =>
@@ -30,7 +34,13 @@ async function refuseCredential(
   presented: "missing" | "invalid",
   rejection?: KeyRejection,
 ): Promise<never> {
-  await admitAnonymous(c);
+  // What the admitted request ends in: a 401 (403 for a key used outside its allowlist), and a key rejection.
+  const signals: SignalKind[] = rejection
+    ? rejection.reason === "ip"
+      ? ["key_rejection"]
+      : ["unauthorized", "key_rejection"]
+    : ["unauthorized"];
+  await admitAnonymous(c, signals);
   if (rejection) await auditKeyRejection(c, rejection);
   if (rejection?.reason === "ip") throw new ApiError("ip_not_allowed");
   throw unauthorized(presented);
@@ -57,14 +67,31 @@ async function admitUnknownKey(c: Context<AppEnv>, keyHash: string): Promise<Pri
   await admitAnonymous(c);
   const now = Date.now();
   const key = await lookUpApiKey(c.env, keyHash, now);
-  if (!key) throw unauthorized("invalid");
+  if (!key) {
+    reportLateSignals(c, ["unauthorized", "key_rejection"]);
+    throw unauthorized("invalid");
+  }
   const check = checkApiKey(key, c.get("clientIp"), now);
   if (!check.ok) {
+    reportLateSignals(c, check.reason === "ip" ? ["key_rejection"] : ["unauthorized", "key_rejection"]);
     await auditKeyRejection(c, check);
     throw check.reason === "ip" ? new ApiError("ip_not_allowed") : unauthorized("invalid");
   }
   await refundAnonymous(c);
   return admitVerified(c, check.principal);
+}
+
+/**
+ * Signals known only after the address's guard admitted the request (a key that D1 does not know
+ * or refuses): told to that guard after the response is sent. An extra call, but only for a
+ * request that already cost a D1 read, and never in the response's path. Best effort.
+ */
+function reportLateSignals(c: Context<AppEnv>, kinds: SignalKind[]): void {
+  c.executionCtx.waitUntil(
+    withIpGuard(c.env, c.get("clientIp"), (guard) => guard.recordSignals({ kinds, context: signalContext(c) })).catch(
+      () => undefined,
+    ),
+  );
 }
 
 async function admitCaller(c: Context<AppEnv>, identity: Identity): Promise<Principal> {
@@ -85,7 +112,10 @@ async function admitCaller(c: Context<AppEnv>, identity: Identity): Promise<Prin
 async function admitOperator(c: Context<AppEnv>): Promise<void> {
   const identity = await identifyOperator(c);
   if (identity !== "operator") return refuseCredential(c, identity);
-  if (await isClientBlocked(c)) throw ipBlocked();
+  if (await isClientBlocked(c)) {
+    reportUnguardedSignal(c, "blocked");
+    throw ipBlocked();
+  }
 }
 
 /**

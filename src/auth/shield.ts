@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { ipGuardKey } from "../domain/client-address";
 import type { AppEnv } from "../env";
+import { reportUnguardedSignal } from "../services/unguarded-signals";
 import { rateLimited } from "./rate-limit-headers";
 
 /**
@@ -19,11 +20,17 @@ export const SHIELD_LIMITS = {
 /** Sheds a flood of requests without a valid credential from one address (429). */
 export async function shieldAnonymous(c: Context<AppEnv>): Promise<void> {
   const { success } = await c.env.ANONYMOUS_SHIELD.limit({ key: ipGuardKey(c.get("clientIp")) });
-  if (!success) throw rateLimited(SHIELD_LIMITS.anonymous.limit, SHIELD_LIMITS.anonymous.periodSeconds);
+  if (!success) {
+    reportUnguardedSignal(c, "rate_limited");
+    throw rateLimited(SHIELD_LIMITS.anonymous.limit, SHIELD_LIMITS.anonymous.periodSeconds);
+  }
 }
 
 /** Sheds a flood of one user's requests before their guard is asked (429). */
 export async function shieldUser(c: Context<AppEnv>, userId: string): Promise<void> {
   const { success } = await c.env.USER_SHIELD.limit({ key: userId });
-  if (!success) throw rateLimited(SHIELD_LIMITS.user.limit, SHIELD_LIMITS.user.periodSeconds);
+  if (!success) {
+    reportUnguardedSignal(c, "rate_limited");
+    throw rateLimited(SHIELD_LIMITS.user.limit, SHIELD_LIMITS.user.periodSeconds);
+  }
 }

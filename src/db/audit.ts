@@ -46,6 +46,7 @@ export type AuditEventType =
   | "admin.credentials_revoked"
   | "admin.password_reset_forced"
   | "admin.ip_blocked"
+  | "admin.security_summary_viewed"
   | "admin.ip_unblocked"
   | "webhook.signature_failed"
   | "license.purchased"

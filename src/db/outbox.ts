@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, isNotNull, lt, or, sql } from "drizzle-orm";
+import { and, count, desc, eq, gte, inArray, isNotNull, lt, or, sql } from "drizzle-orm";
 import { newId } from "../crypto/random";
 import type { Database } from "./client";
 import { afterCursor, type CursorPosition } from "./cursor";
@@ -64,6 +64,15 @@ export async function markMailFailed(db: Database, mailId: string, error: string
     .update(emailOutbox)
     .set({ status: "failed", error: sql`coalesce(${emailOutbox.error}, ${error})`, followUp: null })
     .where(and(eq(emailOutbox.id, mailId), eq(emailOutbox.status, "stored")));
+}
+
+/** Mails created in [from, to) whose delivery failed for good (the security summary; reads the created_at index). */
+export async function countFailedMails(db: Database, from: Date, to: Date): Promise<number> {
+  const [row] = await db
+    .select({ failed: count() })
+    .from(emailOutbox)
+    .where(and(gte(emailOutbox.createdAt, from), lt(emailOutbox.createdAt, to), eq(emailOutbox.status, "failed")));
+  return row?.failed ?? 0;
 }
 
 export async function listOutbox(

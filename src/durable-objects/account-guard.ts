@@ -10,11 +10,13 @@ import {
   settleAccountLoginAttempt,
 } from "../domain/account-lockout";
 import { toSeconds } from "../domain/seconds";
+import { SERVICE_SUBJECT } from "../domain/security-signals";
 import type { Bindings } from "../env";
 import { GuardStorage } from "./guard-storage";
 import type { GuardDecision } from "./ip-guard";
 import { REQUEST_WINDOW_COLUMNS, RequestWindow } from "./request-window";
 import { parseArgument } from "./rpc-arguments";
+import { SIGNAL_COUNTER_TABLES, SignalCounter, type SignalReport, signalReportSchema } from "./signal-counter";
 
 /** At most 3 password-reset mails per email in any rolling hour. */
 export const RESET_MAIL_WINDOW = { limit: 3, windowMs: 60 * 60 * 1000 };
@@ -39,12 +41,17 @@ type LockRow = {
  * still refuse something (until the lock ends, or a day after the run's latest attempt), and
  * `reset_mails`, one row per reset mail of the last hour. Once both have run out, the alarm
  * deletes everything: an email that anyone ever tried keeps no storage.
+ *
+ * Security signals (signal-counter.ts): the account's failed logins and the distinct addresses
+ * they came from, its lockouts (and the service's lockout total, counted here only); the alarm
+ * hands them to the SecurityMonitor.
  */
 export class AccountGuard extends DurableObject<Bindings> {
   /** The clock; tests replace it to let a lock run out without waiting. */
   now: () => number = () => Date.now();
   private readonly storage: GuardStorage;
   private readonly resetMails: RequestWindow;
+  private readonly signals: SignalCounter;
 
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
@@ -55,7 +62,9 @@ export class AccountGuard extends DurableObject<Bindings> {
         lock_announced INTEGER NOT NULL,
         last_attempt_at INTEGER`,
       reset_mails: REQUEST_WINDOW_COLUMNS,
+      ...SIGNAL_COUNTER_TABLES,
     });
+    this.signals = new SignalCounter(this.storage, env);
     this.resetMails = new RequestWindow(this.storage, "reset_mails");
   }
 
@@ -71,13 +80,35 @@ export class AccountGuard extends DurableObject<Bindings> {
     return { admitted: true };
   }
 
-  /** Returns whether this failure is the one that announces a new lock (mail and audit once). */
-  async settleLoginAttempt(outcome: AccountOutcome): Promise<{ newlyLocked: boolean }> {
+  /**
+   * Returns whether this failure is the one that announces a new lock (mail and audit once).
+   * `signals`: what the attempt counts for this account (its context names the account and the
+   * client address, which this instance cannot know); a new lock is counted as a lockout.
+   */
+  async settleLoginAttempt(outcome: AccountOutcome, signals?: SignalReport): Promise<{ newlyLocked: boolean }> {
+    const report = signals === undefined ? undefined : parseArgument(signalReportSchema, signals, "signals");
     const settlement = settleAccountLoginAttempt(
       this.readLock(),
       parseArgument(z.enum(["success", "failure", "partial"]), outcome, "outcome"),
     );
-    await this.writeLock(settlement.state, this.now());
+    const now = this.now();
+    await this.writeLock(settlement.state, now);
+    if (report?.context.account) {
+      const account = report.context.account;
+      this.signals.count(now, [
+        ...report.kinds.map((signal) => ({ signal, dimension: "account" as const, subject: account })),
+        ...(settlement.newlyLocked
+          ? [
+              { signal: "lockout" as const, dimension: "service" as const, subject: SERVICE_SUBJECT },
+              { signal: "lockout" as const, dimension: "account" as const, subject: account },
+            ]
+          : []),
+      ]);
+      if (report.kinds.includes("failed_login")) {
+        this.signals.countDistinct(now, "account_addresses", account, report.context.address);
+      }
+      await this.signals.wake(now);
+    }
     return { newlyLocked: settlement.newlyLocked };
   }
 
@@ -99,11 +130,13 @@ export class AccountGuard extends DurableObject<Bindings> {
 
   /** Drops the lock state once it can refuse nothing and the reset window once it is empty. */
   override async alarm(): Promise<void> {
+    // First, so that everything after it reads the state as it is once the call is back.
+    const signalsEndAt = await this.signals.flush(this.now());
     const now = this.now();
     const lockEndsAt = accountLockStateEndsAt(this.readLock());
     if (lockEndsAt <= now) this.deleteLock();
     const resetMailsEndAt = this.resetMails.prune(now, RESET_MAIL_WINDOW.windowMs);
-    await this.storage.finishCleanup(now, [lockEndsAt, resetMailsEndAt]);
+    await this.storage.finishCleanup(now, this.signals.endTimes([signalsEndAt, lockEndsAt, resetMailsEndAt]));
   }
 
   private readLock(): AccountLockState {

@@ -12,10 +12,19 @@ import {
   settleIpLoginAttempt,
 } from "../domain/login-backoff";
 import { toSeconds } from "../domain/seconds";
+import { signalNetwork } from "../domain/security-signals";
 import type { Bindings } from "../env";
 import { GuardStorage } from "./guard-storage";
 import { REQUEST_WINDOW_COLUMNS, RequestWindow, type WindowAdmission } from "./request-window";
 import { parseArgument } from "./rpc-arguments";
+import {
+  SIGNAL_COUNTER_TABLES,
+  SignalCounter,
+  type SignalReport,
+  type SignalRow,
+  serviceRows,
+  signalReportSchema,
+} from "./signal-counter";
 
 export type GuardDecision = { admitted: true } | { admitted: false; retryAfterSeconds: number };
 export type LoginAttemptTicket = { admitted: true; attemptAt: number } | { admitted: false; retryAfterSeconds: number };
@@ -35,6 +44,7 @@ const settleSchema = z.object({ attemptAt: z.int(), outcome: z.enum(["success", 
 /** Which login limits an instance applies: one address's, or (keyed by a network) a network's. */
 export type LoginScope = "address" | "network";
 const scopeSchema = z.enum(["address", "network"]);
+const scopedReportSchema = signalReportSchema.extend({ scope: scopeSchema });
 const throttles: Record<LoginScope, LoginThrottle> = {
   address: ADDRESS_LOGIN_THROTTLE,
   network: NETWORK_LOGIN_THROTTLE,
@@ -51,6 +61,11 @@ const throttles: Record<LoginScope, LoginThrottle> = {
  * and the latest one, for the backoff), and one row per request in `reset_requests` and
  * `unauthenticated_window`. The alarm drops each once it can refuse nothing; an address with
  * nothing left keeps no storage.
+ *
+ * Security signals (signal-counter.ts): an address's instance counts the service totals and the
+ * address's and ASN's rows of what it sees (401s, 429s, blocks, key rejections, login outcomes);
+ * a network's instance counts the network's failed logins and the distinct accounts they tried.
+ * The alarm hands them to the SecurityMonitor.
  */
 export class IpGuard extends DurableObject<Bindings> {
   /** The clock; tests replace it to walk through backoff and windows without waiting. */
@@ -58,6 +73,7 @@ export class IpGuard extends DurableObject<Bindings> {
   private readonly storage: GuardStorage;
   private readonly resetRequests: RequestWindow;
   private readonly unauthenticated: RequestWindow;
+  private readonly signals: SignalCounter;
 
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
@@ -68,7 +84,9 @@ export class IpGuard extends DurableObject<Bindings> {
         "id INTEGER PRIMARY KEY CHECK (id = 1), consecutive_failures INTEGER NOT NULL, last_failure_at INTEGER",
       reset_requests: REQUEST_WINDOW_COLUMNS,
       unauthenticated_window: REQUEST_WINDOW_COLUMNS,
+      ...SIGNAL_COUNTER_TABLES,
     });
+    this.signals = new SignalCounter(this.storage, env);
     this.resetRequests = new RequestWindow(this.storage, "reset_requests");
     this.unauthenticated = new RequestWindow(this.storage, "unauthenticated_window");
   }
@@ -81,14 +99,49 @@ export class IpGuard extends DurableObject<Bindings> {
 
   /**
    * One request without a valid credential: refused if the IP is blocked, else counted in the
-   * rolling hour (a refusal uses no budget).
+   * rolling hour (a refusal uses no budget). `signals` names what the request ends in once
+   * admitted (a 401, a key rejection); a refusal is counted as what it is (blocked, 429) instead.
    */
-  async admitUnauthenticated(): Promise<IpAdmission> {
-    if (await this.isBlocked()) return { admitted: false, blocked: true };
+  async admitUnauthenticated(signals?: SignalReport): Promise<IpAdmission> {
+    const report = signals === undefined ? undefined : parseArgument(signalReportSchema, signals, "signals");
     const now = this.now();
+    if (await this.isBlocked()) {
+      if (report) await this.countSignals(now, "address", { ...report, kinds: ["blocked"] });
+      return { admitted: false, blocked: true };
+    }
     const admission = this.unauthenticated.admit(now, UNAUTHENTICATED_WINDOW);
     if (admission.admitted) await this.storage.wakeBy(now + UNAUTHENTICATED_WINDOW.windowMs);
+    if (report)
+      await this.countSignals(now, "address", admission.admitted ? report : { ...report, kinds: ["rate_limited"] });
     return admission;
+  }
+
+  /**
+   * Signals learnt after the request's one call here (an unknown API key, found so only after the
+   * admitted D1 read), counted as this address's.
+   */
+  async recordSignals(signals: SignalReport): Promise<void> {
+    await this.countSignals(this.now(), "address", parseArgument(signalReportSchema, signals, "signals"));
+  }
+
+  /**
+   * Counts signals: an address's instance the service total, the address and its ASN; a
+   * network's instance the network, and each account its failed logins tried (once a minute).
+   */
+  private async countSignals(now: number, scope: LoginScope, report: SignalReport): Promise<void> {
+    if (report.kinds.length === 0) return;
+    const { kinds, context } = report;
+    if (scope === "address") {
+      this.signals.count(now, serviceRows(kinds, context));
+    } else {
+      const network = signalNetwork(context.address);
+      const rows: SignalRow[] = kinds.map((signal) => ({ signal, dimension: "network", subject: network }));
+      this.signals.count(now, rows);
+      if (kinds.includes("failed_login") && context.account !== null) {
+        this.signals.countDistinct(now, "network_accounts", network, context.account);
+      }
+    }
+    await this.signals.wake(now);
   }
 
   /**
@@ -121,21 +174,42 @@ export class IpGuard extends DurableObject<Bindings> {
     return wasBlocked;
   }
 
-  async beginLoginAttempt(scope: LoginScope = "address"): Promise<LoginAttemptTicket> {
-    const throttle = throttles[parseArgument(scopeSchema, scope, "scope")];
+  /**
+   * `signals`: the request's context, so that an address's refusal (429) is counted as its
+   * signal; a network's refusal is counted by the address's instance when the attempt is
+   * cancelled there, so each refused attempt counts once.
+   */
+  async beginLoginAttempt(scope: LoginScope = "address", signals?: SignalReport): Promise<LoginAttemptTicket> {
+    const parsedScope = parseArgument(scopeSchema, scope, "scope");
+    const throttle = throttles[parsedScope];
+    const report = signals === undefined ? undefined : parseArgument(signalReportSchema, signals, "signals");
     const now = this.now();
     const decision = beginIpLoginAttempt(this.readLogin(), now, throttle);
-    if (!decision.admitted) return { admitted: false, retryAfterSeconds: toSeconds(decision.retryAfterMs) };
+    if (!decision.admitted) {
+      if (report && parsedScope === "address")
+        await this.countSignals(now, "address", { ...report, kinds: ["rate_limited"] });
+      return { admitted: false, retryAfterSeconds: toSeconds(decision.retryAfterMs) };
+    }
     await this.writeLogin(decision.state, now);
     return { admitted: true, attemptAt: decision.attemptAt };
   }
 
-  async settleLoginAttempt(attemptAt: number, outcome: AttemptOutcome): Promise<void> {
-    // Settling needs no scope: it only records the outcome; the limits apply at the next begin.
+  /**
+   * Records an attempt's outcome. Settling needs no scope for the limits (they apply at the next
+   * begin); `signals` says which instance this is for the counts (sign-in, failed login, a 2FA
+   * failure, a 429 of the network's throttle).
+   */
+  async settleLoginAttempt(
+    attemptAt: number,
+    outcome: AttemptOutcome,
+    signals?: SignalReport & { scope: LoginScope },
+  ): Promise<void> {
     const settlement = parseArgument(settleSchema, { attemptAt, outcome }, "login settlement");
+    const report = signals === undefined ? undefined : parseArgument(scopedReportSchema, signals, "signals");
     const now = this.now();
     const next = settleIpLoginAttempt(this.readLogin(), settlement.attemptAt, settlement.outcome, now);
     await this.writeLogin(next, now);
+    if (report) await this.countSignals(now, report.scope, report);
   }
 
   async admitResetRequest(): Promise<GuardDecision> {
@@ -148,6 +222,8 @@ export class IpGuard extends DurableObject<Bindings> {
 
   /** Drops state that can no longer refuse anything, so idle IPs cost no storage. */
   override async alarm(): Promise<void> {
+    // First, so that everything after it reads the state as it is once the call is back.
+    const signalsEndAt = await this.signals.flush(this.now());
     const now = this.now();
     // An instance does not know its scope here; the address throttle's end is the later one (its
     // backoff grows faster, both cap at an hour), so a network's state is kept long enough.
@@ -157,12 +233,16 @@ export class IpGuard extends DurableObject<Bindings> {
     // A block without an end stays until an operator lifts it.
     const blockEndsAt = block === null ? Number.NEGATIVE_INFINITY : (block.until ?? Number.POSITIVE_INFINITY);
     if (blockEndsAt <= now) this.storage.ifStored(undefined, (sql) => sql.exec("DELETE FROM ip_block"));
-    await this.storage.finishCleanup(now, [
-      loginEndsAt,
-      blockEndsAt,
-      this.resetRequests.prune(now, RESET_REQUEST_WINDOW.windowMs),
-      this.unauthenticated.prune(now, UNAUTHENTICATED_WINDOW.windowMs),
-    ]);
+    await this.storage.finishCleanup(
+      now,
+      this.signals.endTimes([
+        signalsEndAt,
+        loginEndsAt,
+        blockEndsAt,
+        this.resetRequests.prune(now, RESET_REQUEST_WINDOW.windowMs),
+        this.unauthenticated.prune(now, UNAUTHENTICATED_WINDOW.windowMs),
+      ]),
+    );
   }
 
   private readBlock(): IpBlock | null {

@@ -1,10 +1,12 @@
 import { DurableObject } from "cloudflare:workers";
 import * as z from "zod";
 import { CLOCK_SKEW_SECONDS, TOKEN_LIFETIME_SECONDS } from "../crypto/jwt";
+import { signalContextSchema } from "../domain/security-signals";
 import type { Bindings } from "../env";
 import { GuardStorage } from "./guard-storage";
 import { REQUEST_WINDOW_COLUMNS, RequestWindow } from "./request-window";
 import { parseArgument } from "./rpc-arguments";
+import { SIGNAL_COUNTER_TABLES, SignalCounter, serviceRows } from "./signal-counter";
 
 const epochMsSchema = z.int().nonnegative();
 
@@ -22,6 +24,8 @@ const admitRequestSchema = z.object({
     }),
     z.object({ kind: z.literal("api_key"), keyId: z.string().min(1), createdAt: epochMsSchema }),
   ]),
+  /** The request's context, for counting a refusal (429) as a signal; this instance cannot know it. */
+  signalContext: signalContextSchema.optional(),
 });
 export type AdmitRequest = z.infer<typeof admitRequestSchema>;
 export type AdmitResult =
@@ -90,6 +94,7 @@ export class UserGuard extends DurableObject<Bindings> {
   now: () => number = () => Date.now();
   private readonly storage: GuardStorage;
   private readonly requests: RequestWindow;
+  private readonly signals: SignalCounter;
 
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
@@ -106,7 +111,9 @@ export class UserGuard extends DurableObject<Bindings> {
         kept_session TEXT`,
       request_window: REQUEST_WINDOW_COLUMNS,
       settings: "name TEXT PRIMARY KEY, value INTEGER NOT NULL",
+      ...SIGNAL_COUNTER_TABLES,
     });
+    this.signals = new SignalCounter(this.storage, env);
     this.requests = new RequestWindow(this.storage, "request_window");
   }
 
@@ -116,11 +123,18 @@ export class UserGuard extends DurableObject<Bindings> {
    * credential or a refusal uses no budget.
    */
   async admit(request: AdmitRequest): Promise<AdmitResult> {
-    const { credential } = parseArgument(admitRequestSchema, request, "admit request");
+    const { credential, signalContext } = parseArgument(admitRequestSchema, request, "admit request");
     const now = this.now();
     if (this.isRevoked(credential, now)) return { outcome: "revoked" };
     const admission = this.requests.admit(now, { limit: this.requestLimit(), windowMs: MINUTE_MS });
-    if (!admission.admitted) return { outcome: "rate_limited", ...admission };
+    if (!admission.admitted) {
+      // The user's 429s are the signal counted here (service total, address, ASN).
+      if (signalContext) {
+        this.signals.count(now, serviceRows(["rate_limited"], signalContext));
+        await this.signals.wake(now);
+      }
+      return { outcome: "rate_limited", ...admission };
+    }
     await this.storage.wakeBy(now + MINUTE_MS);
     const { admitted: _, ...headers } = admission;
     return { outcome: "admitted", ...headers };
@@ -337,6 +351,8 @@ export class UserGuard extends DurableObject<Bindings> {
 
   /** Drops revocations no token or key can need any more and requests that left the window. */
   override async alarm(): Promise<void> {
+    // First, so that everything after it reads the state as it is once the call is back.
+    const signalsEndAt = await this.signals.flush(this.now());
     const now = this.now();
     const revocationsEndAt = this.storage.ifStored(Number.NEGATIVE_INFINITY, (sql) => {
       sql.exec("DELETE FROM revoked WHERE expires_at <= ?", now);
@@ -352,7 +368,10 @@ export class UserGuard extends DurableObject<Bindings> {
       return next ?? Number.NEGATIVE_INFINITY;
     });
     // The cut-offs and settings never expire: with them the storage stays, without an alarm.
-    await this.storage.finishCleanup(now, [revocationsEndAt, this.requests.prune(now, MINUTE_MS)]);
+    await this.storage.finishCleanup(
+      now,
+      this.signals.endTimes([signalsEndAt, revocationsEndAt, this.requests.prune(now, MINUTE_MS)]),
+    );
   }
 }
 

@@ -7,6 +7,7 @@ import { adminForcePasswordReset } from "./admin/force-password-reset";
 import { adminPatchUser } from "./admin/patch-user";
 import { adminRevokeAll } from "./admin/revoke-all";
 import { adminSearchAuditLog } from "./admin/search-audit-log";
+import { adminSecuritySummary } from "./admin/security-summary";
 import { adminUnlock } from "./admin/unlock";
 import { createApiKey } from "./api-keys/create-api-key";
 import { listApiKeysEndpoint } from "./api-keys/list-api-keys";
@@ -152,6 +153,7 @@ export const endpoints: Endpoint[] = [
   adminRevokeAll,
   adminForcePasswordReset,
   adminSearchAuditLog,
+  adminSecuritySummary,
   adminUnlock,
   adminClearTwoFactor,
   adminCreateIpBlock,

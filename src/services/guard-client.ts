@@ -1,4 +1,5 @@
 import { ipGuardKey, networkGuardKey } from "../domain/client-address";
+import { SECURITY_MONITOR_NAME } from "../durable-objects/security-monitor";
 import type { Bindings } from "../env";
 import { ApiError } from "../errors";
 
@@ -41,7 +42,7 @@ async function callGuard<T extends Rpc.DurableObjectBranded, R>(
   }
 }
 
-type Stub<K extends "USER_GUARD" | "IP_GUARD" | "ACCOUNT_GUARD" | "IP_BLOCK_LIST"> =
+type Stub<K extends "USER_GUARD" | "IP_GUARD" | "ACCOUNT_GUARD" | "IP_BLOCK_LIST" | "SECURITY_MONITOR"> =
   Bindings[K] extends DurableObjectNamespace<infer T> ? DurableObjectStub<T> : never;
 
 /** The user's guard: revocation (and rate limits); keyed by user id. */
@@ -70,6 +71,11 @@ export function withAccountGuard<R>(env: Bindings, email: string, call: (guard: 
 /** The one list of active IP blocks (addresses and ranges) that every isolate caches. */
 export function withIpBlockList<R>(env: Bindings, call: (list: Stub<"IP_BLOCK_LIST">) => R) {
   return callGuard("ip block list", env.IP_BLOCK_LIST, "global", call);
+}
+
+/** The security signals' roll-up (one instance): the operator's summary reads it. */
+export function withSecurityMonitor<R>(env: Bindings, call: (monitor: Stub<"SECURITY_MONITOR">) => R) {
+  return callGuard("security monitor", env.SECURITY_MONITOR, SECURITY_MONITOR_NAME, call);
 }
 
 /**

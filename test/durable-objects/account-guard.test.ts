@@ -58,7 +58,10 @@ describe("AccountGuard storage", () => {
       await guard.settleLoginAttempt("failure");
     }
     await guard.admitResetMail();
-    expect(await storedState(guard)).toEqual({ tables: ["account_lock", "reset_mails"], alarm: start + 60 * MINUTE });
+    expect(await storedState(guard)).toEqual({
+      tables: ["account_lock", "reset_mails", "signal_counts", "signal_seen"],
+      alarm: start + 60 * MINUTE,
+    });
 
     clock.advance(60 * MINUTE);
     expect(await runAlarm(guard)).toBe(true);
@@ -74,7 +77,7 @@ describe("AccountGuard storage", () => {
       expect((await guard.beginLoginAttempt(60 * MINUTE)).admitted).toBe(true);
       expect(await guard.settleLoginAttempt("failure")).toEqual({ newlyLocked: false });
     }
-    expect((await storedState(guard)).tables).toEqual(["account_lock", "reset_mails"]);
+    expect((await storedState(guard)).tables).toEqual(["account_lock", "reset_mails", "signal_counts", "signal_seen"]);
   });
 
   it("holds no storage once a lock has run out", async () => {

@@ -231,14 +231,20 @@ describe("raiseAlertsFor: one minute's observation through the rules to the desk
       networks: [{ network: "198.51.100.0/24", failedLogins: 40, distinctAccounts: 3 }],
     };
     const first = await raiseAlertsFor(env, loaded.config, observation, minute + MINUTE);
-    expect(first).toEqual([{ status: "raised", id: expect.stringMatching(/^alr_/) }]);
+    expect(first).toEqual([
+      {
+        alert: expect.objectContaining({ kind: "network_under_attack", subject: "198.51.100.0/24" }),
+        outcome: { status: "raised", id: expect.stringMatching(/^alr_/) },
+      },
+    ]);
     const next = await raiseAlertsFor(
       env,
       loaded.config,
       { ...observation, minute: minute + MINUTE },
       minute + 2 * MINUTE,
     );
-    expect(next).toEqual([{ status: "duplicate" }]);
+    expect(next.map((each) => each.outcome)).toEqual([{ status: "duplicate" }]);
+    expect(await raiseAlertsFor(env, loaded.config, observation, minute + MINUTE, () => true)).toEqual([]);
     expect(await raiseAlertsFor(env, loaded.config, { ...observation, networks: [] }, minute + MINUTE)).toEqual([]);
     const listed = (await allAlerts(alertDesk(env))).filter((alert) => alert.subject === "198.51.100.0/24");
     expect(listed).toMatchObject([{ kind: "network_under_attack", observed: 3, threshold: 3 }]);

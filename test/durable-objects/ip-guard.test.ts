@@ -84,7 +84,15 @@ describe("IpGuard storage", () => {
     await guard.admitResetRequest();
     await guard.admitUnauthenticated();
     expect(await storedState(guard)).toEqual({
-      tables: ["ip_block", "login_failures", "login_run", "reset_requests", "unauthenticated_window"],
+      tables: [
+        "ip_block",
+        "login_failures",
+        "login_run",
+        "reset_requests",
+        "signal_counts",
+        "signal_seen",
+        "unauthenticated_window",
+      ],
       alarm: start + SECOND + HOUR,
     });
 

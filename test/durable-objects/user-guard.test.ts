@@ -192,7 +192,7 @@ describe("UserGuard storage", () => {
     await guard.revokeApiKey("key_gone", start);
     await guard.confirmApiKeyRevocation("key_gone", start);
     expect(await storedState(guard)).toEqual({
-      tables: ["cut_offs", "request_window", "revoked", "revoked_api_keys", "settings"],
+      tables: ["cut_offs", "request_window", "revoked", "revoked_api_keys", "settings", "signal_counts", "signal_seen"],
       alarm: start + MINUTE,
     });
 

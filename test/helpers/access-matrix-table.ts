@@ -138,6 +138,7 @@ export const accessMatrixTable = `
 | PATCH /v1/admin/users/{id}                                          | 401  | 401  | 401    | 401    | 401    | 401   | 401   | 401   | 401  | 401  | 401  | 200 |
 | POST /v1/admin/users/{id}/revoke-all                                | 401  | 401  | 401    | 401    | 401    | 401   | 401   | 401   | 401  | 401  | 401  | 204 |
 | GET /v1/admin/audit-log                                             | 401  | 401  | 401    | 401    | 401    | 401   | 401   | 401   | 401  | 401  | 401  | 200 |
+| GET /v1/admin/security/summary                                      | 401  | 401  | 401    | 401    | 401    | 401   | 401   | 401   | 401  | 401  | 401  | 200 |
 | POST /v1/admin/users/{id}/force-password-reset                      | 401  | 401  | 401    | 401    | 401    | 401   | 401   | 401   | 401  | 401  | 401  | 204 |
 | POST /v1/admin/users/{id}/unlock                                    | 401  | 401  | 401    | 401    | 401    | 401   | 401   | 401   | 401  | 401  | 401  | 204 |
 | DELETE /v1/admin/users/{id}/2fa                                     | 401  | 401  | 401    | 401    | 401    | 401   | 401   | 401   | 401  | 401  | 401  | 204 |

@@ -107,6 +107,7 @@ export const fuzzAreas = {
     "DELETE /v1/admin/users/{id}/2fa",
     "POST /v1/admin/ip-blocks",
     "GET /v1/admin/audit-log",
+    "GET /v1/admin/security/summary",
     "DELETE /v1/admin/ip-blocks/{ip}",
     "GET /dev/outbox",
     "GET /dev/alerts",

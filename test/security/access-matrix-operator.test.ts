@@ -77,6 +77,10 @@ describeAccessMatrix("operator", world, {
     method: "GET",
     path: `/v1/admin/audit-log?userId=${target.id}`,
   })),
+  "GET /v1/admin/security/summary": operatorOn(() => ({
+    method: "GET",
+    path: "/v1/admin/security/summary?window=15m",
+  })),
   "POST /v1/admin/users/{id}/unlock": operatorOn((cell, target) => ({
     method: "POST",
     path: `/v1/admin/users/${target.id}/unlock`,

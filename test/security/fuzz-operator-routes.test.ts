@@ -205,6 +205,9 @@ const stats = describeFuzz("operator", {
     base: () => ({ ...operator(), query: { userId: target.id, limit: "3" } }),
     values: { userId: userIds },
   },
+  "GET /v1/admin/security/summary": {
+    base: () => ({ ...operator(), query: { window: "15m" } }),
+  },
   "DELETE /v1/admin/ip-blocks/{ip}": {
     base: () => ({ ...operator(), params: { ip: "192.0.2.1" } }),
   },

@@ -1,11 +1,25 @@
 import type { Context } from "hono";
 import { auditContext } from "../../auth/audit-context";
+import { signalContext } from "../../auth/signal-context";
 import { recordRepeatedFailure } from "../../db/audit";
 import { database } from "../../db/client";
+import type { SignalKind } from "../../domain/security-signals";
 import type { AppEnv } from "../../env";
 import { ApiError } from "../../errors";
 import { withAccountGuard, withIpGuard, withNetworkGuard } from "../../services/guard-client";
 import { announceAccountLock } from "./announce-lock";
+
+/** The checks whose success is a sign-in (the others re-check a signed-in user's password or code). */
+const signInContexts: ReadonlySet<PasswordCheck["context"]> = new Set(["login", "login_mfa", "passkey"]);
+
+/**
+ * What a settled check counts as (README "Security signals"): every failure a failed login (the
+ * second factor's also a 2FA failure), a success a sign-in only when it completes a sign-in.
+ */
+function attemptSignals(check: PasswordCheck, passed: boolean): SignalKind[] {
+  if (!passed) return check.context === "login_mfa" ? ["failed_login", "mfa_failure"] : ["failed_login"];
+  return !check.partial && signInContexts.has(check.context) ? ["sign_in"] : [];
+}
 
 export interface PasswordCheck {
   /** Normalised email: the account guard's key, whether or not an account has it. */
@@ -49,15 +63,28 @@ export async function guardedPasswordCheck(c: Context<AppEnv>, check: PasswordCh
     throw error;
   };
 
+  // Security signals ride on the guard calls the attempt makes anyway (signal-counter.ts).
+  const context = signalContext(c, check.email);
   // The address's limits and its network's (/24, /48: 10× the numbers), asked at once.
   const [ticket, networkTicket] = await Promise.all([
-    withIpGuard(c.env, ip, (guard) => guard.beginLoginAttempt()),
+    withIpGuard(c.env, ip, (guard) => guard.beginLoginAttempt("address", { kinds: [], context })),
     withNetworkGuard(c.env, ip, (guard) => guard.beginLoginAttempt("network")),
   ]);
-  /** Gives back the places of an attempt that checked no password (a refusal is never charged). */
+  /**
+   * Gives back the places of an attempt that checked no password (a refusal is never charged).
+   * The address's guard counts a refusal by the network's throttle as its 429 (its own refusal it
+   * counted when it refused).
+   */
   const cancel = () =>
     Promise.all([
-      ticket.admitted && withIpGuard(c.env, ip, (guard) => guard.settleLoginAttempt(ticket.attemptAt, "cancelled")),
+      ticket.admitted &&
+        withIpGuard(c.env, ip, (guard) =>
+          guard.settleLoginAttempt(ticket.attemptAt, "cancelled", {
+            scope: "address",
+            kinds: networkTicket.admitted ? [] : ["rate_limited"],
+            context,
+          }),
+        ),
       networkTicket.admitted &&
         withNetworkGuard(c.env, ip, (guard) => guard.settleLoginAttempt(networkTicket.attemptAt, "cancelled")),
     ]);
@@ -84,10 +111,15 @@ export async function guardedPasswordCheck(c: Context<AppEnv>, check: PasswordCh
   const passed = await check.verify();
   const ipOutcome = !passed ? "failure" : check.partial ? "cancelled" : "success";
   const accountOutcome = !passed ? "failure" : check.partial ? "partial" : "success";
+  const kinds = attemptSignals(check, passed);
   const [, , settlement] = await Promise.all([
-    withIpGuard(c.env, ip, (guard) => guard.settleLoginAttempt(ticket.attemptAt, ipOutcome)),
-    withNetworkGuard(c.env, ip, (guard) => guard.settleLoginAttempt(networkTicket.attemptAt, ipOutcome)),
-    withAccountGuard(c.env, check.email, (guard) => guard.settleLoginAttempt(accountOutcome)),
+    withIpGuard(c.env, ip, (guard) =>
+      guard.settleLoginAttempt(ticket.attemptAt, ipOutcome, { scope: "address", kinds, context }),
+    ),
+    withNetworkGuard(c.env, ip, (guard) =>
+      guard.settleLoginAttempt(networkTicket.attemptAt, ipOutcome, { scope: "network", kinds, context }),
+    ),
+    withAccountGuard(c.env, check.email, (guard) => guard.settleLoginAttempt(accountOutcome, { kinds, context })),
   ]);
   // Whatever path asked for the password or code, the failure that locks the account mails its owner.
   if (settlement.newlyLocked) await announceAccountLock(c, { email: check.email, userId: check.userId });

@@ -68,12 +68,16 @@ export const oauthCallback = defineEndpoint({
           nonceHash: flow.nonceHash,
         });
         const outcome = await resolveAccount(c, provider.id, identity, flow);
-        await attempt.settle("cancelled");
-        if (outcome.kind === "linked") return c.redirect(flow.returnTo, 302);
         // The operator contained this account: no way in but the mailed reset link (API.md Operator),
         // or an attacker who linked their own provider account could come back through it.
-        if (outcome.user.passwordResetRequired) throw new ProviderFailure("password_reset_required");
-        if (await isTwoFactorEnabled(c, outcome.user.id)) {
+        const contained = outcome.kind !== "linked" && outcome.user.passwordResetRequired;
+        const needsSecondFactor =
+          outcome.kind !== "linked" && !contained && (await isTwoFactorEnabled(c, outcome.user.id));
+        // A sign-in signal only when the provider completes it (not a link, not before a second factor).
+        await attempt.settle("cancelled", outcome.kind !== "linked" && !contained && !needsSecondFactor);
+        if (outcome.kind === "linked") return c.redirect(flow.returnTo, 302);
+        if (contained) throw new ProviderFailure("password_reset_required");
+        if (needsSecondFactor) {
           // The provider stands in for the password only: the second factor is still asked.
           const mfaToken = await issueMfaToken(outcome.user.id, signingKeys(c));
           return c.redirect(secondFactorRedirect(mfaToken, flow.returnTo), 302);

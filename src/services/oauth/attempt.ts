@@ -1,4 +1,6 @@
 import type { Context } from "hono";
+import { signalContext } from "../../auth/signal-context";
+import type { SignalKind } from "../../domain/security-signals";
 import type { AppEnv } from "../../env";
 import { withIpGuard, withNetworkGuard } from "../guard-client";
 import { ProviderFailure } from "./provider";
@@ -12,19 +14,33 @@ import { ProviderFailure } from "./provider";
  */
 export async function beginProviderAttempt(c: Context<AppEnv>) {
   const ip = c.get("clientIp");
+  // No account is known before the provider answers: the signals are the address's and network's.
+  const context = signalContext(c);
   const [ticket, networkTicket] = await Promise.all([
-    withIpGuard(c.env, ip, (guard) => guard.beginLoginAttempt()),
+    withIpGuard(c.env, ip, (guard) => guard.beginLoginAttempt("address", { kinds: [], context })),
     withNetworkGuard(c.env, ip, (guard) => guard.beginLoginAttempt("network")),
   ]);
-  const settle = (outcome: "failure" | "cancelled") =>
+  /** `signals`: a sign-in for a success, a failed login for a failure, a 429 for the network's refusal. */
+  const settleWith = (outcome: "failure" | "cancelled", kinds: SignalKind[]) =>
     Promise.all([
-      ticket.admitted && withIpGuard(c.env, ip, (guard) => guard.settleLoginAttempt(ticket.attemptAt, outcome)),
+      ticket.admitted &&
+        withIpGuard(c.env, ip, (guard) =>
+          guard.settleLoginAttempt(ticket.attemptAt, outcome, { scope: "address", kinds, context }),
+        ),
       networkTicket.admitted &&
-        withNetworkGuard(c.env, ip, (guard) => guard.settleLoginAttempt(networkTicket.attemptAt, outcome)),
+        withNetworkGuard(c.env, ip, (guard) =>
+          guard.settleLoginAttempt(networkTicket.attemptAt, outcome, {
+            scope: "network",
+            kinds: kinds.filter((kind) => kind !== "rate_limited"),
+            context,
+          }),
+        ),
     ]).then(() => undefined);
   if (!ticket.admitted || !networkTicket.admitted) {
-    await settle("cancelled");
+    await settleWith("cancelled", networkTicket.admitted ? [] : ["rate_limited"]);
     throw new ProviderFailure("too_many_attempts", "backoff");
   }
+  const settle = (outcome: "failure" | "cancelled", signedIn = false) =>
+    settleWith(outcome, outcome === "failure" ? ["failed_login"] : signedIn ? ["sign_in"] : []);
   return { settle };
 }
