@@ -991,6 +991,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/security/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Detect: the security signals of the last 15 minutes, hour or day
+         * @description Counts per signal over the window's minutes (the current one included), and the addresses, networks (/24, /64), ASNs and accounts behind most failed logins (10 each). Guards report every few seconds, so the last seconds may not be counted yet.
+         */
+        get: operations["getSecuritySummary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/users/{id}/unlock": {
         parameters: {
             query?: never;
@@ -11076,6 +11096,169 @@ export interface operations {
                     "application/json": {
                         data: components["schemas"]["AuditEvent"][];
                         nextCursor: string | null;
+                    };
+                };
+            };
+            /**
+             * @description Bad Request
+             *
+             *     Problem codes:
+             *     - `validation_failed`: bad query or path, or a body with any field
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unauthorized
+             *
+             *     Problem codes:
+             *     - `unauthorized`: no ADMIN_TOKEN bearer, or a wrong one
+             */
+            401: {
+                headers: {
+                    /** @description Bearer realm="imagebot" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     Problem codes:
+             *     - `ip_blocked`: the client IP is blocked by the operator
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Too Many Requests
+             *
+             *     Problem codes:
+             *     - `rate_limited`: over the caller's request budget (Retry-After)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The budget of the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description What is left of it */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees a request */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Service Unavailable
+             *
+             *     Problem codes:
+             *     - `unavailable`: a guard could not be reached: the request is refused, never let through
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description An unexpected failure: a generic problem with a request id, never a stack trace.
+             *
+             *     Problem codes:
+             *     - `internal_error`: something went wrong on our side
+             *     - `server_misconfigured`: the deployment lacks a setting
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSecuritySummary: {
+        parameters: {
+            query: {
+                window: "15m" | "1h" | "24h";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The summary */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        window: "15m" | "1h" | "24h";
+                        /**
+                         * Format: date-time
+                         * @description Start of the first minute counted
+                         */
+                        from: string;
+                        /**
+                         * Format: date-time
+                         * @description End of the current minute
+                         */
+                        to: string;
+                        counts: {
+                            signIns: number;
+                            failedLogins: number;
+                            lockouts: number;
+                            twoFactorFailures: number;
+                            /** @description 401s: a credential missing or refused */
+                            unauthorized: number;
+                            /** @description 429s: an address's or a user's budget, a login throttle */
+                            rateLimited: number;
+                            /** @description 403 ip_blocked */
+                            blocked: number;
+                            keyRejections: number;
+                        };
+                        /** @description Outbox mails created in the window whose delivery failed */
+                        mailDeliveryFailures: number;
+                        topAddresses: {
+                            ip: string;
+                            failedLogins: number;
+                        }[];
+                        topNetworks: {
+                            /** @example 203.0.113.0/24 */
+                            network: string;
+                            failedLogins: number;
+                        }[];
+                        topAsns: {
+                            asn: number;
+                            failedLogins: number;
+                        }[];
+                        topAccounts: {
+                            /** @description Normalised email */
+                            account: string;
+                            failedLogins: number;
+                        }[];
                     };
                 };
             };
