@@ -51,6 +51,7 @@ export default defineConfig({
           exclude: ["test/domain/**"],
           setupFiles: [
             "./test/pool-proxy-fix.setup.ts",
+            "./test/pool-module-cache.setup.ts",
             "./test/apply-migrations.ts",
             "./test/security/leak-guard.setup.ts",
           ],
