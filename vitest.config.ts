@@ -49,7 +49,12 @@ export default defineConfig({
           name: "workers",
           include: ["test/**/*.test.ts"],
           exclude: ["test/domain/**"],
-          setupFiles: ["./test/apply-migrations.ts", "./test/security/leak-guard.setup.ts"],
+          setupFiles: [
+            "./test/pool-proxy-fix.setup.ts",
+            "./test/pool-module-cache.setup.ts",
+            "./test/apply-migrations.ts",
+            "./test/security/leak-guard.setup.ts",
+          ],
         },
       },
       {

@@ -21,8 +21,8 @@ export function randomIp(): string {
 /**
  * The address a mailbox's owner uses: the same for every request about one email (sign-up,
  * reading the outbox, following a link), and as good as random across emails. A fresh address per
- * request would start (and schedule the cleanup alarm of) another IpGuard instance each time, and
- * the local runtime slows with every pending alarm (README "Test suite speed").
+ * request would start (and schedule the cleanup alarm of) another IpGuard instance each time, about
+ * twice the cost of a request from a known address (README "Test suite speed").
  */
 export function mailboxIp(email: string): string {
   let hash = 0x811c9dc5; // FNV-1a

@@ -81,7 +81,7 @@ export function describeAuthMatrix(
     let user: RegisteredUser;
     // One client address for the route's whole matrix: the credential is what varies, and every
     // fresh address would start (and schedule the cleanup alarm of) another IpGuard instance,
-    // which slows the local runtime down with each one (README "Test suite speed"). 23 refusals
+    // about twice the cost of a known address's request (README "Test suite speed"). 23 refusals
     // are far inside an address's budget, so none of them is refused for its address instead.
     const ip = randomIp();
     beforeAll(async () => {
@@ -112,8 +112,8 @@ export function describeAuthMatrix(
 }
 
 /**
- * The credentialed routes by area, one pool file each (the pool slows with every request in a
- * file). api5-deny-by-default proves every credentialed route falls in exactly one area.
+ * The credentialed routes by area, one pool file each (the files run in parallel).
+ * api5-deny-by-default proves every credentialed route falls in exactly one area.
  */
 export const forgeryAreas = {
   session: ["/v1/auth", "/v1/sessions"],

@@ -28,8 +28,8 @@ describe("per-user limit, exact under concurrency", () => {
     expect([admitted, refused]).toEqual([100, 50]);
   });
 
-  // Larger bursts go straight to the user's guard: the pool slows down with every HTTP request
-  // in a file (workers-sdk #15446), and the guard's `admit` is the whole decision either way.
+  // Larger bursts go straight to the user's guard: 520 HTTP requests would cost the pool far more
+  // than the guard's calls, and the guard's `admit` is the whole decision either way.
   it("pro: 520 concurrent admissions, exactly 500 admitted", async () => {
     const user = await registerUser();
     await setPlan(user.id, { plan: "pro" });
