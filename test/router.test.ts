@@ -38,7 +38,7 @@ describe("GET /health and /openapi.json", () => {
 });
 
 // Issue 19: what API clients and their generators read. Redocly's lint of the served document is
-// test/e2e/openapi-lint.test.mjs; these hold it to the code (policies, the error table).
+// test/e2e/client.test.mjs (its redocly lint); these hold it to the code (policies, the error table).
 interface DocumentedResponse {
   description: string;
   content?: Record<string, { examples?: Record<string, { value: { code: string; status: number } }> }>;

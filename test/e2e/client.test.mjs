@@ -15,6 +15,7 @@ import { promisify } from "node:util";
 import { createImageBotClient, ImageBotApiError } from "../../src/client/index.ts";
 import { committedSchemaTypes, schemaTypesOf, servedDocument } from "../tools/client-types.mjs";
 import { call } from "./client.mjs";
+import { lintServedDocument } from "./openapi-lint.mjs";
 import { startServer } from "./server.mjs";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -335,4 +336,10 @@ test("nothing under src/ but src/client imports the client: it stays out of the 
   };
   walk(join(root, "src"));
   assert.deepEqual(offenders, []);
+});
+
+test("redocly lint (recommended): zero errors, zero warnings on the served /openapi.json", async () => {
+  const { problems, totals } = await lintServedDocument(server.base);
+  assert.deepEqual(problems, []);
+  assert.deepEqual(totals, { errors: 0, warnings: 0, ignored: 0 });
 });
